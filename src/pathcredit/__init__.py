@@ -1,0 +1,58 @@
+"""pathcredit: data-driven marketing attribution from conversion paths.
+
+Read paths with :func:`read_paths`, run any model with :func:`attribute`, compare
+models with :func:`compare`, and get Google Analytics-style path reports with
+:func:`path_reports`.
+"""
+
+from .exceptions import InputError, ModelError, PathcreditError
+from .journeys import (
+    Journeys,
+    collapse_repeats,
+    drop_channels,
+    first_occurrence,
+    keep_last,
+    read_paths,
+    rename_channels,
+)
+from .models import attribute, available_models
+from .results import AttributionResult, compare
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "PathcreditError",
+    "InputError",
+    "ModelError",
+    "Journeys",
+    "read_paths",
+    "collapse_repeats",
+    "first_occurrence",
+    "keep_last",
+    "drop_channels",
+    "rename_channels",
+    "attribute",
+    "available_models",
+    "AttributionResult",
+    "compare",
+    "path_reports",
+    "load_example_paths",
+    "plot_attribution",
+]
+
+_LAZY = {
+    "path_reports": ("pathcredit.reports", "path_reports"),
+    "load_example_paths": ("pathcredit.datasets", "load_example_paths"),
+    "plot_attribution": ("pathcredit.plotting", "plot_attribution"),
+}
+
+
+def __getattr__(name):
+    # Reports, data and plotting import pandas/matplotlib: load them on first use.
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'pathcredit' has no attribute {name!r}")

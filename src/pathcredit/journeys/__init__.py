@@ -1,0 +1,22 @@
+"""Journeys: the data model, reading aggregated paths, and path transforms."""
+
+from ._core import Journeys, Removal
+from .io import read_paths
+from .transforms import (
+    collapse_repeats,
+    drop_channels,
+    first_occurrence,
+    keep_last,
+    rename_channels,
+)
+
+__all__ = [
+    "Journeys",
+    "Removal",
+    "read_paths",
+    "collapse_repeats",
+    "first_occurrence",
+    "keep_last",
+    "drop_channels",
+    "rename_channels",
+]

@@ -1,0 +1,148 @@
+"""Attribution models and the one entry point that runs any of them: :func:`attribute`.
+
+Models are registered by name with a one-line definition; the CLI, the README
+table and :func:`available_models` all read this registry. Heavy modules are
+imported only when their model runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+
+from ..exceptions import ModelError
+
+__all__ = ["attribute", "available_models", "get_model", "ModelSpec"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model: where its function lives and what it computes."""
+
+    name: str
+    target: str  # "module:function", imported lazily
+    definition: str
+    additive: bool = True
+    kind: str = "rule"  # rule | data-driven
+    weights_target: str | None = None  # per-touch weight kernel of a rule model
+
+    @property
+    def function(self):
+        module, attr = self.target.split(":")
+        return getattr(importlib.import_module(module, __name__), attr)
+
+    @property
+    def weights(self):
+        if self.weights_target is None:
+            return None
+        module, attr = self.weights_target.split(":")
+        return getattr(importlib.import_module(module, __name__), attr)
+
+    def parameters(self) -> dict:
+        """The model's parameters and their defaults."""
+        sig = inspect.signature(self.function)
+        return {
+            n: p.default
+            for n, p in list(sig.parameters.items())[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+
+
+_H = ".heuristics"
+_REGISTRY: dict[str, ModelSpec] = {
+    s.name: s
+    for s in [
+        ModelSpec("first_touch", f"{_H}:first_touch", "all credit to the first touch",
+                  weights_target=f"{_H}:_w_first"),
+        ModelSpec("last_touch", f"{_H}:last_touch", "all credit to the last touch (last click)",
+                  weights_target=f"{_H}:_w_last"),
+        ModelSpec("last_non_direct", f"{_H}:last_non_direct",
+                  "all credit to the last touch not in `direct_channels`; an all-direct path "
+                  "credits its last touch", weights_target=f"{_H}:_w_last_non_direct"),
+        ModelSpec("linear", f"{_H}:linear",
+                  "each touch gets 1/len(path); a repeated channel gets one share per touch",
+                  weights_target=f"{_H}:_w_linear"),
+        ModelSpec("linear_unique", f"{_H}:linear_unique",
+                  "each distinct channel on the path gets 1/(number of distinct channels)",
+                  weights_target=f"{_H}:_distinct_weights"),
+        ModelSpec("position_based", f"{_H}:position_based",
+                  "U-shaped: `first` (0.4) to the first touch, `last` (0.4) to the last, the rest "
+                  "evenly over the middle; 2 touches split first:last, 1 touch gets all"),
+        ModelSpec("j_shaped", f"{_H}:j_shaped",
+                  "Adobe J: 20% first, 60% last, 20% over the middle; 2 touches 25/75"),
+        ModelSpec("inverse_j", f"{_H}:inverse_j",
+                  "Adobe inverse J: 60% first, 20% last, 20% over the middle; 2 touches 75/25"),
+        ModelSpec("custom", f"{_H}:custom",
+                  "user weights `first`, `middle`, `last`, normalised; middle spread evenly; "
+                  "2 touches ignore middle"),
+        ModelSpec("time_decay", f"{_H}:time_decay",
+                  "weight 2^(-t/half_life), t = days from touch to conversion (half_life 7); "
+                  "needs touch times", weights_target=f"{_H}:_w_time_decay"),
+        ModelSpec("time_decay_position", f"{_H}:time_decay_position",
+                  "weight 2^(-k/half_life), k = touches before the last (half_life 1 touch); "
+                  "positional, not time-based", weights_target=f"{_H}:_w_time_decay_position"),
+        ModelSpec("participation", f"{_H}:participation",
+                  "every channel on a converting path gets its full conversions (not additive)",
+                  additive=False),
+    ]
+}
+
+
+def register_model(spec: ModelSpec) -> None:
+    """Add a model to the registry (used by the data-driven model modules)."""
+    _REGISTRY[spec.name] = spec
+
+
+def get_model(name: str) -> ModelSpec:
+    """The registered model called ``name``; a :class:`ModelError` lists the choices."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ModelError(
+            f"unknown model {name!r}; choose one of {sorted(_REGISTRY)}"
+        ) from None
+
+
+def available_models(kind: str | None = None) -> list[str]:
+    """Names of the registered models, optionally only ``"rule"`` or ``"data-driven"`` ones."""
+    return [n for n, s in _REGISTRY.items() if kind is None or s.kind == kind]
+
+
+def attribute(journeys, model: str = "linear", **params):
+    """Attribute the journeys' conversions and value to channels with one model.
+
+    Parameters
+    ----------
+    journeys : Journeys
+        From :func:`pathcredit.read_paths` or the journey builders.
+    model : str, default ``"linear"``
+        A registered model name; see :func:`available_models`.
+    **params
+        The model's parameters (see its function's docstring).
+
+    Returns
+    -------
+    AttributionResult
+
+    Raises
+    ------
+    ModelError
+        Unknown model or parameter, or data the model cannot use.
+
+    Examples
+    --------
+    >>> from pathcredit import Journeys, attribute
+    >>> j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[1, 1])
+    >>> attribute(j, model="linear").conversions.tolist()
+    [0.5, 1.5]
+    """
+    spec = get_model(model)
+    allowed = spec.parameters()
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ModelError(
+            f"model {model!r} has no parameter(s) {unknown}; its parameters are "
+            f"{sorted(allowed) or 'none'}"
+        )
+    return spec.function(journeys, **params)
