@@ -1,0 +1,338 @@
+"""The ``pathcredit`` command line: a thin layer over the public API.
+
+Errors in the input or in model parameters print one line to stderr and exit
+with status 2; output files are written atomically (never half-written).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from .exceptions import PathcreditError
+
+# CLI option -> model parameter it sets (on every selected model that has it)
+_PARAM_OPTIONS = {
+    "order": "order",
+    "value_function": "value_function",
+    "half_life": "half_life",
+    "first": "first",
+    "middle": "middle",
+    "last": "last",
+    "direct_channel": "direct_channels",
+}
+
+
+class _Group(click.Group):
+    """Turns the package's errors into one line on stderr and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PathcreditError as exc:
+            click.echo(f"pathcredit: error: {exc}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            click.echo(f"pathcredit: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="pathcredit")
+def main():
+    """Marketing attribution from conversion paths."""
+
+
+def _input_options(f):
+    options = [
+        click.option("--sep", default=">", show_default=True, help="Separator between channels."),
+        click.option("--path-col", default="path", show_default=True),
+        click.option("--conversions-col", default="total_conversions", show_default=True),
+        click.option("--value-col", default="total_conversion_value", show_default=True),
+        click.option("--nulls-col", default="total_null", show_default=True),
+        click.option("--collapse-repeats", is_flag=True, help="Merge consecutive repeats."),
+        click.option("--first-occurrence", is_flag=True, help="Keep each channel's first touch."),
+        click.option("--keep-last", type=int, default=None, help="Keep the last N touches."),
+        click.option("--drop-channel", multiple=True, help="Remove a channel (repeatable)."),
+        click.option("--rename", multiple=True, metavar="OLD=NEW", help="Rename (repeatable)."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def _load(input_path, sep, path_col, conversions_col, value_col, nulls_col, collapse_repeats,
+          first_occurrence, keep_last, drop_channel, rename):
+    from .exceptions import InputError
+    from .journeys import io, transforms
+
+    j = io.read_paths(
+        input_path,
+        sep=sep,
+        path_col=path_col,
+        conversions_col=conversions_col,
+        value_col=value_col,
+        nulls_col=nulls_col,
+    )
+    return _transform(j, collapse_repeats, first_occurrence, keep_last, drop_channel, rename,
+                      transforms, InputError)
+
+
+def _transform(j, collapse_repeats, first_occurrence, keep_last, drop_channel, rename,
+               transforms, InputError):
+    if rename:
+        mapping = {}
+        for item in rename:
+            if "=" not in item:
+                raise InputError("--rename takes OLD=NEW", value=item)
+            old, new = item.split("=", 1)
+            mapping[old.strip()] = new.strip()
+        j = transforms.rename_channels(j, mapping)
+    if drop_channel:
+        j = transforms.drop_channels(j, list(drop_channel))
+    if collapse_repeats:
+        j = transforms.collapse_repeats(j)
+    if first_occurrence:
+        j = transforms.first_occurrence(j)
+    if keep_last is not None:
+        j = transforms.keep_last(j, keep_last)
+    return j
+
+
+def _write(text: str, output: str | None) -> None:
+    """Print, or write atomically: a temp file in the target folder, then rename."""
+    if output is None:
+        click.echo(text)
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _parse_param(item: str):
+    from .exceptions import ModelError
+
+    if "=" not in item:
+        raise ModelError(f"--param takes KEY=VALUE, got {item!r}")
+    key, raw = item.split("=", 1)
+    try:
+        return key.strip(), json.loads(raw)
+    except json.JSONDecodeError:
+        return key.strip(), raw
+
+
+def _params_for(models, named: dict, extra: list[str]):
+    """Give each model the parameters it accepts; a parameter no model takes is an error."""
+    from .exceptions import ModelError
+    from .models import get_model
+
+    given = {k: v for k, v in named.items() if v not in (None, ())}
+    for item in extra:
+        key, val = _parse_param(item)
+        given[key] = val
+    per_model = {m: {} for m in models}
+    for key, val in given.items():
+        takers = [m for m in models if key in get_model(m).parameters()]
+        if not takers:
+            raise ModelError(f"no selected model takes the parameter {key!r} (models: {models})")
+        for m in takers:
+            per_model[m][key] = list(val) if isinstance(val, tuple) else val
+    return per_model
+
+
+def _removed_note(journeys) -> str | None:
+    if not journeys.removed:
+        return None
+    parts = [
+        f"{r.step}: {r.touches} touches, {r.paths} paths "
+        f"({r.conversions:g} conversions, {r.value:g} value, {r.nulls:g} nulls) removed"
+        for r in journeys.removed
+    ]
+    return "pathcredit: " + "; ".join(parts)
+
+
+def _format_results(results, fmt: str) -> str:
+    import pandas as pd
+
+    from .results import compare
+
+    if fmt == "json":
+        return json.dumps([r.to_dict() for r in results], indent=2)
+    if fmt == "csv":
+        return pd.concat([r.table for r in results], ignore_index=True).to_csv(index=False)
+    blocks = []
+    for metric in ["conversions", "value", "share"]:
+        if metric == "value" and all(r.value is None for r in results):
+            continue
+        table = compare(results, metric=metric)
+        blocks.append(f"{metric}:\n{table.to_string(float_format=lambda x: f'{x:,.4f}')}")
+    notes = [f"{r.model}: not additive (credits exceed the total)" for r in results if not r.additive]
+    return "\n\n".join(blocks + notes)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", required=False)
+@click.option("--model", "models", multiple=True, default=["linear"], show_default=True,
+              help="Model name (repeatable); see `pathcredit models`.")
+@_input_options
+@click.option("--events", type=click.Path(), default=None,
+              help="Read an event log instead of aggregated paths (see `pathcredit journeys`).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
+@click.option("--order", default=None, help="Markov order (integer or 'auto').")
+@click.option("--value-function", default=None, help="Shapley value function.")
+@click.option("--half-life", type=float, default=None, help="Time-decay half-life.")
+@click.option("--first", type=float, default=None, help="Weight of the first touch.")
+@click.option("--middle", type=float, default=None, help="Weight of the middle touches.")
+@click.option("--last", type=float, default=None, help="Weight of the last touch.")
+@click.option("--direct-channel", multiple=True, help="Direct channel name (repeatable).")
+@click.option("--param", "extra_params", multiple=True, metavar="KEY=VALUE",
+              help="Any model parameter (VALUE parsed as JSON when possible).")
+def attribute(input_path, models, sep, path_col, conversions_col, value_col, nulls_col,
+              collapse_repeats, first_occurrence, keep_last, drop_channel, rename, events, fmt,
+              output, order, value_function, half_life, first, middle, last, direct_channel,
+              extra_params):
+    """Attribute the conversions in INPUT (CSV or Parquet of aggregated paths) to channels."""
+    from .exceptions import InputError
+    from .models import attribute as run
+
+    if (input_path is None) == (events is None):
+        raise InputError("give exactly one of INPUT (aggregated paths) or --events FILE")
+    if events is not None:
+        from .journeys import transforms
+        from .journeys.events import read_events_as_journeys
+
+        journeys = _transform(read_events_as_journeys(events), collapse_repeats,
+                              first_occurrence, keep_last, drop_channel, rename, transforms,
+                              InputError)
+    else:
+        journeys = _load(input_path, sep, path_col, conversions_col, value_col, nulls_col,
+                         collapse_repeats, first_occurrence, keep_last, drop_channel, rename)
+    if order is not None and order != "auto":
+        try:
+            order = int(order)
+        except ValueError:
+            raise InputError("--order takes a whole number or 'auto'", value=order) from None
+    named = {"order": order, "value_function": value_function, "half_life": half_life,
+             "first": first, "middle": middle, "last": last,
+             "direct_channels": tuple(direct_channel)}
+    params = _params_for(list(models), named, list(extra_params))
+    results = [run(journeys, model=m, **params[m]) for m in models]
+    note = _removed_note(journeys)
+    if note:
+        click.echo(note, err=True)
+    _write(_format_results(results, fmt), output)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT")
+@_input_options
+@click.option("--top", type=int, default=10, show_default=True, help="Number of top paths.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), default=None)
+def report(input_path, sep, path_col, conversions_col, value_col, nulls_col, collapse_repeats,
+           first_occurrence, keep_last, drop_channel, rename, top, fmt, output):
+    """Path reports: first, last and assisted conversions; top paths; path length."""
+    from .reports import path_reports
+
+    journeys = _load(input_path, sep, path_col, conversions_col, value_col, nulls_col,
+                     collapse_repeats, first_occurrence, keep_last, drop_channel, rename)
+    reports = path_reports(journeys, top=top)
+    if fmt == "json":
+        text = json.dumps(reports.to_dict(), indent=2)
+    else:
+        fmt_float = lambda x: f"{x:,.4f}"  # noqa: E731
+        text = "\n\n".join(
+            [
+                "channels:\n" + reports.channels.to_string(index=False, float_format=fmt_float),
+                "top conversion paths:\n"
+                + reports.top_paths.to_string(index=False, float_format=fmt_float),
+                "path length:\n" + reports.path_length.to_string(index=False, float_format=fmt_float),
+            ]
+        )
+    note = _removed_note(journeys)
+    if note:
+        click.echo(note, err=True)
+    _write(text, output)
+
+
+@main.command("models")
+def models_command():
+    """List the models with their one-line definitions."""
+    from .models import _REGISTRY
+
+    for spec in _REGISTRY.values():
+        flag = "" if spec.additive else "  [not additive]"
+        click.echo(f"{spec.name:22s} {spec.definition}{flag}")
+
+
+@main.command()
+@click.option("--output", type=click.Path(dir_okay=False), default="pathcredit-demo.png",
+              show_default=True, help="Where to write the comparison figure.")
+def demo(output):
+    """Run every model on the bundled example journeys, print a comparison, write a figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .datasets import load_example_paths
+    from .exceptions import ModelError
+    from .models import _REGISTRY, attribute as run
+    from .plotting import plot_attribution
+    from .results import compare
+
+    journeys = load_example_paths()
+    click.echo(f"example data: {journeys!r}")
+    results, skipped = [], []
+    for name in _REGISTRY:
+        try:
+            results.append(run(journeys, model=name))
+        except ModelError as exc:
+            skipped.append(f"{name}: {exc}")
+    shares = compare(results, metric="share")
+    click.echo("\nshare of conversions by model:\n")
+    click.echo(shares.T.to_string(float_format=lambda x: f"{x:.3f}"))
+    for s in skipped:
+        click.echo(f"\nskipped {s}")
+    additive = [r for r in results if r.additive]
+    fig, ax = plt.subplots(figsize=(12, 5))
+    plot_attribution(additive, ax=ax, title="pathcredit example data: share of conversions")
+    fig.tight_layout()
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", suffix=target.suffix or ".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+        plt.close(fig)
+    click.echo(f"\nwrote {target}")
+
+
+def _attach_optional_commands() -> None:
+    try:
+        from ._cli_journeys import journeys_command
+    except ImportError:  # the event-log module is optional until it lands
+        return
+    main.add_command(journeys_command, "journeys")
+
+
+_attach_optional_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
