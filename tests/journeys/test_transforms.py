@@ -1,0 +1,83 @@
+"""Path transforms: what they keep, and that what they remove is counted."""
+
+import numpy as np
+import pytest
+
+from pathcredit import (
+    InputError,
+    Journeys,
+    attribute,
+    collapse_repeats,
+    drop_channels,
+    first_occurrence,
+    keep_last,
+    rename_channels,
+)
+
+
+@pytest.fixture
+def j():
+    return Journeys.from_paths(
+        [["A", "A", "B", "A"], ["B", "B"], ["C"], ["A", "B"]],
+        conversions=[1, 2, 3, 4],
+        value=[10.0, 20.0, 30.0, 40.0],
+        nulls=[5, 6, 7, 8],
+    )
+
+
+def test_collapse_repeats(j):
+    out = collapse_repeats(j)
+    assert out.path_strings() == ["A > B > A", "B", "C", "A > B"]
+    assert out.removed[-1].touches == 2 and out.removed[-1].paths == 0
+    assert out.total_conversions == j.total_conversions
+
+
+def test_first_occurrence_merges_paths_that_become_equal(j):
+    out = first_occurrence(j)
+    assert out.path_strings() == ["A > B", "B", "C"]
+    np.testing.assert_array_equal(out.conversions, [5, 2, 3])
+    assert out.removed[-1].touches == 3
+
+
+def test_keep_last(j):
+    out = keep_last(j, 2)
+    assert out.path_strings() == ["B > A", "B > B", "C", "A > B"]
+    assert out.removed[-1].step == "keep_last(2)" and out.removed[-1].touches == 2
+    with pytest.raises(InputError):
+        keep_last(j, 0)
+
+
+def test_drop_channels_counts_emptied_paths(j):
+    out = drop_channels(j, ["B", "C"])
+    assert out.channels == ("A",)
+    assert out.path_strings() == ["A > A > A", "A"]
+    r = out.removed[-1]
+    # paths 'B > B' and 'C' vanish with their counts
+    assert (r.paths, r.conversions, r.value, r.nulls, r.touches) == (2, 5.0, 50.0, 13.0, 5)
+    result = attribute(out, model="linear")
+    assert result.removed == out.removed
+    assert result.to_dict()["removed"][0]["conversions"] == 5.0
+    with pytest.raises(InputError, match="unknown channel"):
+        drop_channels(j, ["Z"])
+
+
+def test_rename_groups_channels(j):
+    out = rename_channels(j, {"B": "paid", "C": "paid"})
+    assert out.channels == ("A", "paid")
+    assert out.path_strings()[2] == "paid"
+    with pytest.raises(InputError):
+        rename_channels(j, {"B": " "})
+
+
+def test_transforms_compose(j):
+    a = keep_last(collapse_repeats(j), 2)
+    b = j.pipe(collapse_repeats).pipe(keep_last, 2)
+    assert a.path_strings() == b.path_strings()
+    assert [r.step for r in a.removed] == ["collapse_repeats()", "keep_last(2)"]
+    assert "2 removal step(s)" in repr(a)
+    assert list(a.removed_frame()["step"]) == ["collapse_repeats()", "keep_last(2)"]
+
+
+def test_collapse_keeps_the_first_touch_time():
+    j = Journeys.from_paths([["A", "A", "B"]], conversions=[1], times=[[5.0, 3.0, 1.0]])
+    assert collapse_repeats(j).times.tolist() == [5.0, 1.0]

@@ -1,0 +1,128 @@
+"""The CLI: the JSON contract, formats, atomic output, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import pathcredit as pc
+from pathcredit.cli import main
+
+
+@pytest.fixture
+def paths_csv(tmp_path):
+    f = tmp_path / "paths.csv"
+    pd.DataFrame({
+        "path": ["A>B>A>B>B>A", "A>B>B>A>A", "A>A"],
+        "total_conversions": [1, 1, 1],
+        "total_conversion_value": [10.0, 20.0, 30.0],
+        "total_null": [2, 0, 1],
+    }).to_csv(f, index=False)
+    return f
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_attribute_json_contract(paths_csv):
+    res = run("attribute", paths_csv, "--model", "linear", "--model", "first_touch",
+              "--format", "json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert [o["model"] for o in out] == ["linear", "first_touch"]
+    lin = out[0]
+    assert set(lin) >= {"model", "params", "total_conversions", "total_value", "channels"}
+    assert lin["total_conversions"] == 3.0 and lin["total_value"] == 60.0
+    a = lin["channels"][0]
+    assert a["channel"] == "A" and a["conversions"] == pytest.approx(2.1)
+    # value: A gets 3/6 of 10, 3/5 of 20 and all of 30
+    assert a["value"] == pytest.approx(5 + 12 + 30)
+    assert a["share"] == pytest.approx(0.7)
+
+
+def test_model_parameters_as_options(paths_csv):
+    res = run("attribute", paths_csv, "--model", "position_based", "--first", "0.3",
+              "--last", "0.5", "--format", "json")
+    assert json.loads(res.output)[0]["params"] == {"first": 0.3, "last": 0.5}
+    res = run("attribute", paths_csv, "--model", "time_decay_position", "--param",
+              "half_life=2", "--format", "json")
+    assert json.loads(res.output)[0]["params"] == {"half_life": 2}
+    res = run("attribute", paths_csv, "--model", "linear", "--half-life", "3")
+    assert res.exit_code == 2 and "no selected model takes the parameter 'half_life'" in res.output
+
+
+def test_csv_and_table_formats_and_output_file(paths_csv, tmp_path):
+    out = tmp_path / "credit.csv"
+    res = run("attribute", paths_csv, "--model", "linear", "--format", "csv", "--output", out)
+    assert res.exit_code == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["model", "channel", "metric", "value", "lower", "upper"]
+    res = run("attribute", paths_csv, "--model", "participation")
+    assert "not additive" in res.output and "conversions:" in res.output
+
+
+def test_transform_options_report_what_they_removed(paths_csv):
+    res = CliRunner().invoke(main, ["attribute", str(paths_csv), "--drop-channel", "B",
+                                    "--keep-last", "1", "--format", "json"])
+    assert res.exit_code == 0
+    # B appears 3 + 2 times
+    assert "drop_channels(['B']): 5 touches" in res.stderr
+
+
+def test_report_command(paths_csv):
+    res = run("report", paths_csv, "--format", "json")
+    rep = json.loads(res.output)
+    assert rep["channels"][1]["assisted_conversions"] == 2.0  # B assists paths 1 and 2
+    assert "top conversion paths" in run("report", paths_csv).output
+
+
+def test_models_command_lists_definitions():
+    res = run("models")
+    assert "linear_unique" in res.output and "[not additive]" in res.output
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "fragment"),
+    [
+        ("path,total_conversions\nA>B,-1\n", [], "column 'total_conversions', row 0, value -1"),
+        ("path,conv\nA>B,1\n", [], "missing column(s) ['total_conversions']"),
+        ("path,total_conversions\nA|B,1\n", [], "pass sep='|'"),
+        ("path,total_conversions\nA>B,1\n", ["--model", "nope"], "unknown model 'nope'"),
+        ("path,total_conversions\nA>B,1\n", ["--order", "x", "--model", "linear"],
+         "--order takes a whole number"),
+    ],
+)
+def test_bad_input_one_line_no_traceback(tmp_path, content, args, fragment):
+    f = tmp_path / "in.csv"
+    f.write_text(content)
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pathcredit.cli", "attribute", str(f), *args, "--output", str(out)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert fragment in lines[0]
+    assert str(f) in lines[0] or "model" in fragment or "order" in fragment
+    assert not out.exists()  # nothing half-written
+    assert not list(tmp_path.glob(".out.json.*"))
+
+
+def test_failed_write_leaves_no_file(paths_csv, tmp_path):
+    res = run("attribute", paths_csv, "--output", tmp_path / "missing_dir" / "x.json")
+    assert res.exit_code == 2
+    assert not (tmp_path / "missing_dir").exists()
+
+
+def test_demo_writes_figure_and_table(tmp_path):
+    fig = tmp_path / "demo.png"
+    res = run("demo", "--output", fig)
+    assert res.exit_code == 0, res.output
+    assert fig.stat().st_size > 20_000
+    for model in pc.available_models(kind="rule"):
+        assert model in res.output  # every model shown or skipped with its reason
