@@ -21,3 +21,13 @@ def test_import_does_not_load_heavy_modules():
 def test_public_names_resolve():
     for name in pathcredit.__all__:
         assert getattr(pathcredit, name) is not None
+
+
+def test_readme_defines_every_model_in_one_line():
+    from pathlib import Path
+
+    from pathcredit.models import _REGISTRY
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for spec in _REGISTRY.values():
+        assert f"| `{spec.name}` | {spec.definition} |" in readme, spec.name

@@ -280,7 +280,7 @@ def position_based(journeys: Journeys, first: float = 0.4, last: float = 0.4) ->
     --------
     >>> from pathcredit import Journeys
     >>> j = Journeys.from_paths([["A", "B", "C", "D"]], conversions=[1])
-    >>> [round(x, 10) for x in position_based(j).conversions]
+    >>> position_based(j).conversions.round(10).tolist()
     [0.4, 0.1, 0.1, 0.4]
     """
     middle = 1.0 - first - last
