@@ -1,6 +1,6 @@
 """Time `import pathcredit` in fresh interpreters (median of 7), against `import pandas`.
 
-    .venv/bin/python benchmarks/import_time.py
+.venv/bin/python benchmarks/import_time.py
 """
 
 import statistics
@@ -23,9 +23,9 @@ def main() -> None:
         pandas.append(cold("import pandas"))
     b = statistics.median(base)
     print(f"python startup       {b:.3f} s")
-    print(f"import pathcredit    {statistics.median(pkg):.3f} s (+{statistics.median(pkg) - b:.3f})")
-    print(f"import pandas        {statistics.median(pandas):.3f} s (+{statistics.median(pandas) - b:.3f})")
-
+    for name, times in [("import pathcredit", pkg), ("import pandas", pandas)]:
+        m = statistics.median(times)
+        print(f"{name:20s} {m:.3f} s (+{m - b:.3f})")
 
 if __name__ == "__main__":
     main()

@@ -15,12 +15,14 @@ from pathcredit.cli import main
 @pytest.fixture
 def paths_csv(tmp_path):
     f = tmp_path / "paths.csv"
-    pd.DataFrame({
-        "path": ["A>B>A>B>B>A", "A>B>B>A>A", "A>A"],
-        "total_conversions": [1, 1, 1],
-        "total_conversion_value": [10.0, 20.0, 30.0],
-        "total_null": [2, 0, 1],
-    }).to_csv(f, index=False)
+    pd.DataFrame(
+        {
+            "path": ["A>B>A>B>B>A", "A>B>B>A>A", "A>A"],
+            "total_conversions": [1, 1, 1],
+            "total_conversion_value": [10.0, 20.0, 30.0],
+            "total_null": [2, 0, 1],
+        }
+    ).to_csv(f, index=False)
     return f
 
 
@@ -29,8 +31,9 @@ def run(*args):
 
 
 def test_attribute_json_contract(paths_csv):
-    res = run("attribute", paths_csv, "--model", "linear", "--model", "first_touch",
-              "--format", "json")
+    res = run(
+        "attribute", paths_csv, "--model", "linear", "--model", "first_touch", "--format", "json"
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert [o["model"] for o in out] == ["linear", "first_touch"]
@@ -45,11 +48,29 @@ def test_attribute_json_contract(paths_csv):
 
 
 def test_model_parameters_as_options(paths_csv):
-    res = run("attribute", paths_csv, "--model", "position_based", "--first", "0.3",
-              "--last", "0.5", "--format", "json")
+    res = run(
+        "attribute",
+        paths_csv,
+        "--model",
+        "position_based",
+        "--first",
+        "0.3",
+        "--last",
+        "0.5",
+        "--format",
+        "json",
+    )
     assert json.loads(res.output)[0]["params"] == {"first": 0.3, "last": 0.5}
-    res = run("attribute", paths_csv, "--model", "time_decay_position", "--param",
-              "half_life=2", "--format", "json")
+    res = run(
+        "attribute",
+        paths_csv,
+        "--model",
+        "time_decay_position",
+        "--param",
+        "half_life=2",
+        "--format",
+        "json",
+    )
     assert json.loads(res.output)[0]["params"] == {"half_life": 2}
     res = run("attribute", paths_csv, "--model", "linear", "--half-life", "3")
     assert res.exit_code == 2 and "no selected model takes the parameter 'half_life'" in res.output
@@ -66,8 +87,19 @@ def test_csv_and_table_formats_and_output_file(paths_csv, tmp_path):
 
 
 def test_transform_options_report_what_they_removed(paths_csv):
-    res = CliRunner().invoke(main, ["attribute", str(paths_csv), "--drop-channel", "B",
-                                    "--keep-last", "1", "--format", "json"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "attribute",
+            str(paths_csv),
+            "--drop-channel",
+            "B",
+            "--keep-last",
+            "1",
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0
     # B appears 3 + 2 times
     assert "drop_channels(['B']): 5 touches" in res.stderr
@@ -92,8 +124,11 @@ def test_models_command_lists_definitions():
         ("path,conv\nA>B,1\n", [], "missing column(s) ['total_conversions']"),
         ("path,total_conversions\nA|B,1\n", [], "pass sep='|'"),
         ("path,total_conversions\nA>B,1\n", ["--model", "nope"], "unknown model 'nope'"),
-        ("path,total_conversions\nA>B,1\n", ["--order", "x", "--model", "linear"],
-         "--order takes a whole number"),
+        (
+            "path,total_conversions\nA>B,1\n",
+            ["--order", "x", "--model", "linear"],
+            "--order takes a whole number",
+        ),
     ],
 )
 def test_bad_input_one_line_no_traceback(tmp_path, content, args, fragment):
@@ -102,7 +137,8 @@ def test_bad_input_one_line_no_traceback(tmp_path, content, args, fragment):
     out = tmp_path / "out.json"
     proc = subprocess.run(
         [sys.executable, "-m", "pathcredit.cli", "attribute", str(f), *args, "--output", str(out)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()

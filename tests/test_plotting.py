@@ -22,8 +22,15 @@ def test_plot_attribution_bars_match_shares(tmp_path):
 
 def test_plot_attribution_draws_intervals():
     j = Journeys.from_paths([["A"], ["B"]], conversions=[1, 1])
-    r = AttributionResult("m", {}, ["A", "B"], [1.0, 1.0], total_conversions=2.0,
-                          lower={"conversions": [0.5, 0.8]}, upper={"conversions": [1.5, 1.1]})
+    r = AttributionResult(
+        "m",
+        {},
+        ["A", "B"],
+        [1.0, 1.0],
+        total_conversions=2.0,
+        lower={"conversions": [0.5, 0.8]},
+        upper={"conversions": [1.5, 1.1]},
+    )
     ax = plot_attribution(r, metric="conversions")
     bars = next(c for c in ax.containers if hasattr(c, "errorbar"))
     seg = bars.errorbar.lines[2][0].get_segments()

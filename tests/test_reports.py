@@ -45,8 +45,13 @@ def test_top_paths_and_path_length(j):
     assert pl["conversions"].to_dict() == {1: 7.0, 2: 1.0, 3: 2.0}
     assert pl["nulls"].to_dict() == {1: 8.0, 2: 6.0, 3: 1.0}
     d = rep.to_dict()
-    assert d["top_paths"][0] == {"path": "C", "length": 1, "conversions": 4.0, "value": 8.0,
-                                 "share": 0.4}
+    assert d["top_paths"][0] == {
+        "path": "C",
+        "length": 1,
+        "conversions": 4.0,
+        "value": 8.0,
+        "share": 0.4,
+    }
     assert "<h4>" in rep._repr_html_()
 
 
@@ -54,7 +59,9 @@ def test_last_interaction_equals_last_touch_model(j):
     from pathcredit import attribute
 
     ch = path_reports(j).channels
-    np.testing.assert_allclose(ch["last_interaction_conversions"],
-                               attribute(j, model="last_touch").conversions)
-    np.testing.assert_allclose(ch["first_interaction_conversions"],
-                               attribute(j, model="first_touch").conversions)
+    np.testing.assert_allclose(
+        ch["last_interaction_conversions"], attribute(j, model="last_touch").conversions
+    )
+    np.testing.assert_allclose(
+        ch["first_interaction_conversions"], attribute(j, model="first_touch").conversions
+    )

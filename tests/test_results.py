@@ -44,7 +44,11 @@ def test_json_extras_skip_tables():
     import pandas as pd
 
     r = AttributionResult(
-        "m", {}, ["A"], [1.0], total_conversions=1.0,
+        "m",
+        {},
+        ["A"],
+        [1.0],
+        total_conversions=1.0,
         extras={"p": np.float64(0.5), "effects": {"A": 1.0}, "table": pd.DataFrame({"x": [1]})},
     )
     assert r.to_dict()["extras"] == {"p": 0.5, "effects": {"A": 1.0}}

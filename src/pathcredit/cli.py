@@ -66,8 +66,19 @@ def _input_options(f):
     return f
 
 
-def _load(input_path, sep, path_col, conversions_col, value_col, nulls_col, collapse_repeats,
-          first_occurrence, keep_last, drop_channel, rename):
+def _load(
+    input_path,
+    sep,
+    path_col,
+    conversions_col,
+    value_col,
+    nulls_col,
+    collapse_repeats,
+    first_occurrence,
+    keep_last,
+    drop_channel,
+    rename,
+):
     from .exceptions import InputError
     from .journeys import io, transforms
 
@@ -79,12 +90,21 @@ def _load(input_path, sep, path_col, conversions_col, value_col, nulls_col, coll
         value_col=value_col,
         nulls_col=nulls_col,
     )
-    return _transform(j, collapse_repeats, first_occurrence, keep_last, drop_channel, rename,
-                      transforms, InputError)
+    return _transform(
+        j,
+        collapse_repeats,
+        first_occurrence,
+        keep_last,
+        drop_channel,
+        rename,
+        transforms,
+        InputError,
+    )
 
 
-def _transform(j, collapse_repeats, first_occurrence, keep_last, drop_channel, rename,
-               transforms, InputError):
+def _transform(
+    j, collapse_repeats, first_occurrence, keep_last, drop_channel, rename, transforms, InputError
+):
     if rename:
         mapping = {}
         for item in rename:
@@ -177,19 +197,36 @@ def _format_results(results, fmt: str) -> str:
             continue
         table = compare(results, metric=metric)
         blocks.append(f"{metric}:\n{table.to_string(float_format=lambda x: f'{x:,.4f}')}")
-    notes = [f"{r.model}: not additive (credits exceed the total)" for r in results if not r.additive]
+    notes = [
+        f"{r.model}: not additive (credits exceed the total)" for r in results if not r.additive
+    ]
     return "\n\n".join(blocks + notes)
 
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", required=False)
-@click.option("--model", "models", multiple=True, default=["linear"], show_default=True,
-              help="Model name (repeatable); see `pathcredit models`.")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    default=["linear"],
+    show_default=True,
+    help="Model name (repeatable); see `pathcredit models`.",
+)
 @_input_options
-@click.option("--events", type=click.Path(), default=None,
-              help="Read an event log instead of aggregated paths (see `pathcredit journeys`).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--events",
+    type=click.Path(),
+    default=None,
+    help="Read an event log instead of aggregated paths (see `pathcredit journeys`).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
 @click.option("--order", default=None, help="Markov order (integer or 'auto').")
 @click.option("--value-function", default=None, help="Shapley value function.")
@@ -198,12 +235,38 @@ def _format_results(results, fmt: str) -> str:
 @click.option("--middle", type=float, default=None, help="Weight of the middle touches.")
 @click.option("--last", type=float, default=None, help="Weight of the last touch.")
 @click.option("--direct-channel", multiple=True, help="Direct channel name (repeatable).")
-@click.option("--param", "extra_params", multiple=True, metavar="KEY=VALUE",
-              help="Any model parameter (VALUE parsed as JSON when possible).")
-def attribute(input_path, models, sep, path_col, conversions_col, value_col, nulls_col,
-              collapse_repeats, first_occurrence, keep_last, drop_channel, rename, events, fmt,
-              output, order, value_function, half_life, first, middle, last, direct_channel,
-              extra_params):
+@click.option(
+    "--param",
+    "extra_params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Any model parameter (VALUE parsed as JSON when possible).",
+)
+def attribute(
+    input_path,
+    models,
+    sep,
+    path_col,
+    conversions_col,
+    value_col,
+    nulls_col,
+    collapse_repeats,
+    first_occurrence,
+    keep_last,
+    drop_channel,
+    rename,
+    events,
+    fmt,
+    output,
+    order,
+    value_function,
+    half_life,
+    first,
+    middle,
+    last,
+    direct_channel,
+    extra_params,
+):
     """Attribute the conversions in INPUT (CSV or Parquet of aggregated paths) to channels."""
     from .exceptions import InputError
     from .models import attribute as run
@@ -214,20 +277,44 @@ def attribute(input_path, models, sep, path_col, conversions_col, value_col, nul
         from .journeys import transforms
         from .journeys.events import read_events_as_journeys
 
-        journeys = _transform(read_events_as_journeys(events), collapse_repeats,
-                              first_occurrence, keep_last, drop_channel, rename, transforms,
-                              InputError)
+        journeys = _transform(
+            read_events_as_journeys(events),
+            collapse_repeats,
+            first_occurrence,
+            keep_last,
+            drop_channel,
+            rename,
+            transforms,
+            InputError,
+        )
     else:
-        journeys = _load(input_path, sep, path_col, conversions_col, value_col, nulls_col,
-                         collapse_repeats, first_occurrence, keep_last, drop_channel, rename)
+        journeys = _load(
+            input_path,
+            sep,
+            path_col,
+            conversions_col,
+            value_col,
+            nulls_col,
+            collapse_repeats,
+            first_occurrence,
+            keep_last,
+            drop_channel,
+            rename,
+        )
     if order is not None and order != "auto":
         try:
             order = int(order)
         except ValueError:
             raise InputError("--order takes a whole number or 'auto'", value=order) from None
-    named = {"order": order, "value_function": value_function, "half_life": half_life,
-             "first": first, "middle": middle, "last": last,
-             "direct_channels": tuple(direct_channel)}
+    named = {
+        "order": order,
+        "value_function": value_function,
+        "half_life": half_life,
+        "first": first,
+        "middle": middle,
+        "last": last,
+        "direct_channels": tuple(direct_channel),
+    }
     params = _params_for(list(models), named, list(extra_params))
     results = [run(journeys, model=m, **params[m]) for m in models]
     note = _removed_note(journeys)
@@ -240,16 +327,42 @@ def attribute(input_path, models, sep, path_col, conversions_col, value_col, nul
 @click.argument("input_path", metavar="INPUT")
 @_input_options
 @click.option("--top", type=int, default=10, show_default=True, help="Number of top paths.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--output", type=click.Path(dir_okay=False), default=None)
-def report(input_path, sep, path_col, conversions_col, value_col, nulls_col, collapse_repeats,
-           first_occurrence, keep_last, drop_channel, rename, top, fmt, output):
+def report(
+    input_path,
+    sep,
+    path_col,
+    conversions_col,
+    value_col,
+    nulls_col,
+    collapse_repeats,
+    first_occurrence,
+    keep_last,
+    drop_channel,
+    rename,
+    top,
+    fmt,
+    output,
+):
     """Path reports: first, last and assisted conversions; top paths; path length."""
     from .reports import path_reports
 
-    journeys = _load(input_path, sep, path_col, conversions_col, value_col, nulls_col,
-                     collapse_repeats, first_occurrence, keep_last, drop_channel, rename)
+    journeys = _load(
+        input_path,
+        sep,
+        path_col,
+        conversions_col,
+        value_col,
+        nulls_col,
+        collapse_repeats,
+        first_occurrence,
+        keep_last,
+        drop_channel,
+        rename,
+    )
     reports = path_reports(journeys, top=top)
     if fmt == "json":
         text = json.dumps(reports.to_dict(), indent=2)
@@ -260,7 +373,8 @@ def report(input_path, sep, path_col, conversions_col, value_col, nulls_col, col
                 "channels:\n" + reports.channels.to_string(index=False, float_format=fmt_float),
                 "top conversion paths:\n"
                 + reports.top_paths.to_string(index=False, float_format=fmt_float),
-                "path length:\n" + reports.path_length.to_string(index=False, float_format=fmt_float),
+                "path length:\n"
+                + reports.path_length.to_string(index=False, float_format=fmt_float),
             ]
         )
     note = _removed_note(journeys)
@@ -280,8 +394,13 @@ def models_command():
 
 
 @main.command()
-@click.option("--output", type=click.Path(dir_okay=False), default="pathcredit-demo.png",
-              show_default=True, help="Where to write the comparison figure.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="pathcredit-demo.png",
+    show_default=True,
+    help="Where to write the comparison figure.",
+)
 def demo(output):
     """Run every model on the bundled example journeys, print a comparison, write a figure."""
     import matplotlib
@@ -291,7 +410,8 @@ def demo(output):
 
     from .datasets import load_example_paths
     from .exceptions import ModelError
-    from .models import _REGISTRY, attribute as run
+    from .models import _REGISTRY
+    from .models import attribute as run
     from .plotting import plot_attribution
     from .results import compare
 

@@ -58,7 +58,9 @@ class PathReports:
 def _records(frame) -> list[dict]:
     out = []
     for row in frame.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and np.isnan(v) else _py(v)) for k, v in row.items()})
+        out.append(
+            {k: (None if isinstance(v, float) and np.isnan(v) else _py(v)) for k, v in row.items()}
+        )
     return out
 
 

@@ -16,12 +16,16 @@ def frame(**cols):
 
 
 def test_channelattribution_format_and_whitespace():
-    j = pc.read_paths(pd.DataFrame({
-        "path": [" A >  B > A ", "B", "A>B>A"],
-        "total_conversions": [1, 0.25, 2],
-        "total_conversion_value": [10.0, 1.5, 3.0],
-        "total_null": [0.5, 4, 1],
-    }))
+    j = pc.read_paths(
+        pd.DataFrame(
+            {
+                "path": [" A >  B > A ", "B", "A>B>A"],
+                "total_conversions": [1, 0.25, 2],
+                "total_conversion_value": [10.0, 1.5, 3.0],
+                "total_null": [0.5, 4, 1],
+            }
+        )
+    )
     assert j.path_strings() == ["A > B > A", "B"]
     np.testing.assert_array_equal(j.conversions, [3.0, 0.25])  # merged, fractions kept
     np.testing.assert_array_equal(j.value, [13.0, 1.5])
@@ -29,10 +33,8 @@ def test_channelattribution_format_and_whitespace():
 
 
 def test_multi_character_separator_and_custom_columns():
-    df = pd.DataFrame({"p": ["tv -> web -> tv", "web"], "c": [1, 1], "v": [2.0, 3.0],
-                       "n": [0, 5]})
-    j = pc.read_paths(df, sep="->", path_col="p", conversions_col="c", value_col="v",
-                      nulls_col="n")
+    df = pd.DataFrame({"p": ["tv -> web -> tv", "web"], "c": [1, 1], "v": [2.0, 3.0], "n": [0, 5]})
+    j = pc.read_paths(df, sep="->", path_col="p", conversions_col="c", value_col="v", nulls_col="n")
     assert j.paths() == [["tv", "web", "tv"], ["web"]]
     assert j.total_value == 5.0 and j.total_nulls == 5.0
 
@@ -77,8 +79,11 @@ def test_channelattribution_example_file_reads(ca_data_path):
         (pd.DataFrame({"path": ["A", " "], "total_conversions": [1, 0]}), {}, "row 1.*empty path"),
         (frame(path=["A > > B", "B"]), {}, "row 0.*empty channel name"),
         (frame(path=["A > B", "B >"]), {}, "row 1.*empty channel name"),
-        (frame(total_conversion_value=[1.0, 0.0], total_conversions=[0, 2]), {},
-         "row 0.*value on a row with no conversions"),
+        (
+            frame(total_conversion_value=[1.0, 0.0], total_conversions=[0, 2]),
+            {},
+            "row 0.*value on a row with no conversions",
+        ),
         (frame(path=["A|B", "B|C"]), {}, "separator '>' never occurs.*sep='\\|'"),
         (frame(), {"sep": ""}, "separator must be a non-empty string"),
     ],

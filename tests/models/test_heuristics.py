@@ -13,8 +13,16 @@ import pathcredit as pc
 from pathcredit import Journeys, ModelError, attribute
 
 RULES = [
-    "first_touch", "last_touch", "last_non_direct", "linear", "linear_unique",
-    "position_based", "j_shaped", "inverse_j", "custom", "time_decay_position",
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "linear_unique",
+    "position_based",
+    "j_shaped",
+    "inverse_j",
+    "custom",
+    "time_decay_position",
 ]
 
 
@@ -22,9 +30,7 @@ RULES = [
 def foundation_case():
     # The foundation issue's hand case: one conversion each.
     return pc.read_paths(
-        pd.DataFrame(
-            {"path": ["A>B>A>B>B>A", "A>B>B>A>A", "A>A"], "total_conversions": [1, 1, 1]}
-        )
+        pd.DataFrame({"path": ["A>B>A>B>B>A", "A>B>B>A>A", "A>A"], "total_conversions": [1, 1, 1]})
     )
 
 
@@ -79,8 +85,12 @@ def test_foundation_case_position_based(foundation_case):
         ("custom", {"first": 1, "middle": 0, "last": 1}, "C>D>E", [0.5, 0.0, 0.5]),
         ("time_decay_position", {}, "C>D>E", [1 / 7, 2 / 7, 4 / 7]),
         # half-life 2 touches: weights 2^-1, 2^-0.5, 1
-        ("time_decay_position", {"half_life": 2},
-         "C>D>E", np.array([0.5, 2**-0.5, 1]) / (1.5 + 2**-0.5)),
+        (
+            "time_decay_position",
+            {"half_life": 2},
+            "C>D>E",
+            np.array([0.5, 2**-0.5, 1]) / (1.5 + 2**-0.5),
+        ),
         ("linear", {}, "C>D>E>F", [0.25] * 4),
         ("first_touch", {}, "C>D>E>F", [1, 0, 0, 0]),
         ("last_touch", {}, "C>D>E>F", [0, 0, 0, 1]),
@@ -98,8 +108,12 @@ def test_last_non_direct():
         [["email", "Direct"], ["direct", "direct"], ["search", "email", "direct", "direct"]],
         conversions=[1, 2, 4],
     )
-    assert credit(j, "last_non_direct") == {"Direct": 0.0, "direct": 2.0, "email": 5.0,
-                                            "search": 0.0}
+    assert credit(j, "last_non_direct") == {
+        "Direct": 0.0,
+        "direct": 2.0,
+        "email": 5.0,
+        "search": 0.0,
+    }
     # a configurable direct set: 'email' counted as direct too
     got = credit(j, "last_non_direct", direct_channels=["direct", "email"])
     assert got == {"Direct": 1.0, "direct": 2.0, "email": 0.0, "search": 4.0}
@@ -130,8 +144,12 @@ def test_participation_is_full_credit_per_distinct_channel(foundation_case):
 
 @pytest.mark.parametrize(
     ("model", "params"),
-    [("position_based", {"first": 0.7, "last": 0.7}), ("custom", {"first": -1}),
-     ("custom", {"first": 0, "middle": 1, "last": 0}), ("time_decay_position", {"half_life": 0})],
+    [
+        ("position_based", {"first": 0.7, "last": 0.7}),
+        ("custom", {"first": -1}),
+        ("custom", {"first": 0, "middle": 1, "last": 0}),
+        ("time_decay_position", {"half_life": 0}),
+    ],
 )
 def test_bad_parameters_are_model_errors(foundation_case, model, params):
     with pytest.raises(ModelError):
@@ -220,16 +238,19 @@ def test_order_matters_only_where_the_model_says_so(rows):
     j, rev = build(rows), build(rows, reverse=True)
     for model in ["linear", "linear_unique", "participation"]:
         np.testing.assert_allclose(
-            attribute(j, model=model).conversions, attribute(rev, model=model).conversions,
+            attribute(j, model=model).conversions,
+            attribute(rev, model=model).conversions,
             atol=1e-9,
         )
     np.testing.assert_allclose(
         attribute(j, model="first_touch").conversions,
-        attribute(rev, model="last_touch").conversions, atol=1e-9,
+        attribute(rev, model="last_touch").conversions,
+        atol=1e-9,
     )
     np.testing.assert_allclose(
         attribute(j, model="j_shaped").conversions,
-        attribute(rev, model="inverse_j").conversions, atol=1e-9,
+        attribute(rev, model="inverse_j").conversions,
+        atol=1e-9,
     )
 
 

@@ -8,7 +8,7 @@ __all__ = ["load_example_paths", "example_paths_file"]
 
 
 def example_paths_file() -> Path:
-    """Path of the bundled CSV (ChannelAttribution's columns, ``,``-separated, ``>`` between channels)."""
+    """Path of the bundled CSV (ChannelAttribution's columns, ``>`` between channels)."""
     return Path(__file__).parent / "data" / "example_paths.csv"
 
 

@@ -119,7 +119,14 @@ class Journeys:
         self.source = source
         if merge and times is None:
             self._merge_duplicates()
-        for arr in (self.touches, self.offsets, self.conversions, self.value, self.nulls, self.times):
+        for arr in (
+            self.touches,
+            self.offsets,
+            self.conversions,
+            self.value,
+            self.nulls,
+            self.times,
+        ):
             if arr is not None:
                 arr.flags.writeable = False
 
@@ -260,7 +267,7 @@ class Journeys:
         return [sep.join(p) for p in self.paths()]
 
     def to_frame(self, sep: str = " > "):
-        """The aggregated table: ``path, total_conversions[, total_conversion_value][, total_null]``."""
+        """The aggregated table in ChannelAttribution's columns (value and nulls if present)."""
         import pandas as pd
 
         data = {"path": self.path_strings(sep), "total_conversions": self.conversions}

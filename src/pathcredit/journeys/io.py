@@ -198,9 +198,7 @@ def _parse_paths(paths, sep, conversions, value, nulls, name, path_col) -> Journ
             value=paths.iloc[row],
         )
     codes, channels = pd.factorize(np.asarray(flat, dtype=object), sort=True)
-    return Journeys(
-        list(channels), codes, offsets, conversions, value, nulls, source=name
-    )
+    return Journeys(list(channels), codes, offsets, conversions, value, nulls, source=name)
 
 
 def _check_separator(trimmed, sep, name, path_col) -> None:

@@ -72,7 +72,9 @@ def drop_channels(journeys: Journeys, channels: Iterable[str]) -> Journeys:
     channels = [channels] if isinstance(channels, str) else list(channels)
     unknown = sorted(set(channels) - set(journeys.channels))
     if unknown:
-        raise InputError(f"unknown channel(s) {unknown}; the channels are {list(journeys.channels)}")
+        raise InputError(
+            f"unknown channel(s) {unknown}; the channels are {list(journeys.channels)}"
+        )
     codes = np.array([journeys.channels.index(c) for c in channels], dtype=np.int64)
     keep = ~np.isin(journeys.touches, codes)
     out = _apply_mask(journeys, keep, f"drop_channels({sorted(channels)})")
@@ -89,7 +91,9 @@ def rename_channels(journeys: Journeys, mapping: Mapping[str, str]) -> Journeys:
     """
     unknown = sorted(set(mapping) - set(journeys.channels))
     if unknown:
-        raise InputError(f"unknown channel(s) {unknown}; the channels are {list(journeys.channels)}")
+        raise InputError(
+            f"unknown channel(s) {unknown}; the channels are {list(journeys.channels)}"
+        )
     for new in mapping.values():
         if not isinstance(new, str) or not new.strip():
             raise InputError("a new channel name must be a non-empty string", value=new)

@@ -149,7 +149,9 @@ def _direct_codes(journeys, direct_channels):
     if isinstance(direct_channels, str):
         direct_channels = [direct_channels]
     wanted = {c.strip().lower() for c in direct_channels}
-    return np.array([i for i, c in enumerate(journeys.channels) if c.lower() in wanted], dtype=np.int64)
+    return np.array(
+        [i for i, c in enumerate(journeys.channels) if c.lower() in wanted], dtype=np.int64
+    )
 
 
 def _w_last_non_direct(journeys, direct_channels=DEFAULT_DIRECT):
@@ -233,7 +235,9 @@ def last_non_direct(journeys: Journeys, direct_channels: Iterable[str] = DEFAULT
     >>> last_non_direct(j).wide()[["channel", "conversions"]].values.tolist()
     [['direct', 1.0], ['email', 1.0]]
     """
-    direct_channels = [direct_channels] if isinstance(direct_channels, str) else list(direct_channels)
+    direct_channels = (
+        [direct_channels] if isinstance(direct_channels, str) else list(direct_channels)
+    )
     return _result(
         journeys,
         "last_non_direct",
@@ -271,7 +275,7 @@ def linear_unique(journeys: Journeys) -> AttributionResult:
 
 
 def position_based(journeys: Journeys, first: float = 0.4, last: float = 0.4) -> AttributionResult:
-    """U-shaped: ``first`` to the first touch, ``last`` to the last, the rest spread over the middle.
+    """U-shaped: ``first`` to the first touch, ``last`` to the last, the rest over the middle.
 
     Two-touch paths split ``first : last`` (50/50 by default); one-touch paths get
     everything.
@@ -347,7 +351,9 @@ def time_decay(journeys: Journeys, half_life: float = 7.0) -> AttributionResult:
     >>> time_decay(j).conversions.tolist()
     [1.0, 2.0]
     """
-    return _result(journeys, "time_decay", {"half_life": half_life}, _w_time_decay(journeys, half_life))
+    return _result(
+        journeys, "time_decay", {"half_life": half_life}, _w_time_decay(journeys, half_life)
+    )
 
 
 def time_decay_position(journeys: Journeys, half_life: float = 1.0) -> AttributionResult:
