@@ -220,6 +220,25 @@ def _format_results(results, fmt: str) -> str:
     default=None,
     help="Read an event log instead of aggregated paths (see `pathcredit journeys`).",
 )
+@click.option("--user-col", default="user_id", show_default=True, help="Event log: person id.")
+@click.option("--time-col", default="timestamp", show_default=True, help="Event log: time.")
+@click.option("--channel-col", default="channel", show_default=True, help="Event log: channel.")
+@click.option(
+    "--conversion-col", default="conversion", show_default=True, help="Event log: conversion flag."
+)
+@click.option(
+    "--lookback-days",
+    type=float,
+    default=30,
+    show_default=True,
+    help="Event log: drop touches older than this before the conversion.",
+)
+@click.option(
+    "--identity-map",
+    type=click.Path(),
+    default=None,
+    help="Event log: device_id -> person_id file for cross-device stitching.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -256,6 +275,12 @@ def attribute(
     drop_channel,
     rename,
     events,
+    user_col,
+    time_col,
+    channel_col,
+    conversion_col,
+    lookback_days,
+    identity_map,
     fmt,
     output,
     order,
@@ -275,10 +300,24 @@ def attribute(
         raise InputError("give exactly one of INPUT (aggregated paths) or --events FILE")
     if events is not None:
         from .journeys import transforms
-        from .journeys.events import read_events_as_journeys
+        from .journeys.events import build_journeys
 
+        # --value-col names the event log's value column only when given explicitly
+        source = click.get_current_context().get_parameter_source("value_col")
+        built = build_journeys(
+            events,
+            user_col=user_col,
+            time_col=time_col,
+            channel_col=channel_col,
+            conversion_col=conversion_col,
+            value_col=value_col if source == click.core.ParameterSource.COMMANDLINE else None,
+            lookback_days=lookback_days,
+            identity_map=identity_map,
+        )
+        # time_decay needs touch times: then keep one row per journey, not distinct paths
+        raw = built.journey_paths() if "time_decay" in models else built.journeys
         journeys = _transform(
-            read_events_as_journeys(events),
+            raw,
             collapse_repeats,
             first_occurrence,
             keep_last,
@@ -444,15 +483,9 @@ def demo(output):
     click.echo(f"\nwrote {target}")
 
 
-def _attach_optional_commands() -> None:
-    try:
-        from ._cli_journeys import journeys_command
-    except ImportError:  # the event-log module is optional until it lands
-        return
-    main.add_command(journeys_command, "journeys")
+from ._cli_journeys import journeys_command  # noqa: E402  (needs `main` above)
 
-
-_attach_optional_commands()
+main.add_command(journeys_command, "journeys")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -85,6 +85,22 @@ _REGISTRY: dict[str, ModelSpec] = {
         ModelSpec("participation", f"{_H}:participation",
                   "every channel on a converting path gets its full conversions (not additive)",
                   additive=False),
+        ModelSpec("markov", ".markov:markov",
+                  "order-k Markov chain: conversions split by normalised exact removal effects "
+                  "1 - P(conv without the channel) / P(conv); `order` int or 'auto' (CV)",
+                  kind="data-driven"),
+        ModelSpec("shapley", ".shapley:shapley",
+                  "Shapley values of the game `value_function` (zhao: v(S) = conversions of paths "
+                  "within S, = linear_unique; conversion_rate; markov; callable); response models "
+                  "split each path by its subgame's values", kind="data-driven"),
+        ModelSpec("ordered_shapley", ".shapley:ordered_shapley",
+                  "shapley's channel totals, each path's channel credit shared evenly over that "
+                  "channel's touches; credit per touch position in extras", kind="data-driven"),
+        ModelSpec("shao_li", ".shao_li:shao_li",
+                  "Shao & Li (2011) approximation: each converting path split in proportion to "
+                  "p_i + 1/(2N) sum_j (p_ij - p_i - p_j), p = conversion rates of exposed "
+                  "journeys (needs nulls)",
+                  kind="data-driven"),
     ]
 }
 

@@ -1,0 +1,310 @@
+# ruff: noqa: E402
+"""pathcredit's exact Markov attribution against ChannelAttribution, side by side.
+
+Both tools get the same in-memory DataFrame (ChannelAttribution's aggregated
+format). ChannelAttribution runs in its own virtual environment (it is a
+benchmark-only, GPL-3 dependency) as a persistent worker process that loads the
+frame once and times ``markov_model`` calls; pathcredit is timed in this
+process from the DataFrame (``read_paths`` + ``attribute``). Runs are
+interleaved (CA, pathcredit, alternating which goes first), repeated, and
+summarised by medians. Peak memory is measured in fresh subprocesses: VmHWM
+after resetting it (``/proc/self/clear_refs``) once the data are loaded, so
+``*_delta_mib`` is the memory the model call itself added at its peak.
+Errors are against pathcredit's exact solution, itself cross-checked with a
+second solver (sparse LU vs the certified iterative solver).
+
+Usage::
+
+    python benchmarks/markov/bench_markov.py --ca-python /tmp/cavenv/bin/python
+"""
+
+from __future__ import annotations
+
+import os
+
+# Single-threaded BLAS for a fair, quiet comparison on a shared 2-core machine:
+# ChannelAttribution runs on one core (ncore=1) and multi-threaded OpenBLAS
+# busy-waits under contention (a 150x150 inverse took 137 ms instead of 0.6 ms).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import make_paths
+
+import pathcredit as pc
+
+CA_WORKER = r"""
+import json, sys, time
+import pandas as pd
+import ChannelAttribution as ca
+df = pd.read_csv(sys.argv[1])
+print(json.dumps({"ready": True, "version": getattr(ca, "__version__", "?")}), flush=True)
+for line in sys.stdin:
+    order, seed = map(int, line.split())
+    t = time.perf_counter()
+    r = ca.markov_model(df, "path", "total_conversions", var_value="total_conversion_value",
+                        var_null="total_null", order=order, seed=seed, flg_pro=False,
+                        verbose=False)
+    dt = time.perf_counter() - t
+    print(json.dumps({"time": dt, "conv": dict(zip(r["channel_name"],
+                      map(float, r["total_conversions"])))}), flush=True)
+"""
+
+_HWM = r"""
+def _reset_peak():
+    with open("/proc/self/clear_refs", "w") as f:  # resets VmHWM (Linux >= 4.0)
+        f.write("5")
+
+def _status(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1])
+"""
+
+MEM_PC = (
+    _HWM
+    + r"""
+import sys, pandas as pd
+df = pd.read_csv(sys.argv[1])
+import pathcredit as pc
+pc.attribute(pc.read_paths(df.head(50)), model="markov")
+_reset_peak()
+before = _status("VmRSS:")
+r = pc.attribute(pc.read_paths(df), model="markov", order=int(sys.argv[2]))
+print(before, _status("VmHWM:"))
+"""
+)
+
+MEM_CA = (
+    _HWM
+    + r"""
+import sys, pandas as pd
+df = pd.read_csv(sys.argv[1])
+import ChannelAttribution as ca
+ca.markov_model(df.head(50), "path", "total_conversions", var_null="total_null",
+                flg_pro=False, verbose=False)
+_reset_peak()
+before = _status("VmRSS:")
+ca.markov_model(df, "path", "total_conversions", var_value="total_conversion_value",
+                var_null="total_null", order=int(sys.argv[2]), seed=0, flg_pro=False,
+                verbose=False)
+print(before, _status("VmHWM:"))
+"""
+)
+
+
+class CAWorker:
+    def __init__(self, python: str, csv: str):
+        self.proc = subprocess.Popen(
+            [python, "-c", CA_WORKER, csv],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        while True:  # skip CA's import banner
+            line = self.proc.stdout.readline()
+            if line.startswith("{"):
+                self.version = json.loads(line)["version"]
+                break
+            if not line:
+                raise RuntimeError("ChannelAttribution worker failed to start")
+
+    def run(self, order: int, seed: int) -> dict:
+        self.proc.stdin.write(f"{order} {seed}\n")
+        self.proc.stdin.flush()
+        while True:
+            line = self.proc.stdout.readline()
+            if line.startswith("{"):
+                return json.loads(line)
+            if not line:
+                raise RuntimeError("ChannelAttribution worker died")
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def run_pathcredit(df: pd.DataFrame, order: int):
+    t0 = time.perf_counter()
+    j = pc.read_paths(df)
+    t1 = time.perf_counter()
+    r = pc.attribute(j, model="markov", order=order)
+    t2 = time.perf_counter()
+    return t2 - t0, t2 - t1, r, j
+
+
+def peak_memory(python: str, script: str, csv: str, order: int) -> float:
+    out = subprocess.run(
+        [python, "-c", script, csv, str(order)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    before, after = int(out[-2]), int(out[-1])
+    return after / 1024, (after - before) / 1024  # MiB (/proc/self/status is in kB)
+
+
+def share_errors(credit: dict, exact: dict, total: float):
+    chans = sorted(exact)
+    a = np.array([credit.get(c, 0.0) for c in chans]) / total
+    b = np.array([exact[c] for c in chans]) / total
+    big = b >= 0.01
+    rel = float((np.abs(a - b)[big] / b[big]).max()) if big.any() else float("nan")
+    return float(np.abs(a - b).max()), float(0.5 * np.abs(a - b).sum()), rel
+
+
+def bench_set(name, df, orders, repeats, ca_python, tmp, memory=True):
+    csv = os.path.join(tmp, f"{name}.csv")
+    df.to_csv(csv, index=False)
+    worker = CAWorker(ca_python, csv)
+    rows = []
+    j = pc.read_paths(df)
+    print(
+        f"\n## {name}: {j.n_paths} distinct paths, {j.n_channels} channels, "
+        f"{int(j.total_conversions + j.total_nulls)} journeys",
+        flush=True,
+    )
+    run_pathcredit(df.head(100), 1)  # warm up lazy imports
+    for order in orders:
+        ca_times, pc_times, pc_model_times, ca_results = [], [], [], []
+        result = None
+        for rep in range(repeats):
+            first_ca = rep % 2 == 0
+            for tool in ("ca", "pc") if first_ca else ("pc", "ca"):
+                if tool == "ca":
+                    out = worker.run(order, rep)
+                    ca_times.append(out["time"])
+                    ca_results.append(out["conv"])
+                else:
+                    total, model, result, _ = run_pathcredit(df, order)
+                    pc_times.append(total)
+                    pc_model_times.append(model)
+            print(
+                f"  order {order} rep {rep}: CA {ca_times[-1]:.3f}s  pathcredit "
+                f"{pc_times[-1]:.3f}s",
+                flush=True,
+            )
+        exact = dict(zip(result.channels, result.conversions.tolist(), strict=True))
+        chain = result.extras["chain"]
+        # cross-check the exact solution with a second solver
+        other = "direct" if chain.solver == "iterative" and chain.n_states <= 3000 else None
+        if chain.solver in ("dense", "direct"):
+            other = "iterative"
+        if other:
+            r2 = pc.attribute(j, model="markov", order=order, solver=other, states=False)
+            cross = float(np.abs(r2.conversions - result.conversions).max())
+        else:
+            cross = float("nan")
+        ca_err = [share_errors(c, exact, j.total_conversions) for c in ca_results]
+        row = dict(
+            set=name,
+            order=order,
+            states=chain.n_states,
+            solver=chain.solver,
+            ca_median_s=statistics.median(ca_times),
+            pc_median_s=statistics.median(pc_times),
+            pc_model_median_s=statistics.median(pc_model_times),
+            ratio=statistics.median(ca_times) / statistics.median(pc_times),
+            ca_max_share_err=max(e[0] for e in ca_err),
+            ca_tv=statistics.median(e[1] for e in ca_err),
+            ca_max_rel_err=max(e[2] for e in ca_err),
+            pc_cross_check=cross,
+            pc_error_bound=chain.error_bound,
+            pc_rate_check=abs(
+                result.extras["conversion_probability"]
+                - j.total_conversions / (j.total_conversions + j.total_nulls)
+            ),
+            runs=repeats,
+        )
+        if memory:
+            row["pc_peak_mib"], row["pc_delta_mib"] = peak_memory(
+                sys.executable, MEM_PC, csv, order
+            )
+            row["ca_peak_mib"], row["ca_delta_mib"] = peak_memory(ca_python, MEM_CA, csv, order)
+        rows.append(row)
+        print("  ", json.dumps(row), flush=True)
+    worker.close()
+    return rows, worker.version
+
+
+def markdown(rows) -> str:
+    cols = list(rows[0])
+
+    def fmt(v):
+        if isinstance(v, float):
+            return "nan" if v != v else f"{v:.4g}"
+        return "" if v is None else str(v)
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ca-python", default="/tmp/cavenv/bin/python")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--journeys", type=int, default=1_000_000)
+    ap.add_argument("--orders", type=int, nargs="+", default=[1, 2, 3, 4])
+    ap.add_argument("--orders50", type=int, nargs="*", default=[1, 2, 3])
+    ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--out", default=None, help="write the rows as JSON here")
+    args = ap.parse_args(argv)
+
+    import scipy
+
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, python "
+        f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"pathcredit {pc.__version__}",
+        flush=True,
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        df12 = make_paths(args.journeys, 12, seed=0)
+        r, version = bench_set(
+            "12 channels",
+            df12,
+            args.orders,
+            args.repeats,
+            args.ca_python,
+            tmp,
+            memory=not args.no_memory,
+        )
+        rows += r
+        print(f"ChannelAttribution {version}", flush=True)
+        if args.orders50:
+            df50 = make_paths(args.journeys, 50, seed=1)
+            r, _ = bench_set(
+                "50 channels",
+                df50,
+                args.orders50,
+                args.repeats,
+                args.ca_python,
+                tmp,
+                memory=not args.no_memory,
+            )
+            rows += r
+    print()
+    print(markdown(rows))
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

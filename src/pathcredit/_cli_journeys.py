@@ -1,0 +1,147 @@
+"""``pathcredit journeys``: an event log in, the aggregated path table out (Parquet).
+
+A thin layer over :func:`pathcredit.journeys.events.build_journeys`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from .exceptions import InputError
+
+__all__ = ["journeys_command", "read_events_as_journeys", "removed_lines"]
+
+
+def read_events_as_journeys(path, **column_options):
+    """The path table of an event log file (for ``pathcredit attribute --events FILE``).
+
+    ``column_options`` go to :func:`~pathcredit.journeys.events.build_journeys`;
+    ``identity_map`` may be a file path.
+    """
+    from .journeys.events import read_events_as_journeys as _read
+
+    return _read(path, **column_options)
+
+
+def removed_lines(journeys) -> list[str]:
+    """One human-readable line per removal step."""
+    return [
+        f"{r.step}: {r.touches} touches, {r.paths} journeys "
+        f"({r.conversions:g} conversions, {r.value:g} value, {r.nulls:g} non-converting) dropped"
+        for r in journeys.removed
+    ]
+
+
+def _write_parquet_atomic(frame, output: str) -> None:
+    target = Path(output)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError("output folder does not exist", source=str(folder))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("journeys")
+@click.argument("events", metavar="EVENTS", nargs=-1, required=True)
+@click.option("--user-col", default="user_id", show_default=True)
+@click.option("--time-col", default="timestamp", show_default=True)
+@click.option("--channel-col", default="channel", show_default=True)
+@click.option("--conversion-col", default="conversion", show_default=True)
+@click.option("--value-col", default=None, help="Conversion value column.")
+@click.option(
+    "--lookback-days",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Drop touches older than this before the conversion (negative: no limit).",
+)
+@click.option("--max-touches", type=int, default=None, help="Keep the last N touches.")
+@click.option(
+    "--inactivity-days",
+    type=float,
+    default=None,
+    help="End a non-converting journey after this many days without events.",
+)
+@click.option(
+    "--identity-map",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV/Parquet file mapping device ids to person ids.",
+)
+@click.option(
+    "--identity-cols",
+    nargs=2,
+    default=("device_id", "person_id"),
+    show_default=True,
+    help="Device and person columns of the identity map.",
+)
+@click.option(
+    "--invalid",
+    type=click.Choice(["drop", "raise"]),
+    default="drop",
+    show_default=True,
+    help="Drop and count bad events, or stop at the first kind.",
+)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Parquet file for the path table.",
+)
+def journeys_command(
+    events,
+    user_col,
+    time_col,
+    channel_col,
+    conversion_col,
+    value_col,
+    lookback_days,
+    max_touches,
+    inactivity_days,
+    identity_map,
+    identity_cols,
+    invalid,
+    output,
+):
+    """Build the path table of an event log (CSV or Parquet files) with DuckDB.
+
+    Writes ``path, total_conversions[, total_conversion_value], total_null`` to
+    OUTPUT (Parquet, atomically) and prints what was dropped.
+    """
+    from .journeys.events import build_journeys
+
+    try:
+        ej = build_journeys(
+            list(events) if len(events) > 1 else events[0],
+            user_col=user_col,
+            time_col=time_col,
+            channel_col=channel_col,
+            conversion_col=conversion_col,
+            value_col=value_col,
+            lookback_days=None if lookback_days < 0 else lookback_days,
+            max_touches=max_touches,
+            inactivity_days=inactivity_days,
+            identity_map=identity_map,
+            identity_cols=tuple(identity_cols),
+            invalid=invalid,
+        )
+    except ImportError as exc:  # ibis/duckdb missing
+        raise InputError(f"event logs need ibis-framework[duckdb]: {exc}") from exc
+    j = ej.journeys
+    _write_parquet_atomic(j.to_frame(), output)
+    click.echo(
+        f"{j.n_paths} distinct paths, {j.total_conversions:g} conversions, "
+        f"{j.total_nulls:g} non-converting journeys -> {output}"
+    )
+    for line in removed_lines(j):
+        click.echo(f"dropped: {line}")

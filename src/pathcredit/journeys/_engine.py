@@ -1,0 +1,343 @@
+"""Ibis plumbing for event logs: backends, inputs, and the journey-building expressions.
+
+Everything here builds Ibis expressions that run unchanged on DuckDB and on
+PySpark (and, as far as the operations are supported, on other Ibis backends).
+Results come back as Arrow tables: never through Ibis's pandas conversion, which
+emits deprecation warnings with pandas 3.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import InputError
+
+#: Microseconds per day: times are compared and converted at microsecond resolution.
+US_PER_DAY = 86_400_000_000.0
+
+#: Reasons an event is invalid, in the order they are checked.
+INVALID_REASONS = (
+    "missing user",
+    "missing timestamp",
+    "unparseable timestamp",
+    "missing channel",
+)
+
+
+@dataclass
+class Engine:
+    """A connected Ibis backend and how to pull results out of it."""
+
+    con: object
+    name: str
+
+    def to_arrow(self, expr):
+        """Execute ``expr`` and return a ``pyarrow.Table``."""
+        if self.name == "pyspark":
+            # Spark's native Arrow path; Ibis would go through toPandas.
+            session = self.con._session
+            return session.sql(self.con.compile(expr)).toArrow()
+        return self.con.to_pyarrow(expr)
+
+    def register(self, table, name: str | None = None):
+        """Make an Arrow table available as an Ibis table on this backend."""
+        import ibis
+
+        if self.name == "pyspark":
+            from ibis import util
+
+            name = name or util.gen_name("pathcredit_events")
+            session = self.con._session
+            session.createDataFrame(table).createOrReplaceTempView(name)
+            return self.con.table(name)
+        if self.name == "duckdb":
+            return self.con.create_table(name or _gen_name(), table, temp=True)
+        return ibis.memtable(table)
+
+    def materialize(self, expr):
+        """Store an intermediate result when the backend allows it (DuckDB); else keep lazy."""
+        if self.name == "duckdb":
+            return self.con.create_table(_gen_name(), expr, temp=True)
+        return expr
+
+
+def _gen_name() -> str:
+    from ibis import util
+
+    return util.gen_name("pathcredit")
+
+
+def connect(backend) -> Engine:
+    """An :class:`Engine` from ``None``/``"duckdb"``, an Ibis backend or a SparkSession."""
+    import ibis
+
+    if backend is None or (isinstance(backend, str) and backend == "duckdb"):
+        return Engine(ibis.duckdb.connect(), "duckdb")
+    if isinstance(backend, str) and backend == "pyspark":
+        raise InputError(
+            "backend='pyspark' needs a session: pass a SparkSession or ibis.pyspark.connect(...)"
+        )
+    if isinstance(backend, str):
+        raise InputError(
+            f"unknown backend {backend!r}; use 'duckdb', 'pandas', an Ibis backend "
+            "connection or a SparkSession"
+        )
+    if type(backend).__module__.startswith("pyspark"):
+        return Engine(ibis.pyspark.connect(backend), "pyspark")
+    name = getattr(backend, "name", None)
+    if name is None or not hasattr(backend, "to_pyarrow"):
+        raise InputError(f"cannot use a {type(backend).__name__} as a backend")
+    return Engine(backend, name)
+
+
+def engine_of(table) -> Engine:
+    """The engine an Ibis table is bound to (DuckDB for an unbound memtable)."""
+    try:
+        con = table._find_backend(use_default=False)
+    except Exception:  # noqa: BLE001 - unbound expressions: run them on DuckDB
+        return connect(None)
+    return Engine(con, con.name)
+
+
+def is_ibis_table(obj) -> bool:
+    mod = type(obj).__module__
+    return mod.startswith("ibis.") and hasattr(obj, "schema") and hasattr(obj, "select")
+
+
+def to_arrow_frame(obj):
+    """A pandas or polars frame as an Arrow table with microsecond timestamps."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if type(obj).__module__.split(".")[0] == "polars":
+        table = obj.to_arrow()
+    else:
+        table = pa.Table.from_pandas(obj, preserve_index=False)
+    cols = []
+    for field, col in zip(table.schema, table.columns, strict=True):
+        t = field.type
+        if pa.types.is_timestamp(t) and t.unit == "ns":
+            col = pc.cast(col, pa.timestamp("us", t.tz), safe=False)
+        elif pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            col = pc.cast(col, pa.string())
+        elif pa.types.is_dictionary(t):
+            col = pc.cast(col, t.value_type)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+def source_table(events, engine: Engine | None, *, file_format: str | None = None):
+    """Turn any accepted input into an Ibis table; returns ``(table, engine, name)``."""
+    import pandas as pd
+
+    if is_ibis_table(events):
+        return events, engine or engine_of(events), "Ibis table"
+    engine = engine or connect(None)
+    if isinstance(events, pd.DataFrame) or type(events).__module__.split(".")[0] == "polars":
+        name = "DataFrame" if isinstance(events, pd.DataFrame) else "polars DataFrame"
+        return engine.register(to_arrow_frame(events)), engine, name
+    paths = [events] if isinstance(events, str | os.PathLike) else events
+    if (
+        isinstance(paths, list | tuple)
+        and paths
+        and all(isinstance(p, str | os.PathLike) for p in paths)
+    ):
+        paths = [str(p) for p in paths]
+        for p in paths:
+            if not any(ch in p for ch in "*?[") and not Path(p).exists():
+                raise InputError("file not found", source=p)
+        name = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} files)"
+        fmt = file_format or _guess_format(paths[0])
+        try:
+            if fmt == "parquet":
+                table = engine.con.read_parquet(paths if len(paths) > 1 else paths[0])
+            else:
+                table = engine.con.read_csv(paths if len(paths) > 1 else paths[0])
+        except Exception as exc:  # noqa: BLE001 - engine-specific reader errors
+            raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
+        return table, engine, name
+    raise InputError(
+        f"cannot read events from a {type(events).__name__}; pass a pandas or polars "
+        "DataFrame, Parquet/CSV file path(s) or an Ibis table"
+    )
+
+
+def _guess_format(path: str) -> str:
+    low = path.lower()
+    if low.endswith((".parquet", ".pq")) or low.endswith("/") or os.path.isdir(path):
+        return "parquet"
+    return "csv"
+
+
+def check_columns(table, required: dict[str, str | None], source: str) -> None:
+    """Raise if a named column is missing."""
+    have = list(table.columns)
+    for role, col in required.items():
+        if col is not None and col not in have:
+            raise InputError(
+                f"missing {role} column {col!r}; the columns are {have}", source=source, column=col
+            )
+
+
+def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_col, source):
+    """Project the input onto ``person, raw_ts, ts, channel, cv, val`` with a ``reason``.
+
+    ``reason`` is NULL for a valid event, else one of :data:`INVALID_REASONS`.
+    """
+    import ibis
+
+    schema = table.schema()
+    user = table[user_col].cast("string").strip()
+    user = user.nullif("")
+    raw_ts = table[time_col]
+    tdt = schema[time_col]
+    if tdt.is_string():
+        raw_ts = raw_ts.strip().nullif("")
+        ts = raw_ts.try_cast("timestamp")
+    elif tdt.is_timestamp():
+        ts = raw_ts
+    elif tdt.is_date():
+        ts = raw_ts.cast("timestamp")
+    else:
+        raise InputError(
+            f"the time column must hold timestamps, dates or ISO date-time strings, not {tdt}",
+            source=source,
+            column=time_col,
+        )
+    cdt = schema[conversion_col]
+    conv = table[conversion_col]
+    if cdt.is_boolean():
+        cv = conv.fill_null(False).cast("int64")
+    elif cdt.is_numeric():
+        cv = (conv.fill_null(0) != 0).cast("int64")
+    else:
+        raise InputError(
+            f"the conversion column must be boolean or numeric (non-zero = conversion), not {cdt}",
+            source=source,
+            column=conversion_col,
+        )
+    channel = table[channel_col].cast("string").strip().nullif("")
+    # conversion rows carry no touch: their channel is ignored
+    channel = (cv == 1).ifelse(ibis.null("string"), channel)
+    if value_col is None:
+        val = ibis.literal(0.0, type="float64")
+    else:
+        if not schema[value_col].is_numeric():
+            raise InputError(
+                f"the value column must be numeric, not {schema[value_col]}",
+                source=source,
+                column=value_col,
+            )
+        val = (cv == 1).ifelse(table[value_col].cast("float64").fill_null(0.0), 0.0)
+    reason = ibis.cases(
+        (user.isnull(), INVALID_REASONS[0]),
+        (raw_ts.isnull(), INVALID_REASONS[1]),
+        (ts.isnull(), INVALID_REASONS[2]),
+        ((cv == 0) & channel.isnull(), INVALID_REASONS[3]),
+        else_=ibis.null("string"),
+    )
+    # the raw text is kept only to quote an unparseable timestamp in messages
+    raw_text = raw_ts if tdt.is_string() else ibis.null("string")
+    return table.select(
+        person=user,
+        raw_ts=raw_text,
+        ts=ts,
+        channel=channel,
+        cv=cv,
+        val=val.cast("float64"),
+        reason=reason,
+    )
+
+
+def stitch(events, identity, engine: Engine, source: str):
+    """Replace device ids by person ids from an identity map (table ``device, person_id``)."""
+    clash = (
+        identity.group_by("device")
+        .agg(k=identity.person_id.nunique())
+        .filter(lambda t: t.k > 1)
+        .limit(1)
+    )
+    bad = engine.to_arrow(clash)
+    if bad.num_rows:
+        dev = bad.column("device")[0].as_py()
+        raise InputError(
+            "the identity map sends one device id to several person ids", source=source, value=dev
+        )
+    ident = identity.select(_dev="device", _pid="person_id").distinct()
+    joined = events.left_join(ident, events.person == ident._dev)
+    return joined.select(
+        person=joined._pid.fill_null(joined.person),
+        ts=joined.ts,
+        channel=joined.channel,
+        cv=joined.cv,
+        val=joined.val,
+    )
+
+
+def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
+    """Split each person's events into journeys and mark the touches that are kept.
+
+    Returns the events with ``journey`` (0-based per person), ``converted``,
+    ``jvalue`` (the journey's conversion value), ``days`` (from the event to the
+    end of its journey), ``n_touch`` (touches in the journey), ``n_kept``
+    (touches inside the lookback window), ``keep`` (touch kept after lookback and
+    max touches), ``position`` and ``length`` (among the kept touches).
+    """
+    import ibis
+
+    order = [events.ts, events.cv, events.channel, events.val]
+    w = ibis.window(group_by=events.person, order_by=order)
+    e = events.mutate(_pcv=events.cv.lag().over(w), _pts=events.ts.lag().over(w))
+    start = e._pcv.isnull() | (e._pcv == 1)
+    if inactivity_days is not None:
+        gap = e.ts.delta(e._pts, unit="microsecond").cast("float64")
+        start = start | (gap > float(inactivity_days) * US_PER_DAY)
+    e = e.mutate(_start=start.cast("int64"))
+    cw = ibis.cumulative_window(group_by=e.person, order_by=[e.ts, e.cv, e.channel, e.val])
+    e = e.mutate(journey=e._start.sum().over(cw) - 1).drop("_pcv", "_pts", "_start")
+
+    jw = ibis.window(group_by=[e.person, e.journey])
+    conv_ts = (e.cv == 1).ifelse(e.ts, ibis.null(e.ts.type())).max().over(jw)
+    e = e.mutate(
+        _end=ibis.coalesce(conv_ts, e.ts.max().over(jw)),
+        converted=e.cv.max().over(jw),
+        jvalue=e.val.sum().over(jw),
+        n_touch=(1 - e.cv).sum().over(jw),
+    )
+    e = e.mutate(days=e._end.delta(e.ts, unit="microsecond").cast("float64") / US_PER_DAY)
+    in_window = e.cv == 0
+    if lookback_days is not None:
+        in_window = in_window & (e.days <= float(lookback_days))
+    e = e.mutate(in_window=in_window).drop("_end")
+    e = e.mutate(n_kept=e.in_window.cast("int64").sum().over(jw))
+    pw = ibis.window(group_by=[e.person, e.journey, e.in_window], order_by=[e.ts, e.channel])
+    e = e.mutate(_pos=ibis.row_number().over(pw))
+    if max_touches is None:
+        return e.mutate(keep=e.in_window, position=e._pos, length=e.n_kept).drop("_pos")
+    m = int(max_touches)
+    cut = ibis.greatest(e.n_kept - m, 0)
+    return e.mutate(
+        keep=e.in_window & (e._pos >= cut),
+        position=e._pos - cut,
+        length=ibis.least(e.n_kept, m),
+    ).drop("_pos")
+
+
+def path_table(touches):
+    """Distinct paths (arrays of channel names) with conversions, value and journeys."""
+    import ibis
+
+    per = touches.group_by(["person", "journey"]).agg(
+        _steps=ibis.struct({"p": touches.position, "c": touches.channel}).collect(),
+        converted=touches.converted.max(),
+        value=touches.value.max(),
+    )
+    per = per.mutate(path=per._steps.sort().map(lambda s: s.c))
+    out = per.group_by("path").agg(
+        conversions=per.converted.sum(),
+        value=per.value.sum(),
+        journeys=per.count(),
+    )
+    return out.order_by("path")

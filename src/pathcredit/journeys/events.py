@@ -1,0 +1,701 @@
+"""Journeys from raw event logs, built inside a query engine with Ibis.
+
+An event log has one row per touchpoint or conversion: a user (or device) id,
+a timestamp, a channel and a conversion flag, optionally a conversion value.
+:func:`build_journeys` turns it into the two small statistics the models need:
+
+* the aggregated path table (distinct paths with conversions, value and
+  non-converting journeys) as :class:`pathcredit.Journeys`, so every model runs
+  on it unchanged;
+* the touch-level table (journey, position, channel, days to conversion) that
+  time decay needs, from which :meth:`EventJourneys.journey_paths` gives
+  journey-level :class:`~pathcredit.Journeys` with touch times.
+
+The work happens inside the engine (DuckDB embedded by default; the same Ibis
+expressions run on PySpark), so inputs larger than memory are fine: only the
+distinct paths come back to Python. A plain pandas implementation
+(``backend="pandas"``, sort and group by) is kept beside it as the obviously
+correct reference.
+
+Rules (the same on every backend)
+---------------------------------
+* **Conversions end journeys.** A person's events are ordered by time; a
+  journey ends at each conversion and the next starts fresh. A journey that has
+  not converted ends at the end of the data, or, with ``inactivity_days``, when
+  the person's next event comes more than that many days later.
+* **Ties.** A touch at the exact time of a conversion counts as *before* it (it
+  belongs to the journey the conversion ends). Touches at the same time are
+  ordered by channel name, so paths are deterministic.
+* **Conversion rows carry no touch**: their channel is ignored. Log the
+  touch that led to a conversion as its own row (same time is fine, see above).
+* **Lookback window.** Touches more than ``lookback_days`` (default 30, as in
+  Google Analytics 4) before the end of their journey are dropped; the end of a
+  converting journey is its conversion, of a non-converting one its last touch
+  (so converting and non-converting paths are cut alike, which data-driven
+  models need). A touch exactly ``lookback_days`` before is kept.
+  ``max_touches`` then keeps the last N touches. A converting journey left with
+  no touch, and a conversion with no touch before it at all, leaves the path
+  table; both are counted.
+* **Identity map.** Device or cookie ids are replaced by person ids before
+  anything else, so a person's devices form one journey; ids not in the map
+  are their own person. A device mapped to two persons is an error.
+* **Bad events.** Rows with a missing user, a missing or unparseable timestamp,
+  or (touch rows) a missing channel are dropped and counted
+  (``invalid="raise"`` raises :class:`~pathcredit.InputError` instead). A
+  missing conversion flag means "not a conversion"; a missing conversion value
+  counts as 0.
+* **Duplicates.** Events identical in person, time, channel, conversion flag
+  and value (after stitching) are kept once; the copies are counted.
+* **Times** are handled at microsecond resolution; days are
+  ``microseconds / 86 400 000 000``. Time-zone-aware inputs are compared as
+  instants; on Spark set ``spark.sql.session.timeZone`` to ``UTC`` so naive
+  timestamps are not shifted by daylight saving.
+
+Everything dropped is recorded as :class:`~pathcredit.journeys.Removal` records
+in ``journeys.removed`` (``touches`` are touch events, ``paths`` are journeys,
+``conversions``/``value``/``nulls`` what those journeys carried).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..exceptions import InputError
+from ._core import Journeys, Removal
+
+__all__ = [
+    "EventJourneys",
+    "build_journeys",
+    "read_events_as_journeys",
+    "time_lag_report",
+    "path_length_report",
+    "TOUCH_COLUMNS",
+]
+
+#: Columns of the touch-level table, fixed on every backend.
+TOUCH_COLUMNS = [
+    "person",
+    "journey",
+    "position",
+    "length",
+    "channel",
+    "days_to_conversion",
+    "converted",
+    "value",
+]
+
+#: Columns of the time-lag and path-length reports.
+REPORT_COLUMNS = ["bucket", "conversions", "value", "share"]
+
+
+class EventJourneys:
+    """Journeys built from an event log: the path table and the touch-level table.
+
+    Attributes
+    ----------
+    journeys : Journeys
+        The aggregated path table (distinct paths with ``conversions``, ``value``
+        when a value column was given, and ``nulls``: journeys that did not
+        convert); ``journeys.removed`` lists what was dropped and why.
+    touch_table : ibis.Table or None
+        The touch-level table inside the engine (columns :data:`TOUCH_COLUMNS`);
+        ``None`` for the pandas backend, which keeps it as a frame.
+    backend : str
+        ``"duckdb"``, ``"pyspark"``, ``"pandas"``, ... .
+    has_value : bool
+        Whether a value column was given.
+    """
+
+    def __init__(
+        self,
+        journeys,
+        *,
+        touch_table=None,
+        touches_frame=None,
+        engine=None,
+        backend="duckdb",
+        has_value=False,
+    ):
+        self.journeys = journeys
+        self.touch_table = touch_table
+        self._touches_frame = touches_frame
+        self._engine = engine
+        self.backend = backend
+        self.has_value = has_value
+
+    @property
+    def removed(self) -> tuple[Removal, ...]:
+        """What the lookback window, filters and cleaning dropped."""
+        return self.journeys.removed
+
+    def removed_frame(self):
+        """:attr:`removed` as a DataFrame, one row per step."""
+        return self.journeys.removed_frame()
+
+    def touches(self):
+        """The touch-level table as a pandas DataFrame, sorted by person, journey, position.
+
+        Columns: ``person, journey, position, length, channel, days_to_conversion,
+        converted, value``. ``days_to_conversion`` is measured to the end of the
+        journey (its conversion, or the last touch of a non-converting journey);
+        ``value`` is the journey's conversion value (0 without a value column).
+        """
+        if self._touches_frame is None:
+            table = self._engine.to_arrow(
+                self.touch_table.order_by(["person", "journey", "position"])
+            )
+            frame = table.to_pandas()
+            frame["converted"] = frame["converted"].astype(np.int64)
+            for col in ("journey", "position", "length"):
+                frame[col] = frame[col].astype(np.int64)
+            self._touches_frame = frame[TOUCH_COLUMNS]
+        return self._touches_frame
+
+    def journey_paths(self) -> Journeys:
+        """Journey-level :class:`Journeys` with touch times (one path per journey).
+
+        ``times`` are the days from each touch to its conversion, so the
+        in-memory ``time_decay`` model works; non-converting journeys are paths
+        with ``nulls=1`` and no conversion.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from pathcredit import attribute
+        >>> ev = pd.DataFrame({
+        ...     "user_id": ["a", "a", "a"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08"]),
+        ...     "channel": ["email", "search", None],
+        ...     "conversion": [0, 0, 1]})
+        >>> jp = build_journeys(ev, backend="pandas").journey_paths()
+        >>> jp.times.tolist()
+        [7.0, 0.0]
+        >>> attribute(jp, model="time_decay", half_life=7).conversions.tolist()
+        [0.3333333333333333, 0.6666666666666666]
+        """
+        t = self.touches()
+        channels, codes = np.unique(t["channel"].to_numpy(dtype=object), return_inverse=True)
+        key = t["person"].astype(str) + "\x00" + t["journey"].astype(str)
+        starts = np.flatnonzero(np.r_[True, key.to_numpy()[1:] != key.to_numpy()[:-1]])
+        offsets = np.r_[starts, len(t)]
+        conv = t["converted"].to_numpy(dtype=np.float64)[starts]
+        value = t["value"].to_numpy(dtype=np.float64)[starts] if self.has_value else None
+        return Journeys(
+            channels.tolist(),
+            codes,
+            offsets,
+            conv,
+            value,
+            1.0 - conv,
+            times=t["days_to_conversion"].to_numpy(dtype=np.float64),
+            removed=self.journeys.removed,
+            source=self.journeys.source,
+        )
+
+    def time_lag(self):
+        """Time-lag report: see :func:`time_lag_report`."""
+        return time_lag_report(self)
+
+    def path_length(self):
+        """Path-length report: see :func:`path_length_report`."""
+        return path_length_report(self)
+
+    def __iter__(self):
+        # ``paths, touches = build_journeys(...)``
+        yield self.journeys
+        yield self.touch_table if self.touch_table is not None else self.touches()
+
+    def __repr__(self) -> str:
+        return f"<EventJourneys on {self.backend}: {self.journeys!r}>"
+
+
+def build_journeys(
+    events,
+    *,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    channel_col: str = "channel",
+    conversion_col: str = "conversion",
+    value_col: str | None = None,
+    lookback_days: float | None = 30,
+    max_touches: int | None = None,
+    inactivity_days: float | None = None,
+    identity_map=None,
+    identity_cols: tuple[str, str] = ("device_id", "person_id"),
+    invalid: str = "drop",
+    backend=None,
+    file_format: str | None = None,
+) -> EventJourneys:
+    """Build journeys from an event log inside a query engine.
+
+    The rules (journey ends, ties, lookback, stitching, bad events, duplicates)
+    are in the module docstring of :mod:`pathcredit.journeys.events`.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame, polars.DataFrame, str, path-like, list of paths or ibis.Table
+        The event log: a frame, Parquet or CSV file(s) (globs allowed; read by the
+        engine, so larger than memory is fine), or an Ibis table on any backend
+        (then that backend does the work).
+    user_col, time_col, channel_col, conversion_col : str
+        Column names. The time column holds timestamps, dates or ISO strings;
+        the conversion column is boolean or numeric (non-zero = conversion).
+    value_col : str, optional
+        Conversion value column; without it the journeys carry no value.
+    lookback_days : float or None, default 30
+        Drop touches more than this many days before the end of their journey.
+        ``None`` keeps every touch.
+    max_touches : int, optional
+        Keep only the last N touches of each journey (after the lookback).
+    inactivity_days : float, optional
+        End a journey without conversion when the next event comes more than
+        this many days later. ``None`` (default): only conversions and the end of
+        the data end journeys.
+    identity_map : DataFrame, mapping, file path or ibis.Table, optional
+        Device (or cookie) id to person id. A mapping ``{device: person}`` or a
+        table with the columns ``identity_cols``.
+    identity_cols : (str, str), default ``("device_id", "person_id")``
+        Column names of the identity map.
+    invalid : {"drop", "raise"}, default "drop"
+        What to do with bad events (missing user, missing or unparseable
+        timestamp, touch without channel): drop and count them, or raise.
+    backend : None, "duckdb", "pandas", Ibis backend or SparkSession
+        Where to compute. ``None``: the backend of an Ibis table input, else a
+        fresh in-memory DuckDB. ``"pandas"``: the reference implementation.
+    file_format : {"parquet", "csv"}, optional
+        File format when it cannot be told from the name.
+
+    Returns
+    -------
+    EventJourneys
+        ``.journeys`` (the path table, with ``removed``), ``.touches()``,
+        ``.journey_paths()`` (with times), ``.touch_table`` (in the engine).
+
+    Raises
+    ------
+    InputError
+        Missing columns, unsupported column types, an ambiguous identity map,
+        impossible parameters, no journeys left, or (``invalid="raise"``) bad events.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({
+    ...     "user_id":   ["a", "a", "a", "b", "b"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-06",
+    ...                                  "2024-01-02", "2024-01-03"]),
+    ...     "channel":   ["email", "search", None, "search", "display"],
+    ...     "conversion": [0, 0, 1, 0, 0]})
+    >>> ej = build_journeys(ev)
+    >>> ej.journeys.to_frame()
+                 path  total_conversions  total_null
+    0  email > search                1.0         0.0
+    1  search > display              0.0         1.0
+
+    Notes
+    -----
+    The engine sorts each person's events once (window functions over
+    person, ordered by time), so the cost is that of a partitioned sort:
+    O(n log n) for n events, spilling to disk when needed. Only the distinct
+    paths come back to Python.
+    """
+    _check_params(lookback_days, max_touches, inactivity_days, invalid)
+    if isinstance(backend, str) and backend == "pandas":
+        from ._events_pandas import build_journeys_pandas
+
+        return build_journeys_pandas(
+            events,
+            user_col=user_col,
+            time_col=time_col,
+            channel_col=channel_col,
+            conversion_col=conversion_col,
+            value_col=value_col,
+            lookback_days=lookback_days,
+            max_touches=max_touches,
+            inactivity_days=inactivity_days,
+            identity_map=identity_map,
+            identity_cols=identity_cols,
+            invalid=invalid,
+        )
+    from . import _engine as eng
+
+    engine = None if backend is None else eng.connect(backend)
+    table, engine, source = eng.source_table(events, engine, file_format=file_format)
+    eng.check_columns(
+        table,
+        {
+            "user": user_col,
+            "time": time_col,
+            "channel": channel_col,
+            "conversion": conversion_col,
+            "value": value_col,
+        },
+        source,
+    )
+    norm = eng.normalize(
+        table,
+        user_col=user_col,
+        time_col=time_col,
+        channel_col=channel_col,
+        conversion_col=conversion_col,
+        value_col=value_col,
+        source=source,
+    )
+    norm = engine.materialize(norm)
+    removed: list[Removal] = []
+    bad = engine.to_arrow(
+        norm.filter(norm.reason.notnull())
+        .group_by("reason")
+        .agg(
+            touches=(1 - norm.cv).sum(),
+            conversions=norm.cv.sum(),
+            value=norm.val.sum(),
+            example=norm.raw_ts.max(),
+        )
+    ).to_pylist()
+    bad.sort(key=lambda r: eng.INVALID_REASONS.index(r["reason"]))
+    for row in bad:
+        n = int(row["touches"]) + int(row["conversions"])
+        if invalid == "raise":
+            example = row["example"] if row["reason"] == "unparseable timestamp" else None
+            raise InputError(
+                f"{n} event(s) with {row['reason']} "
+                f"({int(row['conversions'])} of them conversions); pass invalid='drop' "
+                "to drop and count them",
+                source=source,
+                column={"user": user_col, "timestamp": time_col, "channel": channel_col}[
+                    row["reason"].split(" ")[-1]
+                ],
+                value=example,
+            )
+        removed.append(
+            Removal(
+                row["reason"],
+                touches=int(row["touches"]),
+                conversions=float(row["conversions"]),
+                value=float(row["value"]) if value_col else 0.0,
+            )
+        )
+    valid = norm.filter(norm.reason.isnull()).select("person", "ts", "channel", "cv", "val")
+    if identity_map is not None:
+        ident = _identity_table(identity_map, identity_cols, engine)
+        valid = eng.stitch(valid, ident, engine, source)
+    grouped = valid.group_by(["person", "ts", "channel", "cv", "val"]).agg(_n=valid.count())
+    grouped = engine.materialize(grouped)
+    dup = engine.to_arrow(
+        grouped.agg(
+            touches=((grouped._n - 1) * (1 - grouped.cv)).sum(),
+            conversions=((grouped._n - 1) * grouped.cv).sum(),
+            value=((grouped._n - 1) * grouped.val).sum(),
+        )
+    ).to_pylist()[0]
+    if (dup["touches"] or 0) + (dup["conversions"] or 0) > 0:
+        removed.append(
+            Removal(
+                "duplicate events",
+                touches=int(dup["touches"]),
+                conversions=float(dup["conversions"]),
+                value=float(dup["value"]) if value_col else 0.0,
+            )
+        )
+    events_ = grouped.drop("_n")
+    annotated = eng.assign_journeys(
+        events_,
+        lookback_days=lookback_days,
+        max_touches=max_touches,
+        inactivity_days=inactivity_days,
+    )
+    annotated = engine.materialize(annotated)
+    a = annotated
+    summary = a.group_by(["person", "journey"]).agg(
+        n_touch=a.n_touch.max(),
+        n_kept=a.n_kept.max(),
+        converted=a.converted.max(),
+        value=a.jvalue.max(),
+    )
+    removed.extend(
+        _journey_removals(
+            engine.to_arrow(_removal_counts(summary, max_touches)).to_pylist()[0],
+            lookback_days,
+            max_touches,
+            value_col is not None,
+        )
+    )
+    kept = a.filter(a.keep)
+    touch_table = kept.select(
+        person="person",
+        journey="journey",
+        position="position",
+        length="length",
+        channel="channel",
+        days_to_conversion="days",
+        converted="converted",
+        value="jvalue",
+    )
+    paths = engine.to_arrow(eng.path_table(touch_table))
+    journeys = _journeys_from_arrow(paths, value_col is not None, tuple(removed), source)
+    return EventJourneys(
+        journeys,
+        touch_table=touch_table,
+        engine=engine,
+        backend=engine.name,
+        has_value=value_col is not None,
+    )
+
+
+def _check_params(lookback_days, max_touches, inactivity_days, invalid):
+    for name, v in (("lookback_days", lookback_days), ("inactivity_days", inactivity_days)):
+        if v is not None and (not isinstance(v, int | float) or not math.isfinite(v) or v < 0):
+            raise InputError(f"{name} must be a number of days >= 0 or None", value=v)
+    if max_touches is not None and (
+        not isinstance(max_touches, int | np.integer) or max_touches < 1
+    ):
+        raise InputError("max_touches must be a whole number >= 1 or None", value=max_touches)
+    if invalid not in ("drop", "raise"):
+        raise InputError("invalid must be 'drop' or 'raise'", value=invalid)
+
+
+def _identity_table(identity_map, identity_cols, engine):
+    """The identity map as an Ibis table with columns ``device, person_id``."""
+    import pandas as pd
+
+    from . import _engine as eng
+
+    dev, pid = identity_cols
+    if isinstance(identity_map, Mapping):
+        identity_map = pd.DataFrame(
+            {dev: list(identity_map.keys()), pid: list(identity_map.values())}
+        )
+    table, _, name = eng.source_table(identity_map, engine)
+    eng.check_columns(table, {"identity device": dev, "identity person": pid}, name)
+    return table.select(
+        device=table[dev].cast("string").strip(), person_id=table[pid].cast("string").strip()
+    ).filter(lambda t: t.device.notnull() & t.person_id.notnull())
+
+
+def _removal_counts(summary, max_touches):
+    s = summary
+    lost = (s.n_touch > 0) & (s.n_kept == 0)
+    out = dict(
+        nt_paths=(s.n_touch == 0).cast("int64").sum(),
+        nt_conv=(s.n_touch == 0).ifelse(s.converted, 0).sum(),
+        nt_value=(s.n_touch == 0).ifelse(s.value, 0.0).sum(),
+        lb_touches=(s.n_touch - s.n_kept).sum(),
+        lb_paths=lost.cast("int64").sum(),
+        lb_conv=lost.ifelse(s.converted, 0).sum(),
+        lb_value=lost.ifelse(s.value, 0.0).sum(),
+        lb_nulls=lost.ifelse(1 - s.converted, 0).sum(),
+        journeys=s.count(),
+    )
+    if max_touches is not None:
+        import ibis
+
+        out["mt_touches"] = (s.n_kept - ibis.least(s.n_kept, int(max_touches))).sum()
+    return summary.agg(**out)
+
+
+def _journey_removals(c, lookback_days, max_touches, has_value) -> list[Removal]:
+    c = {k: (0 if v is None else v) for k, v in c.items()}
+    out = []
+    if c["nt_paths"]:
+        out.append(
+            Removal(
+                "conversions with no touch",
+                paths=int(c["nt_paths"]),
+                conversions=float(c["nt_conv"]),
+                value=float(c["nt_value"]) if has_value else 0.0,
+            )
+        )
+    if c["lb_touches"]:
+        out.append(
+            Removal(
+                f"lookback_days={lookback_days:g}",
+                touches=int(c["lb_touches"]),
+                paths=int(c["lb_paths"]),
+                conversions=float(c["lb_conv"]),
+                value=float(c["lb_value"]) if has_value else 0.0,
+                nulls=float(c["lb_nulls"]),
+            )
+        )
+    if max_touches is not None and c.get("mt_touches"):
+        out.append(Removal(f"max_touches={max_touches}", touches=int(c["mt_touches"])))
+    return out
+
+
+def _journeys_from_arrow(paths, has_value, removed, source) -> Journeys:
+    """CSR journeys from an Arrow table ``path (list<string>), conversions, value, journeys``."""
+    import pyarrow as pa
+
+    if paths.num_rows == 0:
+        raise InputError("no journey has a touch left (check the lookback window)", source=source)
+    col = paths.column("path").combine_chunks()
+    if isinstance(col, pa.ChunkedArray):  # pragma: no cover - older pyarrow
+        col = col.chunk(0)
+    offsets = np.asarray(col.offsets, dtype=np.int64)
+    offsets = offsets - offsets[0]
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(col.flatten())
+    names = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    channels = names[order]
+    codes = rank[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    conv = np.asarray(paths.column("conversions").to_numpy(), dtype=np.float64)
+    n = np.asarray(paths.column("journeys").to_numpy(), dtype=np.float64)
+    value = np.asarray(paths.column("value").to_numpy(), dtype=np.float64) if has_value else None
+    return Journeys(
+        channels.tolist(), codes, offsets, conv, value, n - conv, removed=removed, source=source
+    )
+
+
+def read_events_as_journeys(path, **column_options) -> Journeys:
+    """Read an event log file and return its path table (for ``pathcredit attribute --events``).
+
+    ``column_options`` are passed to :func:`build_journeys` (``user_col``,
+    ``time_col``, ``channel_col``, ``conversion_col``, ``value_col``,
+    ``lookback_days``, ``max_touches``, ``inactivity_days``, ``identity_map``...).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> ev = pd.DataFrame({"user_id": ["a", "a"], "timestamp": ["2024-01-01", "2024-01-02"],
+    ...                    "channel": ["email", None], "conversion": [0, 1]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     ev.to_csv(os.path.join(d, "ev.csv"), index=False)
+    ...     read_events_as_journeys(os.path.join(d, "ev.csv")).path_strings()
+    ['email']
+    """
+    return build_journeys(path, **column_options).journeys
+
+
+# ---------------------------------------------------------------------- reports
+#: Google Analytics' time-lag buckets (days from first touch to conversion).
+TIME_LAG_BUCKETS = [(d, d, f"{d}") for d in range(12)] + [
+    (12, 30, "12-30"),
+    (31, 60, "31-60"),
+    (61, 90, "61-90"),
+]
+
+
+def _per_converting_journey(ej: EventJourneys):
+    """Per converting journey: whole days from first kept touch, touches, value."""
+    if ej.touch_table is None:
+        t = ej.touches()
+        t = t[t["converted"] == 1]
+        g = t.groupby(["person", "journey"], sort=False)
+        per = g.agg(
+            days=("days_to_conversion", "max"), length=("length", "max"), value=("value", "max")
+        )
+        per["lag"] = np.floor(per["days"]).astype(np.int64)
+        lag = per.groupby("lag").agg(conversions=("value", "size"), value=("value", "sum"))
+        length = per.groupby("length").agg(conversions=("value", "size"), value=("value", "sum"))
+        return lag, length
+    tt = ej.touch_table.filter(lambda t: t.converted == 1)
+    per = tt.group_by(["person", "journey"]).agg(
+        lag=tt.days_to_conversion.max().floor().cast("int64"),
+        length=tt.length.max(),
+        value=tt.value.max(),
+    )
+    out = []
+    for key in ("lag", "length"):
+        agg = per.group_by(key).agg(conversions=per.count(), value=per.value.sum())
+        frame = ej._engine.to_arrow(agg).to_pandas().set_index(key)
+        out.append(frame)
+    return tuple(out)
+
+
+def _report(counts, buckets, has_value):
+    import pandas as pd
+
+    idx = counts.index.to_numpy(dtype=np.int64)
+    conv = counts["conversions"].to_numpy(dtype=np.float64)
+    val = counts["value"].to_numpy(dtype=np.float64)
+    rows = []
+    for lo, hi, label in buckets:
+        m = (idx >= lo) & (idx <= hi)
+        rows.append((label, conv[m].sum(), val[m].sum()))
+    total = conv.sum()
+    frame = pd.DataFrame(rows, columns=["bucket", "conversions", "value"])
+    frame["share"] = frame["conversions"] / total if total else np.nan
+    if not has_value:
+        frame["value"] = np.nan
+    return frame[REPORT_COLUMNS]
+
+
+def time_lag_report(ej: EventJourneys):
+    """Conversions by days from the first touch to the conversion (Google Analytics' time lag).
+
+    Days are whole days elapsed, rounded down, measured from the first touch that
+    survived the lookback window. Buckets are those of Google Analytics'
+    Multi-Channel Funnels: 0 to 11 days one by one, then 12-30, 31-60, 61-90
+    days, and ``">90"`` for any longer lag (only with a lookback above 90 days).
+
+    Parameters
+    ----------
+    ej : EventJourneys
+        From :func:`build_journeys`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``bucket, conversions, value, share`` (``value`` is NaN without a
+        value column; ``share`` is of all conversions).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"user_id": ["a", "a", "b", "b"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 00:00", "2024-01-03 12:00",
+    ...                                  "2024-01-01 00:00", "2024-01-01 06:00"]),
+    ...     "channel": ["email", None, "search", None], "conversion": [0, 1, 0, 1]})
+    >>> r = time_lag_report(build_journeys(ev, backend="pandas"))
+    >>> r[r.conversions > 0][["bucket", "conversions"]].values.tolist()
+    [['0', 1.0], ['2', 1.0]]
+
+    References
+    ----------
+    .. [1] Google Analytics (Universal), Multi-Channel Funnels: "Time Lag report".
+    """
+    lag, _ = _per_converting_journey(ej)
+    buckets = list(TIME_LAG_BUCKETS)
+    if len(lag) and lag.index.max() > 90:
+        buckets.append((91, int(lag.index.max()), ">90"))
+    return _report(lag, buckets, ej.has_value)
+
+
+def path_length_report(ej: EventJourneys):
+    """Conversions by the number of touches on the path (Google Analytics' path length).
+
+    Counts touches after the lookback window and ``max_touches``. Buckets 1 to
+    11 one by one, then ``"12+"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``bucket, conversions, value, share``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"user_id": ["a", "a", "a", "b", "b"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03",
+    ...                                  "2024-01-01", "2024-01-02"]),
+    ...     "channel": ["email", "search", None, "search", None],
+    ...     "conversion": [0, 0, 1, 0, 1]})
+    >>> r = path_length_report(build_journeys(ev))
+    >>> r.conversions.tolist()[:3]
+    [1.0, 1.0, 0.0]
+
+    References
+    ----------
+    .. [1] Google Analytics (Universal), Multi-Channel Funnels: "Path Length report".
+    """
+    _, length = _per_converting_journey(ej)
+    top = max(12, int(length.index.max()) if len(length) else 12)
+    buckets = [(k, k, f"{k}") for k in range(1, 12)] + [(12, top, "12+")]
+    return _report(length, buckets, ej.has_value)

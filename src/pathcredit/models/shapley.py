@@ -1,0 +1,828 @@
+"""Shapley-value attribution with the coalition value function stated, not hidden.
+
+A Shapley attribution is only defined once the worth ``v(S)`` of every coalition
+``S`` of channels is: the open-source implementations disagree because each
+hides a different ``v``. Here it is a named argument:
+
+``"zhao"`` (default)
+    ``v(S)`` = conversions (or value) of the converting journeys whose set of
+    channels is contained in ``S`` (Zhao, Mahboobi and Bagheri 2018 [2]_). One
+    game over all channels. Each journey's conversions are the Harsanyi dividend
+    of its channel set, so the Shapley value splits them equally over the distinct
+    channels of the journey ("simplified Shapley"): the result equals
+    ``linear_unique``.
+``"conversion_rate"``
+    ``v(S)`` = conversion rate of the journeys whose channel set is exactly ``S``,
+    ``conversions / (conversions + nulls)`` (Dalessandro et al. 2012 [3]_).
+    ``v(empty)`` is ``baseline`` (the conversion rate without exposure, e.g. from a
+    holdout; 0 when unknown, since journeys without touches are not recorded).
+    Coalitions no journey has get a value by the ``missing`` policy:
+    ``"zero"`` (default) or ``"best_subset"`` (the largest value among the
+    coalition's observed subsets, the empty set included).
+``"markov"``
+    ``v(S)`` = conversion probability of the fitted Markov chain
+    (:func:`pathcredit.models.markov.fit_chain`, ``order``) with every channel
+    outside ``S`` removed (the removal of Anderl et al. 2016 [4]_; the Shapley value
+    averages a channel's removal effect over every set of other channels kept).
+a callable
+    ``v(frozenset of channel names) -> float``; with ``vectorized=True`` it takes a
+    boolean matrix (one coalition per row, columns in ``journeys.channels`` order)
+    and returns one worth per row.
+a fitted classifier
+    Any object with ``predict_proba``: ``v(S)`` is its predicted conversion
+    probability (last column) for the 0/1 exposure row of ``S`` (columns in
+    ``journeys.channels`` order), as in Du et al. (2019) [5]_.
+
+From Shapley values to credited conversions
+-------------------------------------------
+``zhao`` is a game of conversions: its Shapley values already sum to the total.
+Every other value function is a *response model*, ``v(S)`` a conversion
+probability of exposure set ``S``, and its Shapley values are rates. pathcredit
+credits each converting journey in the game of the channels that journey touched
+(the subgame of ``v`` on its distinct channels ``T``): channel ``j`` receives the
+fraction ``phi_j(T) / (v(T) - v(empty))`` of the journey's conversions and value,
+i.e. the journey's conversions are split in proportion to the channels' shares of
+the probability lift over no exposure. This is per-journey by construction, sums
+exactly to the total conversions, never credits a channel the journey did not
+touch, and reduces to last touch on one-touch data. Rescaling one global game's
+rates to the total would instead credit channels for journeys they never touched,
+and for ``conversion_rate`` the global coalition of all channels is almost never
+observed. When ``v(T) = v(empty)`` (no lift to split) the journey is split equally
+over its distinct channels; ``extras["degenerate_paths"]`` counts such paths.
+Shares can be negative where a channel lowers the modelled probability.
+
+Per touch: a channel repeated on a path shares its part of the path evenly over
+its touches (Zhao et al.'s ordered Shapley), so every path's conversions are split
+over its touches and the touches' credits sum to the channel totals.
+
+Computation: exact Shapley values of a game table by subset transforms
+(:func:`shapley_values`, O(k 2^k) for a game on k channels, vectorised and batched
+over all journeys' games of the same size); above ``max_exact_channels`` players,
+antithetic permutation sampling with standard errors and a stopping tolerance
+(:func:`~pathcredit.models._subsets.sample_shapley`). ``extras["method"]`` says
+which was used.
+
+References
+----------
+.. [1] Shapley, L. S. (1953). A value for n-person games. Contributions to the Theory
+   of Games II, 307-317.
+.. [2] Zhao, K., Mahboobi, S. H. and Bagheri, S. R. (2018). Shapley value methods for
+   attribution modeling in online advertising. arXiv:1804.05327.
+.. [3] Dalessandro, B., Perlich, C., Stitelman, O. and Provost, F. (2012). Causally
+   motivated attribution for online advertising. ADKDD '12.
+.. [4] Anderl, E., Becker, I., von Wangenheim, F. and Schumann, J. H. (2016). Mapping
+   the customer journey. International Journal of Research in Marketing 33(3).
+.. [5] Du, R., Zhong, Y., Nair, H., Cui, B. and Shou, R. (2019). Causally driven
+   incremental multi touch attribution using a recurrent neural network.
+   arXiv:1902.00215.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..exceptions import ModelError
+from ..journeys import Journeys
+from ..results import AttributionResult
+from ._subsets import popcount, sample_shapley, shapley_values, subset_max, subset_sum
+
+__all__ = ["shapley", "ordered_shapley", "shapley_values", "VALUE_FUNCTIONS"]
+
+#: Named value functions.
+VALUE_FUNCTIONS = ("zhao", "conversion_rate", "markov")
+#: Largest game solved exactly by the subset transforms (memory 2**26 floats = 512 MiB).
+_EXACT_LIMIT = 26
+#: Largest number of channels whose full table is used for coalition look-ups.
+_TABLE_LIMIT = 22
+#: Coalition tables larger than this carry no channel-name column (it costs strings).
+_NAMED_ROWS = 1 << 10
+
+
+# ---------------------------------------------------------------------- distinct channel sets
+@dataclass
+class _Sets:
+    """Distinct channels of every path and the distinct channel sets."""
+
+    pair_path: np.ndarray  # (pairs,) path of each (path, channel) pair, sorted by path, channel
+    pair_chan: np.ndarray  # (pairs,) channel code
+    touch_pair: np.ndarray  # (touches,) pair of each touch
+    pair_touches: np.ndarray  # (pairs,) touches of the channel on the path
+    path_set: np.ndarray  # (paths,) distinct-set id of each path
+    member: np.ndarray  # (sets, n) bool membership of each distinct set
+    size: np.ndarray  # (sets,) channels in each set
+
+    def codes(self, idx) -> np.ndarray:
+        """Member codes of sets ``idx`` (all of one size k): array (len(idx), k)."""
+        sub = self.member[idx]
+        return np.nonzero(sub)[1].reshape(len(idx), -1)
+
+
+def _channel_sets(journeys: Journeys) -> _Sets:
+    n = max(journeys.n_channels, 1)
+    key = journeys.path_index * n + journeys.touches
+    pair_key, touch_pair, pair_touches = np.unique(key, return_inverse=True, return_counts=True)
+    pair_path, pair_chan = pair_key // n, pair_key % n
+    member = np.zeros((journeys.n_paths, journeys.n_channels), dtype=bool)
+    member[pair_path, pair_chan] = True
+    packed = np.packbits(member, axis=1)
+    _, first, path_set = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    set_member = member[first]
+    return _Sets(
+        pair_path=pair_path,
+        pair_chan=pair_chan,
+        touch_pair=touch_pair.reshape(-1),
+        pair_touches=pair_touches,
+        path_set=path_set.reshape(-1),
+        member=set_member,
+        size=set_member.sum(axis=1),
+    )
+
+
+def _masks(member: np.ndarray) -> np.ndarray:
+    """Integer bitmask of each boolean row (at most 62 columns)."""
+    return member.astype(np.int64) @ (np.int64(1) << np.arange(member.shape[1], dtype=np.int64))
+
+
+def _coalition_names(rows: np.ndarray, channels) -> list[str]:
+    names = np.asarray(channels, dtype=object)
+    return [" + ".join(names[r]) if r.any() else "(empty)" for r in rows]
+
+
+# ---------------------------------------------------------------------- value functions
+class _ConversionRate:
+    """Dalessandro et al.: conversion rate of the journeys with exactly the channel set S."""
+
+    name = "conversion_rate"
+
+    def __init__(self, journeys: Journeys, sets: _Sets, missing: str, baseline: float | None):
+        if journeys.nulls is None:
+            raise ModelError(
+                "value_function='conversion_rate' needs the non-converting journeys "
+                "(a total_null column): a rate cannot be computed from conversions alone"
+            )
+        if missing not in ("zero", "best_subset"):
+            raise ModelError(f"missing must be 'zero' or 'best_subset', got {missing!r}")
+        self.n = journeys.n_channels
+        self.missing = missing
+        self.empty = 0.0 if baseline is None else float(baseline)
+        conv = np.bincount(sets.path_set, journeys.conversions, minlength=len(sets.size))
+        tot = conv + np.bincount(sets.path_set, journeys.nulls, minlength=len(sets.size))
+        seen = tot > 0
+        self.obs = sets.member[seen]
+        self.rate = conv[seen] / tot[seen]
+        if self.n <= _TABLE_LIMIT:
+            table = np.full(1 << self.n, 0.0 if missing == "zero" else -np.inf)
+            table[_masks(self.obs)] = self.rate
+            table[0] = self.empty
+            self.table = subset_max(table) if missing == "best_subset" else table
+        else:
+            self.table = None
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        if self.table is not None:
+            return self.table[_masks(rows)]
+        out = np.empty(len(rows))
+        obs = self.obs.astype(np.float64)
+        size = self.obs.sum(axis=1)
+        chunk = max(1, 20_000_000 // max(len(obs), 1))
+        for lo in range(0, len(rows), chunk):
+            r = rows[lo : lo + chunk]
+            contained = (obs @ (~r).T.astype(np.float64)) == 0  # observed set within row
+            if self.missing == "zero":
+                exact = contained & (size[:, None] == r.sum(axis=1)[None, :])
+                got = np.where(exact.any(axis=0), self.rate[exact.argmax(axis=0)], 0.0)
+            else:
+                rates = np.where(contained, self.rate[:, None], -np.inf)
+                got = np.maximum(rates.max(axis=0, initial=-np.inf), self.empty)
+            out[lo : lo + chunk] = got
+        out[~rows.any(axis=1)] = self.empty
+        return out
+
+
+class _Markov:
+    """Conversion probability of the fitted chain with the channels outside S removed."""
+
+    name = "markov"
+
+    def __init__(self, journeys: Journeys, order: int):
+        from .markov import fit_chain
+
+        self.chain = fit_chain(journeys, order=order)
+        self.channels = np.asarray(journeys.channels, dtype=object)
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        removed = [self.channels[~r].tolist() for r in rows]
+        return np.asarray(self.chain.conversion_probabilities(removed), dtype=np.float64)
+
+
+class _UserFunction:
+    """A user's callable on frozensets (or on boolean rows), or a classifier's probability."""
+
+    def __init__(self, func, channels, vectorized: bool):
+        self.func = func
+        self.channels = np.asarray(channels, dtype=object)
+        self.vectorized = vectorized
+        self.classifier = hasattr(func, "predict_proba")
+        kind = "classifier" if self.classifier else "callable"
+        self.name = f"{kind}:{getattr(func, '__name__', type(func).__name__)}"
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        if self.classifier:
+            proba = np.asarray(self.func.predict_proba(rows.astype(np.float64)), dtype=np.float64)
+            if proba.ndim != 2 or proba.shape[0] != len(rows):
+                raise ModelError(
+                    f"predict_proba returned shape {proba.shape}, expected ({len(rows)}, classes)"
+                )
+            out = proba[:, -1]
+        elif self.vectorized:
+            out = np.asarray(self.func(rows), dtype=np.float64).reshape(-1)
+        else:
+            out = np.array([float(self.func(frozenset(self.channels[r]))) for r in rows])
+        if out.shape != (len(rows),):
+            raise ModelError(f"the value function returned {out.shape[0]} worths for {len(rows)}")
+        if not np.all(np.isfinite(out)):
+            raise ModelError("the value function returned a non-finite worth")
+        return out
+
+
+# ---------------------------------------------------------------------- per-journey games
+@dataclass
+class _Split:
+    """Per distinct set, the fraction of a path's conversions each channel gets."""
+
+    frac: np.ndarray  # (sets, n)
+    se: np.ndarray | None  # (sets, n) standard errors of frac (sampled sets only)
+    method: str
+    sampled: np.ndarray  # (sets,) bool: estimated by sampling
+    permutations: int
+    degenerate: np.ndarray  # (sets,) bool
+    coalitions: tuple[np.ndarray, np.ndarray] | None  # (rows, worths) evaluated exactly
+
+
+def _subset_bits(k: int) -> np.ndarray:
+    return ((np.arange(1 << k)[:, None] >> np.arange(k)) & 1).astype(bool)
+
+
+def _journey_games(sets: _Sets, game, n, *, method, max_exact, tol, max_permutations, seed):
+    """Shapley split of every distinct channel set in the subgame of ``game`` on it."""
+    n_sets = len(sets.size)
+    frac = np.zeros((n_sets, n))
+    gain = np.zeros(n_sets)
+    scale = np.zeros(n_sets)
+    exact = np.zeros(n_sets, dtype=bool) if method == "sampling" else sets.size <= max_exact
+    if method == "exact":
+        if sets.size.max(initial=0) > _EXACT_LIMIT:
+            raise ModelError(
+                f"a path has {int(sets.size.max())} distinct channels; exact Shapley is "
+                f"limited to {_EXACT_LIMIT} (2**{_EXACT_LIMIT} coalitions); use method='sampling'"
+            )
+        exact[:] = True
+    # exact: every coalition of every set, evaluated once, solved in batches by set size
+    groups, blocks = [], []
+    for k in np.unique(sets.size[exact]):
+        idx = np.flatnonzero(exact & (sets.size == k))
+        codes = sets.codes(idx)
+        rows = np.zeros((len(idx), 1 << k, n), dtype=bool)
+        rows[
+            np.arange(len(idx))[:, None, None], np.arange(1 << k)[None, :, None], codes[:, None, :]
+        ] = _subset_bits(k)[None]
+        groups.append((idx, codes, k))
+        blocks.append(rows.reshape(-1, n))
+    coalitions = None
+    if blocks:
+        packed = np.packbits(np.concatenate(blocks), axis=1)
+        uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        urows = np.unpackbits(uniq, axis=1, count=n).astype(bool)
+        worth = np.asarray(game(urows), dtype=np.float64)
+        coalitions = (urows, worth)
+        start = 0
+        for idx, codes, k in groups:
+            table = worth[inverse[start : start + (len(idx) << k)]].reshape(len(idx), 1 << k)
+            start += len(idx) << k
+            phi = shapley_values(table)
+            gain[idx] = table[:, -1] - table[:, 0]
+            scale[idx] = np.maximum(np.abs(table[:, -1]), np.abs(table[:, 0]))
+            frac[idx[:, None], codes] = phi
+    # sampling: one estimator per remaining set
+    sampled = np.flatnonzero(~exact)
+    se = np.zeros((n_sets, n)) if len(sampled) else None
+    perms = 0
+    rng = np.random.default_rng(seed)
+    for s in sampled:
+        codes = np.flatnonzero(sets.member[s])
+
+        def sub(m, codes=codes):
+            rows = np.zeros((len(m), n), dtype=bool)
+            rows[:, codes] = m
+            return game(rows)
+
+        ends = sub(np.array([np.zeros(len(codes), bool), np.ones(len(codes), bool)]))
+        phi, phi_se, used = sample_shapley(
+            sub, len(codes), tol=tol, max_permutations=max_permutations, seed=rng
+        )
+        perms += used
+        gain[s] = ends[1] - ends[0]
+        scale[s] = max(abs(ends[0]), abs(ends[1]))
+        frac[s, codes] = phi
+        se[s, codes] = phi_se
+    degenerate = np.abs(gain) <= 1e-12 * scale
+    ok = ~degenerate
+    frac[ok] /= gain[ok, None]
+    if se is not None:
+        se[ok] /= np.abs(gain[ok, None])
+        se[degenerate] = 0.0
+    frac[degenerate] = sets.member[degenerate] / sets.size[degenerate, None]
+    kind = "exact" if not len(sampled) else ("sampling" if not exact.any() else "exact+sampling")
+    return _Split(frac, se, kind, ~exact, perms, degenerate, coalitions)
+
+
+# ---------------------------------------------------------------------- result assembly
+def _assemble(
+    journeys,
+    sets,
+    frac,
+    *,
+    model,
+    params,
+    extras,
+    conversions=None,
+    value=None,
+    json_positions=False,
+):
+    """Per-touch credit from per-set fractions; channel totals; the per-journey tables."""
+    import pandas as pd
+
+    n = journeys.n_channels
+    pair_frac = frac[sets.path_set[sets.pair_path], sets.pair_chan]
+    touch_w = pair_frac[sets.touch_pair] / sets.pair_touches[sets.touch_pair]
+    pidx = journeys.path_index
+    conv_touch = touch_w * journeys.conversions[pidx]
+    conv_sum = np.bincount(journeys.touches, conv_touch, minlength=n)
+    val_touch = val_sum = None
+    if journeys.value is not None:
+        val_touch = touch_w * journeys.value[pidx]
+        val_sum = np.bincount(journeys.touches, val_touch, minlength=n)
+    if conversions is None:
+        conversions, value = conv_sum, val_sum
+    else:  # totals from the game itself: they must agree with the per-journey split
+        for a, b in ((conversions, conv_sum), (value, val_sum)):
+            if a is not None and not np.allclose(a, b, rtol=1e-9, atol=1e-9 * max(1, abs(b).sum())):
+                raise ModelError(f"internal error: {model} channel totals {a} != journey sums {b}")
+    names = np.asarray(journeys.channels, dtype=object)
+    paths = np.asarray(journeys.path_strings(), dtype=object)
+    jc = {
+        "path": paths[sets.pair_path],
+        "channel": names[sets.pair_chan],
+        "share": pair_frac,
+        "conversions": pair_frac * journeys.conversions[sets.pair_path],
+    }
+    if journeys.value is not None:
+        jc["value"] = pair_frac * journeys.value[sets.pair_path]
+    position = journeys.position + 1
+    width = int(position.max(initial=0)) + 1
+    cell = journeys.touches * width + position
+    touched = np.bincount(cell, minlength=n * width) > 0
+    by_cell = {"conversions": np.bincount(cell, conv_touch, minlength=n * width)}
+    if val_touch is not None:
+        by_cell["value"] = np.bincount(cell, val_touch, minlength=n * width)
+    cells = np.flatnonzero(touched)
+    pos_credit = pd.DataFrame(
+        {"channel": names[cells // width], "position": cells % width}
+        | {k: v[cells] for k, v in by_cell.items()}
+    )
+    tp = {"position": np.arange(1, width)}
+    tp["conversions"] = np.bincount(position, conv_touch, minlength=width)[1:]
+    if val_touch is not None:
+        tp["value"] = np.bincount(position, val_touch, minlength=width)[1:]
+    extras = dict(extras)
+    extras["journey_credit"] = pd.DataFrame(jc)
+    extras["position_credit"] = pos_credit
+    extras["touchpoint_totals"] = pd.DataFrame(tp)
+    if json_positions:
+        extras["touchpoint_conversions"] = [float(x) for x in tp["conversions"]]
+    return AttributionResult(
+        model,
+        params,
+        journeys.channels,
+        conversions,
+        value,
+        total_conversions=journeys.total_conversions,
+        total_value=journeys.total_value,
+        extras=extras,
+        removed=journeys.removed,
+    )
+
+
+def _coalition_frame(worth, channels, *, rows=None, mask=None, size=None):
+    """The evaluated game as a table: ``[coalition,] [mask,] size, value``, sorted by mask.
+
+    ``coalition`` (names joined by " + ") is given for at most ``_NAMED_ROWS`` rows;
+    ``mask`` (bit i = ``channels[i]``) when there are at most 62 channels.
+    """
+    import pandas as pd
+
+    n = len(channels)
+    if mask is None and n <= 62:
+        mask = _masks(rows)
+    if size is None:
+        size = rows.sum(axis=1)
+    data = {}
+    if len(worth) <= _NAMED_ROWS:
+        if rows is None:
+            rows = ((mask[:, None] >> np.arange(n)) & 1).astype(bool)
+        data["coalition"] = _coalition_names(rows, channels)
+    if mask is not None:
+        data["mask"] = mask
+    data["size"] = size
+    data["value"] = worth
+    frame = pd.DataFrame(data)
+    if mask is not None:
+        frame = frame.sort_values("mask", ignore_index=True)
+    return frame
+
+
+# ---------------------------------------------------------------------- zhao (one global game)
+def _zhao(journeys, sets, *, method, max_exact):
+    """Channel totals of Zhao's game; per-journey shares are the equal dividend split."""
+    n = journeys.n_channels
+    frac = sets.member / sets.size[:, None]
+    use_exact = method == "exact" or (method == "auto" and n <= max_exact)
+    if not use_exact:
+        return frac, None, None, "closed_form", None
+    if n > _EXACT_LIMIT:
+        raise ModelError(
+            f"{n} channels: exact Shapley over 2**{n} coalitions is limited to {_EXACT_LIMIT} "
+            "channels; zhao's closed form (method='auto') is exact at any size"
+        )
+    masks = _masks(sets.member)
+    n_sets = len(sets.size)
+    stats = [np.bincount(sets.path_set, journeys.conversions, minlength=n_sets)]
+    if journeys.value is not None:
+        stats.append(np.bincount(sets.path_set, journeys.value, minlength=n_sets))
+    dividends = np.stack([np.bincount(masks, s, minlength=1 << n) for s in stats])
+    games = subset_sum(dividends)  # v(S) = sum of R(T) over T within S
+    phi = shapley_values(games)
+    value = phi[1] if journeys.value is not None else None
+    table = _coalition_frame(
+        games[0], journeys.channels, mask=np.arange(1 << n, dtype=np.int64), size=popcount(n)
+    )
+    return frac, phi[0], value, "exact", table
+
+
+# ---------------------------------------------------------------------- public functions
+def _resolve_game(journeys, sets, value_function, *, missing, baseline, order, vectorized):
+    if isinstance(value_function, str):
+        if value_function not in VALUE_FUNCTIONS:
+            raise ModelError(
+                f"unknown value_function {value_function!r}; use one of {list(VALUE_FUNCTIONS)}, "
+                "a callable on frozensets of channels, or a classifier with predict_proba"
+            )
+    elif not (callable(value_function) or hasattr(value_function, "predict_proba")):
+        raise ModelError(
+            f"value_function must be a name, a callable or a classifier, "
+            f"got {type(value_function).__name__}"
+        )
+    only = {
+        "missing": (missing, "conversion_rate"),
+        "baseline": (baseline, "conversion_rate"),
+        "order": (order, "markov"),
+    }
+    for arg, (given, owner) in only.items():
+        if given is not None and value_function != owner:
+            raise ModelError(f"{arg!r} applies to value_function={owner!r} only")
+    if vectorized and isinstance(value_function, str):
+        raise ModelError("vectorized=True applies to a callable value function only")
+    if value_function == "zhao":
+        return None
+    if value_function == "conversion_rate":
+        if baseline is not None and not (np.isfinite(baseline) and 0 <= baseline <= 1):
+            raise ModelError(f"baseline must be a conversion rate in [0, 1], got {baseline!r}")
+        return _ConversionRate(journeys, sets, missing or "zero", baseline)
+    if value_function == "markov":
+        return _Markov(journeys, 1 if order is None else order)
+    return _UserFunction(value_function, journeys.channels, bool(vectorized))
+
+
+def _check_common(method, max_exact_channels, tol, max_permutations):
+    if method not in ("auto", "exact", "sampling"):
+        raise ModelError(f"method must be 'auto', 'exact' or 'sampling', got {method!r}")
+    if not (
+        isinstance(max_exact_channels, int | np.integer) and 0 <= max_exact_channels <= _EXACT_LIMIT
+    ):
+        raise ModelError(
+            f"max_exact_channels must be an integer in [0, {_EXACT_LIMIT}], "
+            f"got {max_exact_channels!r}"
+        )
+    if not (np.isfinite(tol) and tol > 0):
+        raise ModelError(f"tol must be a positive number, got {tol!r}")
+    if not (isinstance(max_permutations, int | np.integer) and max_permutations >= 4):
+        raise ModelError(f"max_permutations must be an integer >= 4, got {max_permutations!r}")
+
+
+def _run(
+    journeys,
+    model,
+    value_function,
+    *,
+    missing,
+    baseline,
+    order,
+    vectorized,
+    method,
+    max_exact_channels,
+    tol,
+    max_permutations,
+    seed,
+    ci_prob,
+    json_positions,
+):
+    _check_common(method, max_exact_channels, tol, max_permutations)
+    if not (0 < ci_prob < 1):
+        raise ModelError(f"ci_prob must be in (0, 1), got {ci_prob!r}")
+    sets = _channel_sets(journeys)
+    game = _resolve_game(
+        journeys,
+        sets,
+        value_function,
+        missing=missing,
+        baseline=baseline,
+        order=order,
+        vectorized=vectorized,
+    )
+    vf_name = value_function if isinstance(value_function, str) else game.name
+    params = {
+        "value_function": vf_name,
+        "method": method,
+        "max_exact_channels": int(max_exact_channels),
+        "tol": tol,
+        "max_permutations": int(max_permutations),
+        "seed": seed,
+    }
+    if value_function == "conversion_rate":
+        params |= {"missing": missing or "zero", "baseline": baseline}
+    if value_function == "markov":
+        params["order"] = 1 if order is None else order
+    extras: dict = {"value_function": vf_name}
+    if game is None:
+        if method == "sampling":
+            raise ModelError(
+                "value_function='zhao' is solved exactly at any size (subset transforms, or "
+                "its closed form above max_exact_channels); sampling is not offered"
+            )
+        frac, conv, value, kind, table = _zhao(
+            journeys, sets, method=method, max_exact=max_exact_channels
+        )
+        extras["method"] = kind
+        if table is not None:
+            extras["coalition_values"] = table
+        return _assemble(
+            journeys,
+            sets,
+            frac,
+            model=model,
+            params=params,
+            extras=extras,
+            conversions=conv,
+            value=value,
+            json_positions=json_positions,
+        )
+    split = _journey_games(
+        sets,
+        game,
+        journeys.n_channels,
+        method=method,
+        max_exact=max_exact_channels,
+        tol=tol,
+        max_permutations=max_permutations,
+        seed=seed,
+    )
+    extras["method"] = split.method
+    credited = (journeys.conversions != 0) | (journeys.value_counts() != 0)
+    extras["degenerate_paths"] = int((split.degenerate[sets.path_set] & credited).sum())
+    if split.coalitions is not None:
+        urows, worth = split.coalitions
+        extras["coalition_values"] = _coalition_frame(worth, journeys.channels, rows=urows)
+    ci = None
+    if split.se is not None:
+        from scipy.stats import norm
+
+        # sets are sampled independently: variances add over paths
+        conv_set = np.bincount(sets.path_set, journeys.conversions, minlength=len(sets.size))
+        se_conv = np.sqrt(((conv_set[:, None] * split.se) ** 2).sum(axis=0))
+        extras["sampled_paths"] = int(split.sampled[sets.path_set].sum())
+        extras["permutations"] = split.permutations
+        extras["standard_errors"] = dict(zip(journeys.channels, se_conv.tolist(), strict=True))
+        z = float(norm.ppf(0.5 + ci_prob / 2))
+        ses = {"conversions": se_conv}
+        if journeys.value is not None:
+            val_set = np.bincount(sets.path_set, journeys.value, minlength=len(sets.size))
+            ses["value"] = np.sqrt(((val_set[:, None] * split.se) ** 2).sum(axis=0))
+        ci = ses, z
+    result = _assemble(
+        journeys,
+        sets,
+        split.frac,
+        model=model,
+        params=params,
+        extras=extras,
+        json_positions=json_positions,
+    )
+    if ci is not None:
+        ses, z = ci
+        metrics = {"conversions": result.conversions, "value": result.value}
+        result.lower = {m: metrics[m] - z * s for m, s in ses.items()}
+        result.upper = {m: metrics[m] + z * s for m, s in ses.items()}
+    return result
+
+
+def shapley(
+    journeys: Journeys,
+    value_function: str | Callable = "zhao",
+    *,
+    missing: str | None = None,
+    baseline: float | None = None,
+    order: int | None = None,
+    vectorized: bool = False,
+    method: str = "auto",
+    max_exact_channels: int = 20,
+    tol: float = 1e-3,
+    max_permutations: int = 20_000,
+    seed: int | None = 0,
+    ci_prob: float = 0.95,
+) -> AttributionResult:
+    """Shapley-value attribution with an explicit coalition value function.
+
+    See the module notes for the value functions, their sources, and how a
+    response model's Shapley values (rates) become credited conversions.
+
+    Parameters
+    ----------
+    journeys : Journeys
+    value_function : {"zhao", "conversion_rate", "markov"}, callable or classifier
+        ``"zhao"`` (default): conversions of the journeys whose channels lie
+        within S. ``"conversion_rate"``: conversion rate of the journeys whose
+        channel set is exactly S (needs nulls). ``"markov"``: conversion
+        probability of the fitted chain with the channels outside S removed. A
+        callable ``f(frozenset) -> float`` or a classifier with ``predict_proba``.
+    missing : {"zero", "best_subset"}, optional
+        ``conversion_rate`` only: worth of a coalition no journey has; default
+        ``"zero"``.
+    baseline : float, optional
+        ``conversion_rate`` only: ``v(empty)``, the conversion rate without
+        exposure (from a holdout); default 0.
+    order : int, optional
+        ``markov`` only: the chain's order; default 1.
+    vectorized : bool, default False
+        The callable takes a boolean matrix (rows are coalitions, columns
+        ``journeys.channels``) and returns one worth per row.
+    method : {"auto", "exact", "sampling"}, default "auto"
+        ``"auto"``: exact for games of at most ``max_exact_channels`` players,
+        permutation sampling above (``zhao`` uses its exact closed form above).
+    max_exact_channels : int, default 20
+        Largest game solved exactly under ``"auto"``: the number of channels for
+        ``zhao``, the distinct channels of a path for the other value functions.
+    tol : float, default 1e-3
+        Sampling stops when every standard error is at most ``tol`` times the
+        game's total ``|v(T) - v(empty)|``.
+    max_permutations : int, default 20000
+        Cap on sampled orders per game.
+    seed : int, optional
+        Seed of the sampler (results are deterministic for a seed).
+    ci_prob : float, default 0.95
+        Probability of the normal interval ``lower``/``upper`` given when sampling.
+
+    Returns
+    -------
+    AttributionResult
+        ``extras``: ``value_function`` and ``method`` (``"exact"``,
+        ``"closed_form"``, ``"sampling"`` or ``"exact+sampling"``); with sampling,
+        ``standard_errors`` per channel, ``permutations`` and ``sampled_paths``;
+        for response models ``degenerate_paths``; DataFrames ``coalition_values``
+        (the game table evaluated exactly), ``journey_credit`` (per distinct path
+        and channel), ``position_credit`` (channel x touch position, 1 = first) and
+        ``touchpoint_totals`` (per position).
+
+    Raises
+    ------
+    ModelError
+        Unknown value function, an argument given to a value function it does not
+        apply to, conversion rates without nulls, a game too large for
+        ``method="exact"``, a value function returning non-finite worths.
+
+    Notes
+    -----
+    Exact games cost O(k 2^k) each for k channels (k = all channels for ``zhao``,
+    the distinct channels of a path otherwise; games of the same size are solved
+    in one batched call and each distinct coalition is evaluated once). Sampling
+    costs ``2 (k + 1)`` evaluations per antithetic pair of orders.
+
+    References
+    ----------
+    .. [1] Zhao, K., Mahboobi, S. H. and Bagheri, S. R. (2018). arXiv:1804.05327.
+    .. [2] Dalessandro, B., Perlich, C., Stitelman, O. and Provost, F. (2012).
+       Causally motivated attribution for online advertising. ADKDD '12.
+
+    Examples
+    --------
+    >>> from pathcredit import Journeys
+    >>> j = Journeys.from_paths([["A", "B"], ["B"], ["A"]], conversions=[2, 1, 1],
+    ...                         nulls=[2, 3, 1])
+    >>> shapley(j).conversions.tolist()
+    [2.0, 2.0]
+
+    With conversion rates, path A > B (rate 0.5) is split by the Shapley values
+    of its subgame: v(A) = 0.5, v(B) = 0.25, v(AB) = 0.5, so A's value is
+    (0.5 + 0.25) / 2 = 0.375 of the lift 0.5 (75% of the path's 2 conversions)
+    and B's 0.125 (25%):
+
+    >>> r = shapley(j, "conversion_rate")
+    >>> r.conversions.round(6).tolist(), r.extras["method"]
+    ([2.5, 1.5], 'exact')
+    """
+    return _run(
+        journeys,
+        "shapley",
+        value_function,
+        missing=missing,
+        baseline=baseline,
+        order=order,
+        vectorized=vectorized,
+        method=method,
+        max_exact_channels=max_exact_channels,
+        tol=tol,
+        max_permutations=max_permutations,
+        seed=seed,
+        ci_prob=ci_prob,
+        json_positions=False,
+    )
+
+
+def ordered_shapley(
+    journeys: Journeys,
+    value_function: str | Callable = "zhao",
+    *,
+    missing: str | None = None,
+    baseline: float | None = None,
+    order: int | None = None,
+    vectorized: bool = False,
+    method: str = "auto",
+    max_exact_channels: int = 20,
+    tol: float = 1e-3,
+    max_permutations: int = 20_000,
+    seed: int | None = 0,
+    ci_prob: float = 0.95,
+) -> AttributionResult:
+    """Ordered Shapley (Zhao et al. 2018): credit per channel and touchpoint position.
+
+    A channel's Shapley credit on a path is shared evenly over its touches, so
+    the channel totals equal :func:`shapley`'s and each touch position gets a
+    part. ``extras["position_credit"]`` is the channel x position table (position
+    1 is the first touch) and ``extras["touchpoint_conversions"]`` the conversions
+    credited to each position (also in JSON). Parameters as :func:`shapley`.
+
+    Returns
+    -------
+    AttributionResult
+
+    Raises
+    ------
+    ModelError
+        As :func:`shapley`.
+
+    Notes
+    -----
+    Same cost as :func:`shapley` plus O(total touches) for the position tables.
+
+    References
+    ----------
+    .. [1] Zhao, K., Mahboobi, S. H. and Bagheri, S. R. (2018). Shapley value methods
+       for attribution modeling in online advertising. arXiv:1804.05327, section 3.3.
+
+    Examples
+    --------
+    >>> from pathcredit import Journeys
+    >>> j = Journeys.from_paths([["A", "B", "A"]], conversions=[4])
+    >>> r = ordered_shapley(j)
+    >>> r.conversions.tolist(), r.extras["touchpoint_conversions"]
+    ([2.0, 2.0], [1.0, 2.0, 1.0])
+    """
+    return _run(
+        journeys,
+        "ordered_shapley",
+        value_function,
+        missing=missing,
+        baseline=baseline,
+        order=order,
+        vectorized=vectorized,
+        method=method,
+        max_exact_channels=max_exact_channels,
+        tol=tol,
+        max_permutations=max_permutations,
+        seed=seed,
+        ci_prob=ci_prob,
+        json_positions=True,
+    )

@@ -1,0 +1,84 @@
+"""The same event logs on Ibis's PySpark backend (Spark in local mode) and on DuckDB.
+
+PySpark and Java are required: CI installs them, so this test fails (never
+skips) when they are missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_events import EXPECTED, IDENTITY, _table, hand_log  # same folder (rootdir import)
+
+from pathcredit.journeys.events import build_journeys
+from pathcredit.journeys.pushdown import ENGINE_MODELS, attribute_in_engine
+from pathcredit.simulate import simulate_events
+
+# py4j leaves sockets to the garbage collector; that is PySpark's, not ours.
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession  # ImportError -> the test fails, as it must
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("pathcredit-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def _spark_table(spark, frame):
+    """The events as a Spark table seen through Ibis (how a cluster user would pass them)."""
+    import ibis
+
+    from pathcredit.journeys._engine import to_arrow_frame
+
+    con = ibis.pyspark.connect(spark)
+    name = f"events_{abs(hash(tuple(frame.columns))) % 10_000}_{len(frame)}"
+    spark.createDataFrame(to_arrow_frame(frame)).createOrReplaceTempView(name)
+    return con.table(name)
+
+
+def _path_frame(ej):
+    return ej.journeys.to_frame().sort_values("path").reset_index(drop=True)
+
+
+def test_hand_made_log_on_spark(spark):
+    ev = hand_log()
+    # the same events given as a frame with a SparkSession backend
+    sj = build_journeys(ev, value_col="value", identity_map=IDENTITY, backend=spark)
+    assert sj.backend == "pyspark"
+    assert _table(sj.journeys) == EXPECTED
+    dj = build_journeys(ev, value_col="value", identity_map=IDENTITY)
+    pd.testing.assert_frame_equal(_path_frame(sj), _path_frame(dj))
+    assert sj.removed == dj.removed
+    pd.testing.assert_frame_equal(sj.touches(), dj.touches(), check_dtype=False)
+
+
+def test_simulated_log_spark_equals_duckdb(spark):
+    ev = simulate_events(300, seed=11, duplicate_rate=0.05)
+    ev.loc[::53, "timestamp"] = pd.NaT
+    options = dict(value_col="value", lookback_days=14, max_touches=6, inactivity_days=20)
+    table = _spark_table(spark, ev)
+    sj = build_journeys(table, **options)  # an Ibis table on Spark: Spark does the work
+    assert sj.backend == "pyspark"
+    dj = build_journeys(ev, **options)
+    pd.testing.assert_frame_equal(_path_frame(sj), _path_frame(dj))
+    assert sj.removed == dj.removed
+    for model in ("linear", "last_non_direct", "position_based", "time_decay"):
+        a = attribute_in_engine(sj, model)
+        b = attribute_in_engine(dj, model)
+        assert a.extras["engine"] == "pyspark" and model in ENGINE_MODELS
+        assert a.channels == b.channels
+        np.testing.assert_allclose(a.conversions, b.conversions, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(a.value, b.value, rtol=0, atol=1e-9)
