@@ -169,13 +169,10 @@ class Journeys:
 
     def _merge_duplicates(self) -> None:
         starts = self.offsets[:-1]
-        keys = [self.touches[a:b].tobytes() for a, b in zip(starts, self.offsets[1:], strict=True)]
-        import pandas as pd
-
-        codes, uniques = pd.factorize(pd.Index(keys), sort=False)
-        if len(uniques) == len(keys):
+        codes = _group_paths(self.touches, self.offsets)
+        m = int(codes.max()) + 1 if len(codes) else 0
+        if m == len(codes):
             return
-        m = len(uniques)
         first = np.full(m, -1, dtype=np.int64)
         # first occurrence of each distinct path, to take its touches
         order = np.arange(len(codes))[::-1]
@@ -324,6 +321,23 @@ class Journeys:
 
 def _fmt(x: float | None) -> str:
     return "None" if x is None else f"{x:.6g}"
+
+
+def _group_paths(touches: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Group id of every path (equal paths share an id, numbered by first appearance).
+
+    Each path's int32 codes are viewed as one binary string, so Arrow's hash-based
+    dictionary encoding groups them without a Python loop.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = pa.py_buffer(np.ascontiguousarray(touches, dtype=np.int32).tobytes())
+    byte_offsets = pa.py_buffer((offsets * 4).astype(np.int64).tobytes())
+    keys = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(offsets) - 1, [None, byte_offsets, data]
+    )
+    return np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64)
 
 
 def _gather(flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

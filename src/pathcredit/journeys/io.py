@@ -170,7 +170,6 @@ def _numeric(frame, col, name) -> np.ndarray:
 
 
 def _parse_paths(paths, sep, conversions, value, nulls, name, path_col) -> Journeys:
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -197,7 +196,13 @@ def _parse_paths(paths, sep, conversions, value, nulls, name, path_col) -> Journ
             row=row,
             value=paths.iloc[row],
         )
-    codes, channels = pd.factorize(np.asarray(flat, dtype=object), sort=True)
+    encoded = pc.dictionary_encode(flat)
+    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(names, kind="stable")  # channel codes in sorted name order
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[np.asarray(encoded.indices, dtype=np.int64)]
+    channels = names[order]
     return Journeys(list(channels), codes, offsets, conversions, value, nulls, source=name)
 
 
