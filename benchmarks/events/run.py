@@ -48,10 +48,11 @@ print(json.dumps({"engine": engine, "wall_s": wall, "peak_mib": peak, "paths": j
 def run_child(engine, path, limit="none"):
     out = subprocess.run(
         [sys.executable, "-c", CHILD, engine, path, limit],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        sys.exit(f"{engine} run on {path} failed:\n{out.stderr.strip().splitlines()[-1]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -189,8 +189,7 @@ def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_c
     import ibis
 
     schema = table.schema()
-    user = table[user_col].cast("string").strip()
-    user = user.nullif("")
+    user = _clean_string(table[user_col])
     raw_ts = table[time_col]
     tdt = schema[time_col]
     if tdt.is_string():
@@ -218,7 +217,7 @@ def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_c
             source=source,
             column=conversion_col,
         )
-    channel = table[channel_col].cast("string").strip().nullif("")
+    channel = _clean_string(table[channel_col])
     # conversion rows carry no touch: their channel is ignored
     channel = (cv == 1).ifelse(ibis.null("string"), channel)
     if value_col is None:
@@ -251,6 +250,33 @@ def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_c
     )
 
 
+#: What ``StringValue.strip`` removes (a superset is fine: see :func:`_clean_string`).
+_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
+def _clean_string(col):
+    """``col`` as a string, stripped of surrounding whitespace, ``""`` as NULL.
+
+    Stripping with a character set is slow (DuckDB: about 4x a plain scan of the
+    column), and almost no value needs it: strip only values that start or end
+    with a whitespace character. Same result as ``col.strip()`` for every value.
+    """
+    import ibis
+
+    col = col.cast("string")
+    edge = ibis.or_(*(col.startswith(c) | col.endswith(c) for c in _WHITESPACE))
+    return edge.ifelse(col.strip(), col).nullif("")
+
+
+def is_valid(norm):
+    """The events of a :func:`normalize` table that have no invalid ``reason``.
+
+    Equivalent to ``norm.reason.isnull()`` (a NULL raw timestamp is a NULL
+    timestamp), without re-evaluating the cleaning expressions behind ``reason``.
+    """
+    return norm.person.notnull() & norm.ts.notnull() & ((norm.cv == 1) | norm.channel.notnull())
+
+
 def stitch(events, identity, engine: Engine, source: str):
     """Replace device ids by person ids from an identity map (table ``device, person_id``)."""
     clash = (
@@ -276,6 +302,51 @@ def stitch(events, identity, engine: Engine, source: str):
     )
 
 
+def _journey_rows(events, *, lookback_days, inactivity_days):
+    """Events with ``journey`` (0-based per person), ``days`` and ``in_window``.
+
+    Without ``inactivity_days`` everything comes from ONE sort of each person's
+    events (one window specification with three frames): the journey number is
+    the count of the person's conversions before the event, and the end of its
+    journey is the first conversion at or after it (the journey's conversion),
+    else the person's last event (the end of the data).
+    """
+    import ibis
+
+    order = [events.ts, events.cv, events.channel, events.val]
+    null_ts = ibis.null(events.ts.type())
+    if inactivity_days is None:
+        upto = ibis.window(group_by=events.person, order_by=order, rows=(None, 0))
+        after = ibis.window(group_by=events.person, order_by=order, rows=(0, None))
+        every = ibis.window(group_by=events.person, order_by=order, rows=(None, None))
+        e = events.mutate(
+            journey=events.cv.sum().over(upto) - events.cv,
+            _end=ibis.coalesce(
+                (events.cv == 1).ifelse(events.ts, null_ts).min().over(after),
+                events.ts.max().over(every),
+            ),
+        )
+    else:
+        w = ibis.window(group_by=events.person, order_by=order)
+        e = events.mutate(_pcv=events.cv.lag().over(w), _pts=events.ts.lag().over(w))
+        gap = e.ts.delta(e._pts, unit="microsecond").cast("float64")
+        start = e._pcv.isnull() | (e._pcv == 1) | (gap > float(inactivity_days) * US_PER_DAY)
+        e = e.mutate(_start=start.cast("int64"))
+        cw = ibis.cumulative_window(group_by=e.person, order_by=[e.ts, e.cv, e.channel, e.val])
+        e = e.mutate(journey=e._start.sum().over(cw) - 1).drop("_pcv", "_pts", "_start")
+        jw = ibis.window(group_by=[e.person, e.journey])
+        e = e.mutate(
+            _end=ibis.coalesce(
+                (e.cv == 1).ifelse(e.ts, null_ts).max().over(jw), e.ts.max().over(jw)
+            )
+        )
+    e = e.mutate(days=e._end.delta(e.ts, unit="microsecond").cast("float64") / US_PER_DAY)
+    in_window = e.cv == 0
+    if lookback_days is not None:
+        in_window = in_window & (e.days <= float(lookback_days))
+    return e.mutate(in_window=in_window).drop("_end")
+
+
 def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
     """Split each person's events into journeys and mark the touches that are kept.
 
@@ -284,34 +355,20 @@ def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
     end of its journey), ``n_touch`` (touches in the journey), ``n_kept``
     (touches inside the lookback window), ``keep`` (touch kept after lookback and
     max touches), ``position`` and ``length`` (among the kept touches).
+
+    This is the touch-level table; the path table does not need it (see
+    :func:`journey_summary`), so it is only computed when asked for.
     """
     import ibis
 
-    order = [events.ts, events.cv, events.channel, events.val]
-    w = ibis.window(group_by=events.person, order_by=order)
-    e = events.mutate(_pcv=events.cv.lag().over(w), _pts=events.ts.lag().over(w))
-    start = e._pcv.isnull() | (e._pcv == 1)
-    if inactivity_days is not None:
-        gap = e.ts.delta(e._pts, unit="microsecond").cast("float64")
-        start = start | (gap > float(inactivity_days) * US_PER_DAY)
-    e = e.mutate(_start=start.cast("int64"))
-    cw = ibis.cumulative_window(group_by=e.person, order_by=[e.ts, e.cv, e.channel, e.val])
-    e = e.mutate(journey=e._start.sum().over(cw) - 1).drop("_pcv", "_pts", "_start")
-
+    e = _journey_rows(events, lookback_days=lookback_days, inactivity_days=inactivity_days)
     jw = ibis.window(group_by=[e.person, e.journey])
-    conv_ts = (e.cv == 1).ifelse(e.ts, ibis.null(e.ts.type())).max().over(jw)
     e = e.mutate(
-        _end=ibis.coalesce(conv_ts, e.ts.max().over(jw)),
         converted=e.cv.max().over(jw),
         jvalue=e.val.sum().over(jw),
         n_touch=(1 - e.cv).sum().over(jw),
+        n_kept=e.in_window.cast("int64").sum().over(jw),
     )
-    e = e.mutate(days=e._end.delta(e.ts, unit="microsecond").cast("float64") / US_PER_DAY)
-    in_window = e.cv == 0
-    if lookback_days is not None:
-        in_window = in_window & (e.days <= float(lookback_days))
-    e = e.mutate(in_window=in_window).drop("_end")
-    e = e.mutate(n_kept=e.in_window.cast("int64").sum().over(jw))
     pw = ibis.window(group_by=[e.person, e.journey, e.in_window], order_by=[e.ts, e.channel])
     e = e.mutate(_pos=ibis.row_number().over(pw))
     if max_touches is None:
@@ -325,16 +382,50 @@ def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
     ).drop("_pos")
 
 
-def path_table(touches):
-    """Distinct paths (arrays of channel names) with conversions, value and journeys."""
+def journey_summary(events, *, lookback_days, max_touches, inactivity_days):
+    """One row per journey: ``person, journey, n_touch, n_kept, converted, value, path``.
+
+    When ``events`` has a column ``_n`` (copies of each deduplicated event), the
+    summary also carries ``dup_touches, dup_conv, dup_value``: what the extra
+    copies held.
+
+    ``path`` is the array of the kept touches' channels in journey order (after
+    the lookback window and ``max_touches``); ``n_kept`` counts the touches in the
+    lookback window (before ``max_touches``). One sort of the events (see
+    :func:`_journey_rows`) and one hash aggregation: no per-journey sort.
+    """
     import ibis
 
-    per = touches.group_by(["person", "journey"]).agg(
-        _steps=ibis.struct({"p": touches.position, "c": touches.channel}).collect(),
-        converted=touches.converted.max(),
-        value=touches.value.max(),
+    e = _journey_rows(events, lookback_days=lookback_days, inactivity_days=inactivity_days)
+    dups = {}
+    if "_n" in e.columns:
+        extra = e._n - 1
+        dups = dict(
+            dup_touches=(extra * (1 - e.cv)).sum(),
+            dup_conv=(extra * e.cv).sum(),
+            dup_value=(extra * e.val).sum(),
+        )
+    s = e.group_by(["person", "journey"]).agg(
+        **dups,
+        n_touch=(1 - e.cv).sum(),
+        n_kept=e.in_window.cast("int64").sum(),
+        converted=e.cv.max(),
+        value=e.val.sum(),
+        # (time, channel) structs sort in journey order: touches are unique in both
+        _steps=ibis.struct({"t": e.ts, "c": e.channel}).collect(where=e.in_window),
     )
-    per = per.mutate(path=per._steps.sort().map(lambda s: s.c))
+    path = s._steps.sort().map(lambda x: x.c)
+    if max_touches is not None:
+        path = path[ibis.greatest(s.n_kept - int(max_touches), 0) :]
+    return s.mutate(path=path).drop("_steps")
+
+
+def path_table(summary):
+    """Distinct paths (arrays of channel names) with conversions, value and journeys.
+
+    ``summary`` is a :func:`journey_summary` table.
+    """
+    per = summary.filter(summary.n_kept > 0)
     out = per.group_by("path").agg(
         conversions=per.converted.sum(),
         value=per.value.sum(),

@@ -344,8 +344,9 @@ def build_journeys(
         value_col=value_col,
         source=source,
     )
-    norm = engine.materialize(norm)
     removed: list[Removal] = []
+    # one pass over the input for the (usually empty) bad-event counts; the
+    # cleaned events are not stored: the journey query below reads the input again
     bad = engine.to_arrow(
         norm.filter(norm.reason.notnull())
         .group_by("reason")
@@ -379,51 +380,30 @@ def build_journeys(
                 value=float(row["value"]) if value_col else 0.0,
             )
         )
-    valid = norm.filter(norm.reason.isnull()).select("person", "ts", "channel", "cv", "val")
+    valid = norm.filter(eng.is_valid(norm)).select("person", "ts", "channel", "cv", "val")
     if identity_map is not None:
         ident = _identity_table(identity_map, identity_cols, engine)
         valid = eng.stitch(valid, ident, engine, source)
+    # duplicates collapse here; ``_n`` (copies) rides along into the journey summary
     grouped = valid.group_by(["person", "ts", "channel", "cv", "val"]).agg(_n=valid.count())
-    grouped = engine.materialize(grouped)
-    dup = engine.to_arrow(
-        grouped.agg(
-            touches=((grouped._n - 1) * (1 - grouped.cv)).sum(),
-            conversions=((grouped._n - 1) * grouped.cv).sum(),
-            value=((grouped._n - 1) * grouped.val).sum(),
-        )
-    ).to_pylist()[0]
-    if (dup["touches"] or 0) + (dup["conversions"] or 0) > 0:
+    options = dict(
+        lookback_days=lookback_days, max_touches=max_touches, inactivity_days=inactivity_days
+    )
+    summary = engine.materialize(eng.journey_summary(grouped, **options))
+    counts = engine.to_arrow(_removal_counts(summary, max_touches)).to_pylist()[0]
+    counts = {k: (0 if v is None else v) for k, v in counts.items()}
+    if counts["dup_touches"] + counts["dup_conv"] > 0:
         removed.append(
             Removal(
                 "duplicate events",
-                touches=int(dup["touches"]),
-                conversions=float(dup["conversions"]),
-                value=float(dup["value"]) if value_col else 0.0,
+                touches=int(counts["dup_touches"]),
+                conversions=float(counts["dup_conv"]),
+                value=float(counts["dup_value"]) if value_col else 0.0,
             )
         )
-    events_ = grouped.drop("_n")
-    annotated = eng.assign_journeys(
-        events_,
-        lookback_days=lookback_days,
-        max_touches=max_touches,
-        inactivity_days=inactivity_days,
-    )
-    annotated = engine.materialize(annotated)
-    a = annotated
-    summary = a.group_by(["person", "journey"]).agg(
-        n_touch=a.n_touch.max(),
-        n_kept=a.n_kept.max(),
-        converted=a.converted.max(),
-        value=a.jvalue.max(),
-    )
-    removed.extend(
-        _journey_removals(
-            engine.to_arrow(_removal_counts(summary, max_touches)).to_pylist()[0],
-            lookback_days,
-            max_touches,
-            value_col is not None,
-        )
-    )
+    removed.extend(_journey_removals(counts, lookback_days, max_touches, value_col is not None))
+    # the touch-level table stays lazy: the path table does not need it
+    a = eng.assign_journeys(grouped.drop("_n"), **options)
     kept = a.filter(a.keep)
     touch_table = kept.select(
         person="person",
@@ -435,7 +415,7 @@ def build_journeys(
         converted="converted",
         value="jvalue",
     )
-    paths = engine.to_arrow(eng.path_table(touch_table))
+    paths = engine.to_arrow(eng.path_table(summary))
     journeys = _journeys_from_arrow(paths, value_col is not None, tuple(removed), source)
     return EventJourneys(
         journeys,
@@ -489,6 +469,9 @@ def _removal_counts(summary, max_touches):
         lb_value=lost.ifelse(s.value, 0.0).sum(),
         lb_nulls=lost.ifelse(1 - s.converted, 0).sum(),
         journeys=s.count(),
+        dup_touches=s.dup_touches.sum(),
+        dup_conv=s.dup_conv.sum(),
+        dup_value=s.dup_value.sum(),
     )
     if max_touches is not None:
         import ibis
