@@ -457,7 +457,10 @@ def demo(output):
     journeys = load_example_paths()
     click.echo(f"example data: {journeys!r}")
     results, skipped = [], []
-    for name in _REGISTRY:
+    from tqdm import tqdm
+
+    # progress on stderr, only when it is a terminal (disable=None)
+    for name in tqdm(list(_REGISTRY), desc="models", unit="model", disable=None, leave=False):
         try:
             results.append(run(journeys, model=name))
         except ModelError as exc:
