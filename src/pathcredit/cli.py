@@ -66,61 +66,39 @@ def _input_options(f):
     return f
 
 
-def _load(
-    input_path,
-    sep,
-    path_col,
-    conversions_col,
-    value_col,
-    nulls_col,
-    collapse_repeats,
-    first_occurrence,
-    keep_last,
-    drop_channel,
-    rename,
-):
+#: the options of _input_options that go to read_paths; the rest are transforms
+_READ_KEYS = ("sep", "path_col", "conversions_col", "value_col", "nulls_col")
+
+
+def _load(input_path, options: dict):
+    """Read aggregated paths with the input options, then apply the transform options."""
+    from .journeys import io
+
+    journeys = io.read_paths(input_path, **{k: options[k] for k in _READ_KEYS})
+    return _transform(journeys, options)
+
+
+def _transform(j, options: dict):
+    """Apply the transform options in a fixed order: rename, drop, collapse, first, last N."""
     from .exceptions import InputError
-    from .journeys import io, transforms
+    from .journeys import transforms
 
-    j = io.read_paths(
-        input_path,
-        sep=sep,
-        path_col=path_col,
-        conversions_col=conversions_col,
-        value_col=value_col,
-        nulls_col=nulls_col,
-    )
-    return _transform(
-        j,
-        collapse_repeats,
-        first_occurrence,
-        keep_last,
-        drop_channel,
-        rename,
-        transforms,
-        InputError,
-    )
-
-
-def _transform(
-    j, collapse_repeats, first_occurrence, keep_last, drop_channel, rename, transforms, InputError
-):
-    if rename:
+    if options["rename"]:
         mapping = {}
-        for item in rename:
+        for item in options["rename"]:
             if "=" not in item:
                 raise InputError("--rename takes OLD=NEW", value=item)
             old, new = item.split("=", 1)
             mapping[old.strip()] = new.strip()
         j = transforms.rename_channels(j, mapping)
-    if drop_channel:
-        j = transforms.drop_channels(j, list(drop_channel))
-    if collapse_repeats:
+    if options["drop_channel"]:
+        j = transforms.drop_channels(j, list(options["drop_channel"]))
+    if options["collapse_repeats"]:
         j = transforms.collapse_repeats(j)
-    if first_occurrence:
+    if options["first_occurrence"]:
         j = transforms.first_occurrence(j)
-    if keep_last is not None:
-        j = transforms.keep_last(j, keep_last)
+    if options["keep_last"] is not None:
+        j = transforms.keep_last(j, options["keep_last"])
     return j
 
 
@@ -264,16 +242,6 @@ def _format_results(results, fmt: str) -> str:
 def attribute(
     input_path,
     models,
-    sep,
-    path_col,
-    conversions_col,
-    value_col,
-    nulls_col,
-    collapse_repeats,
-    first_occurrence,
-    keep_last,
-    drop_channel,
-    rename,
     events,
     user_col,
     time_col,
@@ -291,6 +259,7 @@ def attribute(
     last,
     direct_channel,
     extra_params,
+    **input_options,
 ):
     """Attribute the conversions in INPUT (CSV or Parquet of aggregated paths) to channels."""
     from .exceptions import InputError
@@ -299,7 +268,6 @@ def attribute(
     if (input_path is None) == (events is None):
         raise InputError("give exactly one of INPUT (aggregated paths) or --events FILE")
     if events is not None:
-        from .journeys import transforms
         from .journeys.events import build_journeys
 
         # --value-col names the event log's value column only when given explicitly
@@ -310,36 +278,19 @@ def attribute(
             time_col=time_col,
             channel_col=channel_col,
             conversion_col=conversion_col,
-            value_col=value_col if source == click.core.ParameterSource.COMMANDLINE else None,
+            value_col=(
+                input_options["value_col"]
+                if source == click.core.ParameterSource.COMMANDLINE
+                else None
+            ),
             lookback_days=lookback_days,
             identity_map=identity_map,
         )
         # time_decay needs touch times: then keep one row per journey, not distinct paths
         raw = built.journey_paths() if "time_decay" in models else built.journeys
-        journeys = _transform(
-            raw,
-            collapse_repeats,
-            first_occurrence,
-            keep_last,
-            drop_channel,
-            rename,
-            transforms,
-            InputError,
-        )
+        journeys = _transform(raw, input_options)
     else:
-        journeys = _load(
-            input_path,
-            sep,
-            path_col,
-            conversions_col,
-            value_col,
-            nulls_col,
-            collapse_repeats,
-            first_occurrence,
-            keep_last,
-            drop_channel,
-            rename,
-        )
+        journeys = _load(input_path, input_options)
     if order is not None and order != "auto":
         try:
             order = int(order)
@@ -370,38 +321,11 @@ def attribute(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @click.option("--output", type=click.Path(dir_okay=False), default=None)
-def report(
-    input_path,
-    sep,
-    path_col,
-    conversions_col,
-    value_col,
-    nulls_col,
-    collapse_repeats,
-    first_occurrence,
-    keep_last,
-    drop_channel,
-    rename,
-    top,
-    fmt,
-    output,
-):
+def report(input_path, top, fmt, output, **input_options):
     """Path reports: first, last and assisted conversions; top paths; path length."""
     from .reports import path_reports
 
-    journeys = _load(
-        input_path,
-        sep,
-        path_col,
-        conversions_col,
-        value_col,
-        nulls_col,
-        collapse_repeats,
-        first_occurrence,
-        keep_last,
-        drop_channel,
-        rename,
-    )
+    journeys = _load(input_path, input_options)
     reports = path_reports(journeys, top=top)
     if fmt == "json":
         text = json.dumps(reports.to_dict(), indent=2)
