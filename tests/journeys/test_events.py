@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pathcredit import InputError, attribute
+from pathcredit import InputError, PathcreditError, attribute
 from pathcredit.journeys import Removal
 from pathcredit.journeys.events import build_journeys, path_length_report, time_lag_report
 from pathcredit.journeys.pushdown import ENGINE_MODELS, attribute_in_engine
@@ -379,3 +379,67 @@ def test_simulator_is_seeded_and_sane():
     n_dup = len(d) - len(a)
     ej = build(d, lookback_days=None)
     assert [r for r in ej.removed if r.step == "duplicate events"][0].touches == n_dup
+
+
+# ---------------------------------------------------------------- partitions
+@pytest.mark.parametrize("partitions", [2, 7])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"lookback_days": 7, "max_touches": 3},
+        {"inactivity_days": 5, "lookback_days": None},
+    ],
+)
+def test_partitions_give_the_one_pass_result(partitions, options):
+    ev = simulate_events(400, seed=3, duplicate_rate=0.05)
+    ev.loc[::97, "timestamp"] = pd.NaT
+    one = build(ev, **options)
+    split = build(ev, partitions=partitions, **options)
+    assert (one.partitions, split.partitions) == (1, partitions)
+    # same rows in the same order (the merge sorts by path like the one-pass table)
+    pd.testing.assert_frame_equal(
+        split.journeys.to_frame(), one.journeys.to_frame(), check_exact=False, rtol=1e-12
+    )
+    assert [(r.step, r.touches, r.paths) for r in split.removed] == [
+        (r.step, r.touches, r.paths) for r in one.removed
+    ]
+    for a, b in zip(split.removed, one.removed, strict=True):
+        assert a.conversions == pytest.approx(b.conversions, rel=1e-12)
+        assert a.value == pytest.approx(b.value, rel=1e-12)
+    _frames_equal(split, build(ev, backend="pandas", **options))
+
+
+def test_partitions_on_hand_made_log():
+    ej = build(hand_log(), identity_map=IDENTITY, partitions=3)
+    assert _table(ej.journeys) == EXPECTED
+    # the person stitched from two devices stays in one partition: one journey
+    assert ej.journeys.total_conversions == 5
+
+
+def test_out_of_memory_falls_back_to_partitions(tmp_path):
+    """A real DuckDB memory_limit that one pass exceeds (measured: one pass needs
+    more than 40 MB here, eight partitions fit in 24 MB)."""
+    import ibis
+
+    path = tmp_path / "ev.parquet"
+    simulate_events(50_000, seed=1).to_parquet(path)
+    expected = build_journeys(str(path))
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET threads = 1")
+    con.raw_sql("SET memory_limit = '32MB'")
+    con.raw_sql(f"SET temp_directory = '{tmp_path / 'spill'}'")
+    with pytest.raises(PathcreditError, match="ran out of memory .* in 1 partition"):
+        build_journeys(str(path), backend=con, partitions=1)
+    got = build_journeys(str(path), backend=con)
+    assert got.partitions == 8
+    pd.testing.assert_frame_equal(
+        got.journeys.to_frame(), expected.journeys.to_frame(), check_exact=False, rtol=1e-12
+    )
+    assert got.removed == expected.removed
+
+
+def test_partitions_argument_is_checked():
+    for bad in (0, -2, 1.5, True, "4"):
+        with pytest.raises(InputError, match="partitions"):
+            build(hand_log(), partitions=bad)

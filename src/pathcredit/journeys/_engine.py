@@ -62,6 +62,16 @@ class Engine:
             return self.con.create_table(_gen_name(), expr, temp=True)
         return expr
 
+    def release(self, table) -> None:
+        """Drop a table made by :meth:`materialize` (a no-op for lazy expressions)."""
+        if self.name == "duckdb":
+            self.con.drop_table(table.get_name(), force=True)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is the engine saying it ran out of memory (DuckDB's memory_limit)."""
+    return type(exc).__name__ == "OutOfMemoryException"
+
 
 def _gen_name() -> str:
     from ibis import util
@@ -418,6 +428,26 @@ def journey_summary(events, *, lookback_days, max_touches, inactivity_days):
     if max_touches is not None:
         path = path[ibis.greatest(s.n_kept - int(max_touches), 0) :]
     return s.mutate(path=path).drop("_steps")
+
+
+def in_partition(events, i: int, partitions: int):
+    """The events of the people in hash partition ``i`` of ``partitions``.
+
+    Every person falls in exactly one partition (a hash of the id, made
+    non-negative whatever the engine's hash type), so journeys never straddle two.
+    """
+    k = int(partitions)
+    return events.filter(((events.person.hash() % k) + k) % k == i)
+
+
+def merge_path_tables(parts):
+    """Sum :func:`path_table` results (over disjoint sets of people) path by path."""
+    out = parts.group_by("path").agg(
+        conversions=parts.conversions.sum(),
+        value=parts.value.sum(),
+        journeys=parts.journeys.sum(),
+    )
+    return out.order_by("path")
 
 
 def path_table(summary):
