@@ -139,7 +139,7 @@ def run(engine, path, args, cap_bytes):
     cg = f", cgroup peak {peak / 2**20:,.0f} MiB" if peak else ""
     if out.returncode:
         how = "killed by the kernel (out of memory)" if out.returncode == -9 else "failed"
-        last = (out.stderr.strip().splitlines() or ["(no output)"])[-1][:200]
+        last = (out.stderr.strip().splitlines() or ["(no output)"])[-1][:600]
         print(f"{engine}: {how} after {wall:.1f} s{cg}: exit {out.returncode}: {last}")
         return None
     r = json.loads(out.stdout.strip().splitlines()[-1])

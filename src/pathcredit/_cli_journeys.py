@@ -93,6 +93,13 @@ def _write_parquet_atomic(frame, output: str) -> None:
     help="Drop and count bad events, or stop at the first kind.",
 )
 @click.option(
+    "--partitions",
+    type=int,
+    default=None,
+    help="Build in N hash partitions of the people to bound the engine's memory "
+    "(default: one pass, more only if DuckDB runs out of memory).",
+)
+@click.option(
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
@@ -111,6 +118,7 @@ def journeys_command(
     identity_map,
     identity_cols,
     invalid,
+    partitions,
     output,
 ):
     """Build the path table of an event log (CSV or Parquet files) with DuckDB.
@@ -134,6 +142,7 @@ def journeys_command(
             identity_map=identity_map,
             identity_cols=tuple(identity_cols),
             invalid=invalid,
+            partitions=partitions,
         )
     except ImportError as exc:  # ibis/duckdb missing
         raise InputError(f"event logs need ibis-framework[duckdb]: {exc}") from exc
@@ -142,6 +151,7 @@ def journeys_command(
     click.echo(
         f"{j.n_paths} distinct paths, {j.total_conversions:g} conversions, "
         f"{j.total_nulls:g} non-converting journeys -> {output}"
+        + (f" (built in {ej.partitions} partitions)" if ej.partitions > 1 else "")
     )
     for line in removed_lines(j):
         click.echo(f"dropped: {line}")

@@ -218,6 +218,12 @@ def _format_results(results, fmt: str) -> str:
     help="Event log: device_id -> person_id file for cross-device stitching.",
 )
 @click.option(
+    "--partitions",
+    type=int,
+    default=None,
+    help="Event log: build in N hash partitions of the people (bounds engine memory).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
@@ -249,6 +255,7 @@ def attribute(
     conversion_col,
     lookback_days,
     identity_map,
+    partitions,
     fmt,
     output,
     order,
@@ -285,6 +292,7 @@ def attribute(
             ),
             lookback_days=lookback_days,
             identity_map=identity_map,
+            partitions=partitions,
         )
         # time_decay needs touch times: then keep one row per journey, not distinct paths
         raw = built.journey_paths() if "time_decay" in models else built.journeys

@@ -353,6 +353,10 @@ def test_cli_journeys(tmp_path):
     from pathcredit import read_paths
 
     assert _table(read_paths(out)) == EXPECTED
+    result = CliRunner().invoke(journeys_command, [*args, "--partitions", "3"])
+    assert result.exit_code == 0, result.output
+    assert "(built in 3 partitions)" in result.output
+    assert _table(read_paths(out)) == EXPECTED
     j = read_events_as_journeys(
         tmp_path / "ev.csv", value_col="value", identity_map=str(tmp_path / "id.csv")
     )
@@ -419,7 +423,7 @@ def test_partitions_on_hand_made_log():
 
 def test_out_of_memory_falls_back_to_partitions(tmp_path):
     """A real DuckDB memory_limit that one pass exceeds (measured: one pass needs
-    more than 40 MB here, eight partitions fit in 24 MB)."""
+    more than 40 MB here, 16 partitions fit in 24 MB)."""
     import ibis
 
     path = tmp_path / "ev.parquet"
@@ -432,7 +436,7 @@ def test_out_of_memory_falls_back_to_partitions(tmp_path):
     with pytest.raises(PathcreditError, match="ran out of memory .* in 1 partition"):
         build_journeys(str(path), backend=con, partitions=1)
     got = build_journeys(str(path), backend=con)
-    assert got.partitions == 8
+    assert got.partitions == 16
     pd.testing.assert_frame_equal(
         got.journeys.to_frame(), expected.journeys.to_frame(), check_exact=False, rtol=1e-12
     )

@@ -9,6 +9,9 @@ emits deprecation warnings with pandas 3.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +68,19 @@ class Engine:
     def release(self, table) -> None:
         """Drop a table made by :meth:`materialize` (a no-op for lazy expressions)."""
         if self.name == "duckdb":
-            self.con.drop_table(table.get_name(), force=True)
+            self.con.raw_sql(f"DROP TABLE IF EXISTS {sql_name(table)}")
+
+    def insert(self, table, expr) -> None:
+        """Append the rows of ``expr`` to a table made by :meth:`materialize` (DuckDB)."""
+        # raw SQL: Ibis 12's ``insert`` does not find temporary tables
+        self.con.raw_sql(f"INSERT INTO {sql_name(table)} BY NAME {self.con.compile(expr)}")
+
+
+def sql_name(table) -> str:
+    """The quoted, fully qualified SQL name of a stored Ibis table."""
+    op = table.op()
+    parts = [op.namespace.catalog, op.namespace.database, op.name]
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts if p)
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -438,6 +453,35 @@ def in_partition(events, i: int, partitions: int):
     """
     k = int(partitions)
     return events.filter(((events.person.hash() % k) + k) % k == i)
+
+
+@contextmanager
+def partition_files(engine: Engine, events, partitions: int):
+    """Write ``events`` once to Parquet files split by hash partition of the people (DuckDB).
+
+    Yields the partitions as Ibis tables reading their own files (empty ones
+    are left out); the files are deleted afterwards. They go to DuckDB's
+    ``temp_directory`` when it is set, else to the system's temporary folder.
+    """
+    k = int(partitions)
+    spill = engine.con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0]
+    parent = spill if spill and os.path.isdir(spill) else None
+    folder = tempfile.mkdtemp(prefix="pathcredit-partitions-", dir=parent)
+    try:
+        part = events.mutate(_part=((events.person.hash() % k) + k) % k)
+        target = folder.replace("'", "''")
+        engine.con.raw_sql(
+            f"COPY ({engine.con.compile(part)}) TO '{target}' "
+            "(FORMAT parquet, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)"
+        )
+        tables = (
+            engine.con.read_parquet(os.path.join(folder, f"_part={i}", "*.parquet"))
+            for i in range(k)
+            if os.path.isdir(os.path.join(folder, f"_part={i}"))
+        )
+        yield (t.select("person", "ts", "channel", "cv", "val") for t in tables)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def merge_path_tables(parts):

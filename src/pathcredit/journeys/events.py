@@ -412,12 +412,10 @@ def build_journeys(
     if identity_map is not None:
         ident = _identity_table(identity_map, identity_cols, engine)
         valid = eng.stitch(valid, ident, engine, source)
-    # duplicates collapse here; ``_n`` (copies) rides along into the journey summary
-    grouped = valid.group_by(["person", "ts", "channel", "cv", "val"]).agg(_n=valid.count())
     options = dict(
         lookback_days=lookback_days, max_touches=max_touches, inactivity_days=inactivity_days
     )
-    paths, counts, used = _paths_and_counts(engine, grouped, options, partitions, source)
+    paths, counts, used = _paths_and_counts(engine, valid, options, partitions, source)
     if counts["dup_touches"] + counts["dup_conv"] > 0:
         removed.append(
             Removal(
@@ -429,7 +427,7 @@ def build_journeys(
         )
     removed.extend(_journey_removals(counts, lookback_days, max_touches, value_col is not None))
     # the touch-level table stays lazy: the path table does not need it
-    a = eng.assign_journeys(grouped.drop("_n"), **options)
+    a = eng.assign_journeys(valid.distinct(), **options)
     kept = a.filter(a.keep)
     touch_table = kept.select(
         person="person",
@@ -453,74 +451,90 @@ def build_journeys(
 
 
 #: Partition counts tried in turn when ``partitions=None`` and the engine runs out of memory.
-AUTO_PARTITIONS = (1, 8, 64)
+AUTO_PARTITIONS = (1, 16, 128)
 
 
-def _paths_and_counts(engine, grouped, options, partitions, source):
+def _paths_and_counts(engine, valid, options, partitions, source):
     """The path table (Arrow), the removal counts and the number of partitions used.
 
     With ``partitions=None`` the people are processed in one pass; if the engine
-    runs out of memory (DuckDB under its ``memory_limit``), the deduplicated
-    events are stored (DuckDB spills them to disk) and the work is redone in 8,
-    then 64, hash partitions of the people.
+    runs out of memory (DuckDB under its ``memory_limit``), the work is redone
+    in 16, then 128 hash partitions of the people (see :func:`_summarize`).
     """
     from . import _engine as eng
 
     tries = AUTO_PARTITIONS if partitions is None else (int(partitions),)
-    stored = None
-    try:
-        for k in tries:
-            try:
-                if k > 1 and stored is None:
-                    stored = engine.materialize(grouped)
-                paths, counts = _summarize(engine, grouped if k == 1 else stored, options, k)
-                return paths, counts, k
-            except Exception as exc:
-                if not eng.is_out_of_memory(exc):
-                    raise
-                if partitions is None and k != tries[-1]:
-                    continue
-                raise PathcreditError(
-                    f"{source}: the {engine.name} engine ran out of memory building journeys "
-                    f"in {k} partition(s) of the people ({str(exc).splitlines()[0]}); raise "
-                    "its memory limit or pass a larger partitions="
-                ) from exc
-    finally:
-        if stored is not None:
-            engine.release(stored)
+    for k in tries:
+        try:
+            paths, counts = _summarize(engine, valid, options, k)
+            return paths, counts, k
+        except Exception as exc:
+            if not eng.is_out_of_memory(exc):
+                raise
+            if partitions is None and k != tries[-1]:
+                continue
+            raise PathcreditError(
+                f"{source}: the {engine.name} engine ran out of memory building journeys "
+                f"in {k} partition(s) of the people ({str(exc).splitlines()[0]}); raise "
+                "its memory limit or pass a larger partitions="
+            ) from exc
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _summarize(engine, grouped, options, partitions):
-    """Path table and removal counts of ``grouped``, one hash partition of the people at a time.
+def _summarize(engine, valid, options, partitions):
+    """Path table and removal counts of the valid events, one hash partition of the people
+    at a time.
 
     A journey never spans two partitions, so the counts add up and the path
-    tables merge path by path into exactly the one-pass result; only one
-    partition's per-journey summary is held at a time.
+    tables merge path by path into exactly the one-pass result, while the
+    engine holds one partition's journeys at a time. On DuckDB the events are
+    first written once to Parquet files split by partition (in DuckDB's
+    ``temp_directory`` when set, else the system's), so each partition reads
+    only its own rows; the partial path tables stay in DuckDB until merged.
     """
-    import pyarrow as pa
-
     from . import _engine as eng
 
     counts: dict[str, float] = {}
-    parts = []
-    for i in range(partitions):
-        part = grouped if partitions == 1 else eng.in_partition(grouped, i, partitions)
-        summary = engine.materialize(eng.journey_summary(part, **options))
+
+    def summarize(part, consume):
+        # duplicates collapse here; ``_n`` (copies) rides along into the journey summary
+        grouped = part.group_by(["person", "ts", "channel", "cv", "val"]).agg(_n=part.count())
+        summary = engine.materialize(eng.journey_summary(grouped, **options))
         try:
             row = engine.to_arrow(_removal_counts(summary, options["max_touches"])).to_pylist()[0]
-            parts.append(engine.to_arrow(eng.path_table(summary)))
+            for key, v in row.items():
+                counts[key] = counts.get(key, 0) + (0 if v is None else v)
+            return consume(eng.path_table(summary))
         finally:
             engine.release(summary)
-        for key, v in row.items():
-            counts[key] = counts.get(key, 0) + (0 if v is None else v)
+
     if partitions == 1:
-        return parts[0], counts
-    merged = engine.register(pa.concat_tables(parts))
-    try:
+        return summarize(valid, engine.to_arrow), counts
+    if engine.name != "duckdb":
+        import pyarrow as pa
+
+        parts = [
+            summarize(eng.in_partition(valid, i, partitions), engine.to_arrow)
+            for i in range(partitions)
+        ]
+        merged = engine.register(pa.concat_tables(parts))
         return engine.to_arrow(eng.merge_path_tables(merged)), counts
-    finally:
-        engine.release(merged)
+    store = []
+
+    def keep(paths):
+        if store:
+            engine.insert(store[0], paths)
+        else:
+            store.append(engine.materialize(paths))
+
+    with eng.partition_files(engine, valid, partitions) as files:
+        try:
+            for part in files:
+                summarize(part, keep)
+            return engine.to_arrow(eng.merge_path_tables(store[0])), counts
+        finally:
+            for table in store:
+                engine.release(table)
 
 
 def _check_params(lookback_days, max_touches, inactivity_days, invalid):
