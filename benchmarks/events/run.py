@@ -1,12 +1,11 @@
 """Event log -> path table: DuckDB (pathcredit.build_journeys) vs the pandas reference.
 
-Usage: python benchmarks/events/run.py [--users 1000000] [--repeats 3] [--workdir DIR]
+Usage: python benchmarks/events/run.py [--users 1000000] [--repeats 5] [--workdir DIR]
 
 Each run is a fresh subprocess that reads the same Parquet file, builds the path
 table and reports wall time and peak resident memory (ru_maxrss), so peaks are
 honest. Runs are interleaved (duckdb, pandas, duckdb, pandas, ...); medians are
-printed. A last run builds the path table from a larger Parquet log with DuckDB
-limited to a memory_limit well below the data's in-memory size.
+printed. The run on a log larger than the memory allowed is out_of_core.py.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import time
 
 CHILD = r"""
 import json, resource, sys, time
-engine, path, limit = sys.argv[1], sys.argv[2], sys.argv[3]
+engine, path = sys.argv[1], sys.argv[2]
 import pandas as pd
 from pathcredit.journeys.events import build_journeys
 t0 = time.perf_counter()
@@ -32,9 +31,6 @@ else:
     import ibis
     con = ibis.duckdb.connect()
     con.raw_sql("SET threads = 2")
-    if limit != "none":
-        con.raw_sql(f"SET memory_limit = '{limit}'")
-        con.raw_sql("SET preserve_insertion_order = false")
     ej = build_journeys(path, value_col="value", backend=con)
 j = ej.journeys
 wall = time.perf_counter() - t0
@@ -45,9 +41,9 @@ print(json.dumps({"engine": engine, "wall_s": wall, "peak_mib": peak, "paths": j
 """
 
 
-def run_child(engine, path, limit="none"):
+def run_child(engine, path):
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, engine, path, limit],
+        [sys.executable, "-c", CHILD, engine, path],
         capture_output=True,
         text=True,
     )
@@ -59,9 +55,7 @@ def run_child(engine, path, limit="none"):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=1_000_000)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--big-users", type=int, default=5_000_000)
-    ap.add_argument("--memory-limit", default="1GB")
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args()
     from pathcredit.simulate import simulate_events
@@ -99,37 +93,6 @@ def main():
         f"speed-up x{med['pandas'] / med['duckdb']:.1f}"
     )
     print(f"median peak RSS: duckdb {mem['duckdb']:,.0f} MiB, pandas {mem['pandas']:,.0f} MiB")
-    if args.big_users:
-        big = os.path.join(work, f"events_{args.big_users}.parquet")
-        if not os.path.exists(big):
-            import pyarrow.parquet as pq
-
-            writer = None
-            chunk = 1_000_000
-            total_mem = 0
-            for k in range(0, args.big_users, chunk):
-                ev = simulate_events(
-                    min(chunk, args.big_users - k), seed=100 + k // chunk, mean_touches=9.7
-                )
-                ev["user_id"] = f"c{k // chunk}_" + ev["user_id"]
-                total_mem += ev.memory_usage(deep=True).sum()
-                import pyarrow as pa
-
-                tab = pa.Table.from_pandas(ev, preserve_index=False)
-                writer = writer or pq.ParquetWriter(big, tab.schema)
-                writer.write_table(tab)
-                del ev, tab
-            writer.close()
-            print(
-                f"\nlarge log: {args.big_users:,} people, pandas in-memory size "
-                f"{total_mem / 2**20:,.0f} MiB, parquet {os.path.getsize(big) / 2**20:,.0f} MiB"
-            )
-        r = run_child("duckdb", big, args.memory_limit)
-        print(
-            f"large log on duckdb with memory_limit={args.memory_limit}: {r['wall_s']:.1f} s, "
-            f"peak RSS {r['peak_mib']:,.0f} MiB, {r['paths']:,} paths, "
-            f"{r['conversions']:,.0f} conversions"
-        )
 
 
 if __name__ == "__main__":

@@ -82,3 +82,16 @@ def test_simulated_log_spark_equals_duckdb(spark):
         assert a.channels == b.channels
         np.testing.assert_allclose(a.conversions, b.conversions, rtol=0, atol=1e-9)
         np.testing.assert_allclose(a.value, b.value, rtol=0, atol=1e-9)
+
+
+def test_partitions_on_spark(spark):
+    """Spark's hash is a signed 32-bit int: every person must still land in one partition."""
+    ev = simulate_events(300, seed=11, duplicate_rate=0.05)
+    table = _spark_table(spark, ev)
+    sj = build_journeys(table, value_col="value", partitions=3)
+    assert (sj.backend, sj.partitions) == ("pyspark", 3)
+    dj = build_journeys(ev, value_col="value")
+    pd.testing.assert_frame_equal(_path_frame(sj), _path_frame(dj))
+    assert [(r.step, r.touches, r.paths) for r in sj.removed] == [
+        (r.step, r.touches, r.paths) for r in dj.removed
+    ]

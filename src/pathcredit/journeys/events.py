@@ -642,8 +642,17 @@ def _journeys_from_arrow(paths, has_value, removed, source) -> Journeys:
     conv = np.asarray(paths.column("conversions").to_numpy(), dtype=np.float64)
     n = np.asarray(paths.column("journeys").to_numpy(), dtype=np.float64)
     value = np.asarray(paths.column("value").to_numpy(), dtype=np.float64) if has_value else None
+    # the engine grouped by path: rows are distinct already, no merge pass needed
     return Journeys(
-        channels.tolist(), codes, offsets, conv, value, n - conv, removed=removed, source=source
+        channels.tolist(),
+        codes,
+        offsets,
+        conv,
+        value,
+        n - conv,
+        removed=removed,
+        source=source,
+        merge=False,
     )
 
 
