@@ -447,3 +447,20 @@ def test_partitions_argument_is_checked():
     for bad in (0, -2, 1.5, True, "4"):
         with pytest.raises(InputError, match="partitions"):
             build(hand_log(), partitions=bad)
+
+
+def test_id_cleaning_strips_ascii_whitespace_only():
+    """The engine's fast edge test must give exactly ``str.strip`` over ASCII whitespace."""
+    import ibis
+
+    from pathcredit.journeys import _engine as eng
+
+    values = ["a", " a", "a ", "\ta\n", "\x0ba\x0c", "\ra b\r", "", "   ", "\x01a", "a\x1f",
+              "\u00a0a", "é ", " é", "a\u2003", None]
+    expected = [
+        None if v is None or v.strip(" \t\n\r\x0b\x0c") == "" else v.strip(" \t\n\r\x0b\x0c")
+        for v in values
+    ]
+    t = ibis.memtable({"v": values}, schema={"v": "string"})
+    got = eng.connect(None).to_arrow(t.select(c=eng._clean_string(t.v))).column("c").to_pylist()
+    assert got == expected

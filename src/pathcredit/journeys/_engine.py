@@ -99,7 +99,13 @@ def connect(backend) -> Engine:
     import ibis
 
     if backend is None or (isinstance(backend, str) and backend == "duckdb"):
-        return Engine(ibis.duckdb.connect(), "duckdb")
+        con = ibis.duckdb.connect()
+        # DuckDB draws its progress bar on stdout, which would corrupt the CLI's output
+        try:
+            con.raw_sql("SET enable_progress_bar = false")
+        except Exception:  # noqa: BLE001 - in Jupyter DuckDB refuses without ipywidgets
+            pass
+        return Engine(con, "duckdb")
     if isinstance(backend, str) and backend == "pyspark":
         raise InputError(
             "backend='pyspark' needs a session: pass a SparkSession or ibis.pyspark.connect(...)"
@@ -275,21 +281,18 @@ def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_c
     )
 
 
-#: What ``StringValue.strip`` removes (a superset is fine: see :func:`_clean_string`).
-_WHITESPACE = " \t\n\r\x0b\x0c"
-
-
 def _clean_string(col):
     """``col`` as a string, stripped of surrounding whitespace, ``""`` as NULL.
 
     Stripping with a character set is slow (DuckDB: about 4x a plain scan of the
-    column), and almost no value needs it: strip only values that start or end
-    with a whitespace character. Same result as ``col.strip()`` for every value.
+    column), and almost no value needs it: strip only values whose first or last
+    character sorts at or below the space (every ASCII whitespace character does;
+    so do ``""`` and control characters, which ``strip`` leaves as they are).
+    Same result as ``col.strip()`` for every value; 12% faster end to end than
+    testing the six whitespace characters one by one (benchmarks/events).
     """
-    import ibis
-
     col = col.cast("string")
-    edge = ibis.or_(*(col.startswith(c) | col.endswith(c) for c in _WHITESPACE))
+    edge = (col.left(1) <= " ") | (col.right(1) <= " ")
     return edge.ifelse(col.strip(), col).nullif("")
 
 
