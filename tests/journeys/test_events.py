@@ -455,12 +455,40 @@ def test_id_cleaning_strips_ascii_whitespace_only():
 
     from pathcredit.journeys import _engine as eng
 
-    values = ["a", " a", "a ", "\ta\n", "\x0ba\x0c", "\ra b\r", "", "   ", "\x01a", "a\x1f",
-              "\u00a0a", "é ", " é", "a\u2003", None]
-    expected = [
-        None if v is None or v.strip(" \t\n\r\x0b\x0c") == "" else v.strip(" \t\n\r\x0b\x0c")
-        for v in values
-    ]
-    t = ibis.memtable({"v": values}, schema={"v": "string"})
+    t = ibis.memtable({"v": CLEANING_CASES}, schema={"v": "string"})
     got = eng.connect(None).to_arrow(t.select(c=eng._clean_string(t.v))).column("c").to_pylist()
-    assert got == expected
+    assert got == cleaned(CLEANING_CASES)
+
+
+#: Ids and channel names with and without surrounding whitespace (and letters v, f
+#: at the ends, which a character set written as "\v\f" would strip on Spark).
+CLEANING_CASES = [
+    "a", " a", "a ", "\ta\n", "\x0ba\x0c", "\ra b\r", "", "   ", "\x01a", "a\x1f",
+    "\u00a0a", "é ", " é", "a\u2003", " abcv", "vabc ", " fv\t", "\x0bav", None,
+]
+
+
+def cleaned(values):
+    """What the cleaning must give: ASCII whitespace stripped, empty as missing."""
+    out = [None if v is None else v.strip(" \t\n\r\x0b\x0c") for v in values]
+    return [v or None for v in out]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_whitespace_around_ids_and_channels(backend):
+    ev = pd.DataFrame(
+        {
+            "user_id": [" uv", "uv\t", "uv", "\x0bw", "w\u00a0"],
+            "timestamp": ["2024-01-01", "2024-01-02 ", " 2024-01-03", "2024-01-01", "2024-01-02"],
+            "channel": [" search", "email\x0c", None, "\tfv ", "fv"],
+            "conversion": [0, 0, 1, 0, 1],
+        }
+    )
+    got = build_journeys(ev, backend=backend).journeys.to_frame()
+    # " uv", "uv\t", "uv" are one person; "w" and "w\u00a0" (no-break space is kept) are two
+    assert dict(zip(got.path, got.total_conversions, strict=True)) == {
+        "search > email": 1.0,
+        "fv": 0.0,
+    }
+    removed = {r.step: r for r in build_journeys(ev, backend=backend).removed}
+    assert removed["conversions with no touch"].conversions == 1.0

@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_events import EXPECTED, IDENTITY, _table, hand_log  # same folder (rootdir import)
+from test_events import (  # same folder (rootdir import)
+    CLEANING_CASES,
+    EXPECTED,
+    IDENTITY,
+    _table,
+    cleaned,
+    hand_log,
+)
 
 from pathcredit.journeys.events import build_journeys
 from pathcredit.journeys.pushdown import ENGINE_MODELS, attribute_in_engine
@@ -95,3 +102,13 @@ def test_partitions_on_spark(spark):
     assert [(r.step, r.touches, r.paths) for r in sj.removed] == [
         (r.step, r.touches, r.paths) for r in dj.removed
     ]
+
+
+def test_id_cleaning_on_spark(spark):
+    """Ibis's strip() wrote '\\v\\f' into Spark SQL and stripped the letters v and f."""
+    from pathcredit.journeys import _engine as eng
+
+    table = _spark_table(spark, pd.DataFrame({"v": CLEANING_CASES}, dtype=object))
+    engine = eng.engine_of(table)
+    got = engine.to_arrow(table.select(c=eng._clean_string(table.v))).column("c").to_pylist()
+    assert got == cleaned(CLEANING_CASES)

@@ -15,6 +15,9 @@ import numpy as np
 from ..exceptions import InputError
 from ._core import Journeys, Removal
 
+#: The whitespace stripped from ids, channels and times: ASCII only, as in the engine.
+SPACE = " \t\n\r\x0b\x0c"
+
 US_PER_DAY = 86_400_000_000.0
 
 
@@ -43,7 +46,7 @@ def _to_us(col, source, time_col):
     if pd.api.types.is_datetime64_any_dtype(col):
         ts = col
     elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
-        s = col.astype("string").str.strip()
+        s = col.astype("string").str.strip(SPACE)
         raw_missing = s.isna() | (s == "")
         ts = pd.to_datetime(s.mask(raw_missing), errors="coerce", format="ISO8601")
     else:
@@ -94,7 +97,7 @@ def build_journeys_pandas(
                 source=source,
                 column=col,
             )
-    person = df[user_col].astype("string").str.strip()
+    person = df[user_col].astype("string").str.strip(SPACE)
     person = person.mask(person == "")
     us, parsed, ts_missing = _to_us(df[time_col], source, time_col)
     conv = df[conversion_col]
@@ -106,7 +109,7 @@ def build_journeys_pandas(
             source=source,
             column=conversion_col,
         )
-    channel = df[channel_col].astype("string").str.strip()
+    channel = df[channel_col].astype("string").str.strip(SPACE)
     channel = channel.mask((channel == "") | (cv == 1))
     if value_col is not None:
         val = np.where(cv == 1, df[value_col].astype(np.float64).fillna(0.0).to_numpy(), 0.0)
@@ -161,14 +164,14 @@ def build_journeys_pandas(
     if identity_map is not None:
         dev, pid = identity_cols
         if isinstance(identity_map, Mapping):
-            mapping = {str(k).strip(): str(v).strip() for k, v in identity_map.items()}
+            mapping = {str(k).strip(SPACE): str(v).strip(SPACE) for k, v in identity_map.items()}
         else:
             im, name = _read(identity_map)
             for c in (dev, pid):
                 if c not in im.columns:
                     raise InputError(f"missing identity column {c!r}", source=name, column=c)
             im = im[[dev, pid]].dropna().astype(str)
-            im = im.apply(lambda s: s.str.strip()).drop_duplicates()
+            im = im.apply(lambda s: s.str.strip(SPACE)).drop_duplicates()
             if im[dev].duplicated().any():
                 bad = im.loc[im[dev].duplicated(), dev].iloc[0]
                 raise InputError(

@@ -564,7 +564,8 @@ def _identity_table(identity_map, identity_cols, engine):
     table, _, name = eng.source_table(identity_map, engine)
     eng.check_columns(table, {"identity device": dev, "identity person": pid}, name)
     return table.select(
-        device=table[dev].cast("string").strip(), person_id=table[pid].cast("string").strip()
+        device=eng.strip_space(table[dev].cast("string")),
+        person_id=eng.strip_space(table[pid].cast("string")),
     ).filter(lambda t: t.device.notnull() & t.person_id.notnull())
 
 
