@@ -492,3 +492,14 @@ def test_whitespace_around_ids_and_channels(backend):
     }
     removed = {r.step: r for r in build_journeys(ev, backend=backend).removed}
     assert removed["conversions with no touch"].conversions == 1.0
+
+
+def test_partitions_more_than_people_and_no_valid_event():
+    # 50 partitions for a handful of people: most are empty and are skipped
+    ej = build(hand_log(), identity_map=IDENTITY, partitions=50)
+    assert _table(ej.journeys) == EXPECTED
+    no_user = hand_log().assign(user_id=None)  # an all-missing object column
+    with pytest.raises(InputError, match="no journey"):
+        build(no_user, partitions=4)
+    with pytest.raises(InputError, match=r"\d+ event\(s\) with missing user"):
+        build(no_user, invalid="raise")

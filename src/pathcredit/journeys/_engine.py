@@ -155,6 +155,8 @@ def to_arrow_frame(obj):
             col = pc.cast(col, pa.string())
         elif pa.types.is_dictionary(t):
             col = pc.cast(col, t.value_type)
+        elif pa.types.is_null(t):  # an all-missing object column: engines need a type
+            col = pc.cast(col, pa.string())
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 

@@ -532,6 +532,8 @@ def _summarize(engine, valid, options, partitions):
         try:
             for part in files:
                 summarize(part, keep)
+            if not store:  # no valid event at all: the one-pass result (empty) says so
+                return summarize(valid.limit(0), engine.to_arrow), counts
             return engine.to_arrow(eng.merge_path_tables(store[0])), counts
         finally:
             for table in store:
