@@ -503,3 +503,35 @@ def test_partitions_more_than_people_and_no_valid_event():
         build(no_user, partitions=4)
     with pytest.raises(InputError, match=r"\d+ event\(s\) with missing user"):
         build(no_user, invalid="raise")
+
+
+@pytest.mark.parametrize("options", [{}, {"inactivity_days": 3}, {"max_touches": 1}])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_copies_of_conversions_and_touches(backend, options):
+    """Exact copies are kept once, wherever they sit: worked out by hand.
+
+    Person a: email, search, conversion (value 5) twice, then display, conversion
+    (value 7); person b: a copy of its only touch and no conversion.
+    """
+    ev = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "a", "a", "a", "b", "b"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-03", "2024-01-04",
+                 "2024-01-05", "2024-01-01", "2024-01-01"]
+            ),
+            "channel": ["email", "search", None, None, "display", None, "social", "social"],
+            "conversion": [0, 0, 1, 1, 0, 1, 0, 0],
+            "value": [0, 0, 5.0, 5.0, 0, 7.0, 0, 0],
+        }
+    )
+    ej = build(ev, backend=backend, **options)
+    first = "search" if options.get("max_touches") == 1 else "email > search"
+    assert _table(ej.journeys) == {
+        first: (1.0, 5.0, 0.0),
+        "display": (1.0, 7.0, 0.0),
+        "social": (0.0, 0.0, 1.0),
+    }
+    dup = [r for r in ej.removed if r.step == "duplicate events"]
+    assert dup == [Removal("duplicate events", touches=1, conversions=1.0, value=5.0)]
+    assert not any(r.step == "conversions with no touch" for r in ej.removed)

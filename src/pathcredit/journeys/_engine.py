@@ -346,7 +346,7 @@ def stitch(events, identity, engine: Engine, source: str):
     )
 
 
-def _journey_rows(events, *, lookback_days, inactivity_days):
+def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=False):
     """Events with ``journey`` (0-based per person), ``days`` and ``in_window``.
 
     Without ``inactivity_days`` everything comes from ONE sort of each person's
@@ -354,16 +354,28 @@ def _journey_rows(events, *, lookback_days, inactivity_days):
     the count of the person's conversions before the event, and the end of its
     journey is the first conversion at or after it (the journey's conversion),
     else the person's last event (the end of the data).
+
+    With ``mark_duplicates``, ``_dup`` is 1 on an event identical to the one
+    before it (the sort order covers every column, so copies are adjacent): a
+    copy of a touch sits in its original's journey, a copy of a conversion forms
+    a journey of copies only. Callers leave ``_dup`` rows out and count them.
     """
     import ibis
 
     order = [events.ts, events.cv, events.channel, events.val]
     null_ts = ibis.null(events.ts.type())
+    w = ibis.window(group_by=events.person, order_by=order)
+    marks = {}
+    if mark_duplicates:  # in the same projection as the frames below: still one sort
+        same = [events[c].lag().over(w).identical_to(events[c]) for c in ("ts", "cv", "val")]
+        same.append(events.channel.lag().over(w).identical_to(events.channel))
+        marks["_dup"] = ibis.and_(*same).cast("int64")
     if inactivity_days is None:
         upto = ibis.window(group_by=events.person, order_by=order, rows=(None, 0))
         after = ibis.window(group_by=events.person, order_by=order, rows=(0, None))
         every = ibis.window(group_by=events.person, order_by=order, rows=(None, None))
         e = events.mutate(
+            **marks,
             journey=events.cv.sum().over(upto) - events.cv,
             _end=ibis.coalesce(
                 (events.cv == 1).ifelse(events.ts, null_ts).min().over(after),
@@ -371,8 +383,7 @@ def _journey_rows(events, *, lookback_days, inactivity_days):
             ),
         )
     else:
-        w = ibis.window(group_by=events.person, order_by=order)
-        e = events.mutate(_pcv=events.cv.lag().over(w), _pts=events.ts.lag().over(w))
+        e = events.mutate(**marks, _pcv=events.cv.lag().over(w), _pts=events.ts.lag().over(w))
         gap = e.ts.delta(e._pts, unit="microsecond").cast("float64")
         start = e._pcv.isnull() | (e._pcv == 1) | (gap > float(inactivity_days) * US_PER_DAY)
         e = e.mutate(_start=start.cast("int64"))
@@ -427,36 +438,36 @@ def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
 
 
 def journey_summary(events, *, lookback_days, max_touches, inactivity_days):
-    """One row per journey: ``person, journey, n_touch, n_kept, converted, value, path``.
+    """One row per journey: ``person, journey, n_touch, n_kept, converted, value, path``
+    and ``dup_touches, dup_conv, dup_value`` (what copies of events held).
 
-    When ``events`` has a column ``_n`` (copies of each deduplicated event), the
-    summary also carries ``dup_touches, dup_conv, dup_value``: what the extra
-    copies held.
+    ``events`` may hold duplicates (events identical in every column): they are
+    recognised in the same sort (see :func:`_journey_rows`), left out and
+    counted, so no deduplicating group-by is needed. A journey made only of
+    copies of a conversion has every count 0 except ``dup_*``.
 
     ``path`` is the array of the kept touches' channels in journey order (after
     the lookback window and ``max_touches``); ``n_kept`` counts the touches in the
-    lookback window (before ``max_touches``). One sort of the events (see
-    :func:`_journey_rows`) and one hash aggregation: no per-journey sort.
+    lookback window (before ``max_touches``). One sort of the events and one hash
+    aggregation: no per-journey sort.
     """
     import ibis
 
-    e = _journey_rows(events, lookback_days=lookback_days, inactivity_days=inactivity_days)
-    dups = {}
-    if "_n" in e.columns:
-        extra = e._n - 1
-        dups = dict(
-            dup_touches=(extra * (1 - e.cv)).sum(),
-            dup_conv=(extra * e.cv).sum(),
-            dup_value=(extra * e.val).sum(),
-        )
+    e = _journey_rows(
+        events, lookback_days=lookback_days, inactivity_days=inactivity_days, mark_duplicates=True
+    )
+    real = 1 - e._dup
+    kept = e.in_window & (e._dup == 0)
     s = e.group_by(["person", "journey"]).agg(
-        **dups,
-        n_touch=(1 - e.cv).sum(),
-        n_kept=e.in_window.cast("int64").sum(),
-        converted=e.cv.max(),
-        value=e.val.sum(),
-        # (time, channel) structs sort in journey order: touches are unique in both
-        _steps=ibis.struct({"t": e.ts, "c": e.channel}).collect(where=e.in_window),
+        dup_touches=(e._dup * (1 - e.cv)).sum(),
+        dup_conv=(e._dup * e.cv).sum(),
+        dup_value=(e._dup * e.val).sum(),
+        n_touch=(real * (1 - e.cv)).sum(),
+        n_kept=kept.cast("int64").sum(),
+        converted=(real * e.cv).max(),
+        value=(real * e.val).sum(),
+        # (time, channel) structs sort in journey order: kept touches are unique in both
+        _steps=ibis.struct({"t": e.ts, "c": e.channel}).collect(where=kept),
     )
     path = s._steps.sort().map(lambda x: x.c)
     if max_touches is not None:

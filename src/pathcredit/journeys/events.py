@@ -498,9 +498,7 @@ def _summarize(engine, valid, options, partitions):
     counts: dict[str, float] = {}
 
     def summarize(part, consume):
-        # duplicates collapse here; ``_n`` (copies) rides along into the journey summary
-        grouped = part.group_by(["person", "ts", "channel", "cv", "val"]).agg(_n=part.count())
-        summary = engine.materialize(eng.journey_summary(grouped, **options))
+        summary = engine.materialize(eng.journey_summary(part, **options))
         try:
             row = engine.to_arrow(_removal_counts(summary, options["max_touches"])).to_pylist()[0]
             for key, v in row.items():
@@ -574,16 +572,17 @@ def _identity_table(identity_map, identity_cols, engine):
 def _removal_counts(summary, max_touches):
     s = summary
     lost = (s.n_touch > 0) & (s.n_kept == 0)
+    # a journey of copies only has converted == 0: it is counted as duplicates
+    no_touch = (s.n_touch == 0) & (s.converted == 1)
     out = dict(
-        nt_paths=(s.n_touch == 0).cast("int64").sum(),
-        nt_conv=(s.n_touch == 0).ifelse(s.converted, 0).sum(),
-        nt_value=(s.n_touch == 0).ifelse(s.value, 0.0).sum(),
+        nt_paths=no_touch.cast("int64").sum(),
+        nt_conv=no_touch.ifelse(s.converted, 0).sum(),
+        nt_value=no_touch.ifelse(s.value, 0.0).sum(),
         lb_touches=(s.n_touch - s.n_kept).sum(),
         lb_paths=lost.cast("int64").sum(),
         lb_conv=lost.ifelse(s.converted, 0).sum(),
         lb_value=lost.ifelse(s.value, 0.0).sum(),
         lb_nulls=lost.ifelse(1 - s.converted, 0).sum(),
-        journeys=s.count(),
         dup_touches=s.dup_touches.sum(),
         dup_conv=s.dup_conv.sum(),
         dup_value=s.dup_value.sum(),
