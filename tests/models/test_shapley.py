@@ -268,6 +268,30 @@ def test_sampler_is_within_a_few_standard_errors_and_its_error_shrinks():
     assert np.all(big[1] < 0.7 * small[1])
 
 
+def test_sampler_standard_errors_are_calibrated_even_when_it_stops_early():
+    """Over 300 seeds, (estimate - exact) / se behaves like a standard normal: its
+    root mean square is 1 and 95% of the intervals hold the exact value, both for
+    a fixed number of orders and when the tolerance stops the sampling (a
+    stopping rule that watches the standard error could make intervals narrow)."""
+    n = 8
+    rng = np.random.default_rng(1)
+    w, pair = rng.random(n), rng.random((n, n)) * (rng.random((n, n)) < 0.3)
+
+    def game(rows):  # interactions of order 3 and a threshold: antithetic pairs are not exact
+        m = rows.astype(np.float64)
+        return (m @ w) ** 3 + 3.0 * ((m @ w[::-1]) > 1.7) + np.einsum("ij,jk,ik->i", m, pair, m)
+
+    exact = shapley_values(game((np.arange(1 << n)[:, None] >> np.arange(n)) & 1))
+    for options in ({"tol": 0.0, "max_permutations": 1_000}, {"tol": 1e-3}):
+        z = []
+        for seed in range(300):
+            phi, se, _ = sample_shapley(game, n, seed=seed, **options)
+            z.append((phi - exact) / se)
+        z = np.concatenate(z)
+        assert 0.93 < np.sqrt(np.mean(z**2)) < 1.07
+        assert 0.93 < np.mean(np.abs(z) < 1.959963984540054) < 0.97
+
+
 def test_sampler_stops_at_its_tolerance():
     n = 6
     v = np.random.default_rng(8).normal(size=1 << n)
