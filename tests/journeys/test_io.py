@@ -112,3 +112,10 @@ def test_missing_file_and_unsupported_source(tmp_path):
 def test_single_channel_paths_without_separator_are_fine():
     j = pc.read_paths(pd.DataFrame({"path": ["A", "B"], "total_conversions": [1, 1]}))
     assert j.paths() == [["A"], ["B"]]
+
+
+def test_path_column_that_is_not_text():
+    with pytest.raises(InputError, match=r"column 'path', row 0, value 1: paths must be text"):
+        pc.read_paths(pd.DataFrame({"path": [1, 2], "total_conversions": [1, 0]}))
+    with pytest.raises(InputError, match=r"row 1, value 3: paths must be text .*not int"):
+        pc.read_paths(pd.DataFrame({"path": ["a > b", 3], "total_conversions": [1, 0]}))

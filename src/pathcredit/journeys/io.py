@@ -173,8 +173,30 @@ def _parse_paths(paths, sep, conversions, value, nulls, name, path_col) -> Journ
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    strings = pa.array(paths.astype(object).where(paths.notna(), None), type=pa.large_string())
+    # straight from pandas (Arrow-backed strings are not copied; no Python str objects)
+    try:
+        strings = pa.Array.from_pandas(paths)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        strings = None
+    if strings is None or not (
+        pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)
+    ):
+        not_text = paths.map(lambda x: not isinstance(x, str), na_action="ignore")
+        not_text = not_text.fillna(False).to_numpy(dtype=bool)
+        if not_text.any():
+            row = int(np.flatnonzero(not_text)[0])
+            found = paths.iloc[row]
+            found = found.item() if isinstance(found, np.generic) else found
+            raise InputError(
+                f"paths must be text such as 'display > email', not {type(found).__name__}",
+                source=name,
+                column=path_col,
+                row=row,
+                value=found,
+            )
+        strings = pa.array(paths.astype(object).where(paths.notna(), None), type=pa.large_string())
     trimmed = pc.utf8_trim_whitespace(strings)
+    del strings
     empty = np.asarray(pc.fill_null(pc.equal(trimmed, ""), True))
     if empty.any():
         i = int(np.flatnonzero(empty)[0])
