@@ -178,6 +178,9 @@ def _parse_paths(paths, sep, conversions, value, nulls, name, path_col) -> Journ
         strings = pa.Array.from_pandas(paths)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         strings = None
+    if isinstance(strings, pa.ChunkedArray):
+        # large columns (Arrow-backed pandas strings, or a > 2 GiB conversion) come in chunks
+        strings = _one_chunk(strings)
     if strings is None or not (
         pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)
     ):
@@ -226,6 +229,17 @@ def _parse_paths(paths, sep, conversions, value, nulls, name, path_col) -> Journ
     codes = rank[np.asarray(encoded.indices, dtype=np.int64)]
     channels = names[order]
     return Journeys(list(channels), codes, offsets, conversions, value, nulls, source=name)
+
+
+def _one_chunk(chunked):
+    """One contiguous Arrow array from a chunked one (large_string when it must exceed 2 GiB)."""
+    import pyarrow as pa
+
+    if chunked.num_chunks == 1:
+        return chunked.chunk(0)
+    if pa.types.is_string(chunked.type):
+        chunked = chunked.cast(pa.large_string())
+    return chunked.combine_chunks()
 
 
 def _check_separator(trimmed, sep, name, path_col) -> None:
