@@ -65,3 +65,15 @@ def test_last_interaction_equals_last_touch_model(j):
     np.testing.assert_allclose(
         ch["first_interaction_conversions"], attribute(j, model="first_touch").conversions
     )
+
+
+def test_path_reports_refuse_empty_journeys_and_bad_top():
+    from pathcredit import InputError, Journeys, path_reports
+
+    with pytest.raises(InputError, match="no paths in the input"):
+        path_reports(Journeys.from_paths([], conversions=[]))
+    j = Journeys.from_paths([["A"]], conversions=[1])
+    with pytest.raises(InputError, match="top must be a whole number"):
+        path_reports(j, top=-1)
+    with pytest.raises(InputError, match="top must be a whole number"):
+        path_reports(j, top="3")

@@ -28,22 +28,63 @@ _PARAM_OPTIONS = {
 }
 
 
-class _Group(click.Group):
-    """Turns the package's errors into one line on stderr and exit status 2."""
+#: set to 1 to see the full traceback of an unexpected error (same as ``pathcredit --debug``)
+DEBUG_ENV = "PATHCREDIT_DEBUG"
 
-    def invoke(self, ctx):
+
+class _Group(click.Group):
+    """One line on stderr for every failure, never a traceback unless asked for.
+
+    Exit status: 2 for bad input, parameters or usage (the package's own errors,
+    unreadable files, click's usage errors); 1 for an unexpected internal error,
+    whose one line says how to get the traceback (``--debug`` or ``PATHCREDIT_DEBUG=1``).
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
         try:
-            return super().invoke(ctx)
-        except PathcreditError as exc:
-            click.echo(f"pathcredit: error: {exc}", err=True)
-            ctx.exit(2)
-        except OSError as exc:
-            click.echo(f"pathcredit: error: {exc}", err=True)
-            ctx.exit(2)
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("pathcredit: aborted", err=True)
+            code = 1
+        except click.ClickException as exc:  # usage errors: bad option, missing argument
+            click.echo(f"pathcredit: error: {_one_line(exc.format_message())}", err=True)
+            code = exc.exit_code
+        except (PathcreditError, OSError) as exc:
+            if debug:
+                raise
+            click.echo(f"pathcredit: error: {_one_line(str(exc))}", err=True)
+            code = 2
+        except Exception as exc:
+            if debug:
+                raise
+            click.echo(
+                f"pathcredit: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+                f"(run `pathcredit --debug ...` or set {DEBUG_ENV}=1 for the traceback; "
+                "please report it)",
+                err=True,
+            )
+            code = 1
+        else:
+            if not standalone_mode:
+                return rv
+            code = rv if isinstance(rv, int) else 0
+        sys.exit(code)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 @click.group(cls=_Group)
 @click.version_option(package_name="pathcredit")
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    help=f"Show the full traceback of an unexpected error (or set {DEBUG_ENV}=1).",
+)
 def main():
     """Marketing attribution from conversion paths."""
 
@@ -166,7 +207,7 @@ def _format_results(results, fmt: str) -> str:
     from .results import compare
 
     if fmt == "json":
-        return json.dumps([r.to_dict() for r in results], indent=2)
+        return json.dumps([r.to_dict() for r in results], indent=2, allow_nan=False)
     if fmt == "csv":
         return pd.concat([r.table for r in results], ignore_index=True).to_csv(index=False)
     blocks = []
@@ -336,7 +377,7 @@ def report(input_path, top, fmt, output, **input_options):
     journeys = _load(input_path, input_options)
     reports = path_reports(journeys, top=top)
     if fmt == "json":
-        text = json.dumps(reports.to_dict(), indent=2)
+        text = json.dumps(reports.to_dict(), indent=2, allow_nan=False)
     else:
         fmt_float = lambda x: f"{x:,.4f}"  # noqa: E731
         text = "\n\n".join(

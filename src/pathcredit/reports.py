@@ -180,6 +180,11 @@ def path_reports(journeys: Journeys, *, top: int = 10, sep: str = " > ") -> Path
     >>> path_reports(j).top_paths["path"].tolist()
     ['B', 'A > B']
     """
+    from ._params import check_has_paths, check_integer
+    from .exceptions import InputError
+
+    top = check_integer("top", top, low=1, error=InputError)
+    check_has_paths(journeys)
     return PathReports(
         channels=channel_report(journeys),
         top_paths=top_paths(journeys, top, sep=sep),

@@ -1,6 +1,7 @@
 """Rule-based models: hand-computed cases, ChannelAttribution as oracle, invariants."""
 
 import json
+import re
 from fractions import Fraction as F
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 import pathcredit as pc
 from pathcredit import Journeys, ModelError, attribute
+from pathcredit.models import heuristics
 
 RULES = [
     "first_touch",
@@ -261,3 +263,48 @@ def test_touch_weights_sum_to_one_per_path(foundation_case):
     np.testing.assert_allclose(np.add.reduceat(w, foundation_case.offsets[:-1]), 1.0)
     with pytest.raises(ModelError):
         touch_weights(foundation_case, "position_based")
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "fragment"),
+    [
+        ("position_based", {"first": "0.4"}, "first must be a number, got '0.4' (str)"),
+        ("position_based", {"last": True}, "last must be a number, got True (bool)"),
+        ("custom", {"middle": float("nan")}, "middle must be a finite number"),
+        ("time_decay_position", {"half_life": "1"}, "half_life must be a number"),
+        ("time_decay_position", {"half_life": 0}, "half_life must satisfy 0 < half_life"),
+    ],
+)
+def test_bad_weights_are_model_errors_naming_the_parameter(model, params, fragment):
+    j = Journeys.from_paths([["A", "B", "C"]], conversions=[1])
+    with pytest.raises(ModelError, match=re.escape(fragment)):
+        getattr(heuristics, model)(j, **params)  # the function itself, not only attribute()
+    with pytest.raises(ModelError, match=re.escape(fragment)):
+        pc.attribute(j, model=model, **params)
+
+
+def test_weights_near_float_max_do_not_overflow():
+    j = Journeys.from_paths([["A", "B", "C"], ["A", "B"]], conversions=[3, 2])
+    big = heuristics.custom(j, first=1e308, middle=1e308, last=1e308)
+    np.testing.assert_allclose(big.conversions, heuristics.custom(j).conversions, rtol=1e-15)
+    lopsided = heuristics.custom(j, first=1e308, middle=1.0, last=1e308)
+    # 3-touch path: 1e308 : 1 : 1e308 -> 1/2, ~0, 1/2; 2-touch path 1/2, 1/2
+    np.testing.assert_allclose(lopsided.conversions, [2.5, 1.0, 1.5], rtol=1e-12)
+
+
+def test_short_half_life_time_decay_gives_the_latest_touch_everything():
+    # every touch is >= 1 day old: 2**(-t / 1e-3) underflowed to 0 for all of them (0/0 = nan)
+    j = Journeys.from_paths(
+        [["A", "B", "C"]], conversions=[1], times=[[30.0, 5.0, 1.0]]
+    )
+    np.testing.assert_array_equal(heuristics.time_decay(j, half_life=1e-3).conversions, [0, 0, 1])
+    # a long half-life is unchanged by the shift: weights 2^(-t/7) normalised
+    w = 2 ** (-np.array([30.0, 5.0, 1.0]) / 7)
+    np.testing.assert_allclose(heuristics.time_decay(j).conversions, w / w.sum(), rtol=1e-12)
+
+
+def test_empty_journeys_are_refused_not_attributed():
+    from pathcredit import InputError
+
+    with pytest.raises(InputError, match="no paths in the input"):
+        pc.attribute(Journeys.from_paths([], conversions=[]), model="linear")

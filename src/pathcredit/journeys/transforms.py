@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from .._params import check_integer
 from ..exceptions import InputError
 from ._core import Journeys, Removal
 
@@ -56,11 +57,12 @@ def first_occurrence(journeys: Journeys) -> Journeys:
 
 def keep_last(journeys: Journeys, n: int) -> Journeys:
     """Keep the last ``n`` touches of every path (the ones closest to the end)."""
-    if int(n) != n or n < 1:
-        raise InputError("keep_last needs a positive whole number of touches", value=n)
+    n = check_integer("keep_last", n, low=1, error=InputError)
     lengths = journeys.lengths
-    keep = journeys.position >= np.repeat(lengths - int(n), lengths)
-    return _apply_mask(journeys, keep, f"keep_last({int(n)})")
+    # n beyond the longest path keeps everything (and must not overflow int64)
+    n_eff = min(n, int(lengths.max(initial=0)))
+    keep = journeys.position >= np.repeat(lengths - n_eff, lengths)
+    return _apply_mask(journeys, keep, f"keep_last({n})")
 
 
 def drop_channels(journeys: Journeys, channels: Iterable[str]) -> Journeys:

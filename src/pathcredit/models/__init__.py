@@ -11,6 +11,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
+from .._params import check_has_paths, check_integer, check_probability, check_real, check_seed
 from ..exceptions import ModelError
 
 __all__ = ["attribute", "available_models", "get_model", "ModelSpec"]
@@ -161,4 +162,23 @@ def attribute(journeys, model: str = "linear", **params):
             f"model {model!r} has no parameter(s) {unknown}; its parameters are "
             f"{sorted(allowed) or 'none'}"
         )
+    for name, value in params.items():
+        if name in _CONSTRAINTS:
+            params[name] = _CONSTRAINTS[name](name, value)
+    check_has_paths(journeys)
     return spec.function(journeys, **params)
+
+
+#: Parameters shared by several models, checked once here so every model (and the CLI's
+#: ``--param KEY=VALUE``) refuses a bad value with one line naming it. Model-specific
+#: ranges (Markov ``order``, ``folds``) are checked by the model itself.
+_CONSTRAINTS = {
+    "seed": lambda name, v: check_seed(v, name=name),
+    "ci_prob": check_probability,
+    "tol": lambda name, v: check_real(name, v, low=0, low_open=True),
+    "max_permutations": lambda name, v: check_integer(name, v, low=1, high=10**9),
+    "half_life": lambda name, v: check_real(name, v, low=0, low_open=True),
+    "first": lambda name, v: check_real(name, v, low=0),
+    "middle": lambda name, v: check_real(name, v, low=0),
+    "last": lambda name, v: check_real(name, v, low=0),
+}

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .._params import check_real
 from ..exceptions import ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
@@ -81,11 +82,12 @@ def _positional_weights(journeys: Journeys, first: float, middle: float, last: f
     (the middle weight is ignored). Three or more: the middle weight is spread
     evenly over the middle touches.
     """
-    weights = np.array([first, middle, last], dtype=np.float64)
-    if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
-        raise ModelError(f"position weights must be finite, >= 0 and not all 0: {weights.tolist()}")
-    if first + last <= 0:
+    given = {"first": first, "middle": middle, "last": last}
+    weights = np.array([check_real(name, w, low=0) for name, w in given.items()])
+    if weights[0] == 0 and weights[2] == 0:
         raise ModelError("first and last weights cannot both be 0 (two-touch paths)")
+    # scale by the largest first: weights near the float maximum would overflow in the sum
+    weights = weights / weights.max()
     first, middle, last = weights / weights.sum()
     lengths = journeys.lengths
     L = np.repeat(lengths, lengths)
@@ -172,24 +174,26 @@ def _w_time_decay(journeys, half_life=7.0):
             "paths do not have; build journeys from an event log, or use "
             "'time_decay_position' (decay by position, half-life in touches)"
         )
-    _check_half_life(half_life)
+    half_life = _check_half_life(half_life)
     if np.any(journeys.times < 0) or not np.all(np.isfinite(journeys.times)):
         raise ModelError("touch times must be finite days before the conversion (>= 0)")
-    raw = np.exp2(-journeys.times / float(half_life))
+    # relative to each path's latest touch, so a short half-life cannot underflow every weight
+    t = journeys.times
+    latest = np.repeat(np.minimum.reduceat(t, journeys.offsets[:-1]), journeys.lengths)
+    raw = np.exp2(-(t - latest) / half_life)
     return raw / np.repeat(np.add.reduceat(raw, journeys.offsets[:-1]), journeys.lengths)
 
 
 def _w_time_decay_position(journeys, half_life=1.0):
-    _check_half_life(half_life)
+    half_life = _check_half_life(half_life)
     lengths = journeys.lengths
     before = np.repeat(lengths - 1, lengths) - journeys.position  # 0 for the last touch
-    raw = np.exp2(-before / float(half_life))
+    raw = np.exp2(-before / half_life)
     return raw / np.repeat(np.add.reduceat(raw, journeys.offsets[:-1]), lengths)
 
 
-def _check_half_life(h):
-    if not np.isfinite(h) or h <= 0:
-        raise ModelError(f"half_life must be a positive number, got {h!r}")
+def _check_half_life(h) -> float:
+    return check_real("half_life", h, low=0, low_open=True)
 
 
 # ---------------------------------------------------------------------- public functions
@@ -287,6 +291,8 @@ def position_based(journeys: Journeys, first: float = 0.4, last: float = 0.4) ->
     >>> position_based(j).conversions.round(10).tolist()
     [0.4, 0.1, 0.1, 0.4]
     """
+    first = check_real("first", first, low=0, high=1)
+    last = check_real("last", last, low=0, high=1)
     middle = 1.0 - first - last
     if middle < -1e-12:
         raise ModelError(f"first + last must be at most 1, got {first} + {last}")
