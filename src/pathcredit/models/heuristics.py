@@ -103,7 +103,7 @@ def _positional_weights(journeys: Journeys, first: float, middle: float, last: f
     is_last = many & (pos == L - 1)
     is_mid = many & ~is_first & ~is_last
     # With no middle weight the ends share the path in proportion first : last.
-    scale = np.where(middle > 0, 1.0, 1.0 / (first + last))
+    scale = 1.0 if middle > 0 else 1.0 / (first + last)
     w[is_first] = first * scale
     w[is_last] = last * scale
     w[is_mid] = middle / (L[is_mid] - 2)
@@ -147,10 +147,18 @@ def _w_linear(journeys):
     return np.repeat(1.0 / lengths, lengths)
 
 
-def _direct_codes(journeys, direct_channels):
+def _direct_names(direct_channels) -> list[str]:
     if isinstance(direct_channels, str):
         direct_channels = [direct_channels]
-    wanted = {c.strip().lower() for c in direct_channels}
+    if not isinstance(direct_channels, Iterable) or not all(
+        isinstance(c, str) for c in direct_channels
+    ):
+        raise ModelError(f"direct_channels must be channel names, got {direct_channels!r}")
+    return list(direct_channels)
+
+
+def _direct_codes(journeys, direct_channels):
+    wanted = {c.strip().lower() for c in _direct_names(direct_channels)}
     return np.array(
         [i for i, c in enumerate(journeys.channels) if c.lower() in wanted], dtype=np.int64
     )
@@ -239,9 +247,7 @@ def last_non_direct(journeys: Journeys, direct_channels: Iterable[str] = DEFAULT
     >>> last_non_direct(j).wide()[["channel", "conversions"]].values.tolist()
     [['direct', 1.0], ['email', 1.0]]
     """
-    direct_channels = (
-        [direct_channels] if isinstance(direct_channels, str) else list(direct_channels)
-    )
+    direct_channels = _direct_names(direct_channels)
     return _result(
         journeys,
         "last_non_direct",
