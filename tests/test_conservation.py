@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pathcredit import Journeys, attribute, available_models
-from pathcredit.models import get_model
 from pathcredit.journeys import transforms
+from pathcredit.models import get_model
 
 CHANNELS = ["A", "B", "C", "D"]
 
