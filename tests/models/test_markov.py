@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 
 import pathcredit as pc
 from pathcredit import Journeys, ModelError
-from pathcredit.models.markov import fit_chain, markov
+from pathcredit.models.markov import (
+    MAX_ORDER,
+    _chain_arrays,
+    _chain_arrays_reference,
+    fit_chain,
+    markov,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "channelattribution"
 SOLVERS = ["dense", "direct", "iterative"]
@@ -111,6 +117,56 @@ def random_journeys(rng, n_paths=12, n_channels=4, max_len=6, value=True):
     nulls = rng.integers(0, 6, size=n_paths).astype(float)
     vals = conv * rng.uniform(1, 50, size=n_paths) if value else None
     return Journeys.from_paths(paths, conversions=conv, nulls=nulls, value=vals)
+
+
+# ---------------------------------------------------------------------- fast kernel
+def assert_same_chain_arrays(j, order):
+    fast, ref = _chain_arrays(j, order), _chain_arrays_reference(j, order)
+    np.testing.assert_array_equal(fast[0], ref[0])  # windows
+    assert fast[1].shape == ref[1].shape and (fast[1] != ref[1]).nnz == 0  # bitwise
+    for a, b in zip(fast[2:], ref[2:], strict=True):  # conv, null, value
+        np.testing.assert_array_equal(a, b)
+
+
+weighted_paths = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), min_size=1, max_size=7),
+        st.integers(0, 3),
+        st.integers(0, 3),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(weighted_paths, st.integers(1, 6))
+def test_fast_kernel_equals_reference(rows, order):
+    # zero-weight paths, paths shorter than the order, repeats merged into one state
+    paths, conv, nulls = zip(*rows, strict=True)
+    j = Journeys.from_paths(paths, conversions=conv, nulls=nulls, value=[2.5 * c for c in conv])
+    assert_same_chain_arrays(j, order)
+
+
+@pytest.mark.parametrize(
+    ("n_channels", "order", "n_paths"),
+    [
+        (12, 4, 3000),  # lookup-table windows, sparse (coo) transition counting
+        (40, 5, 2000),  # window codes above the lookup table: np.unique
+        (100, 10, 300),  # codes would overflow int64: the reference itself
+        (150, 2, 20000),  # (n + 1) * n above the flat bincount: coo counting
+    ],
+)
+def test_fast_kernel_equals_reference_on_every_branch(n_channels, order, n_paths):
+    rng = np.random.default_rng(n_channels)
+    names = [f"c{i:03d}" for i in range(n_channels)]
+    lengths = rng.geometric(0.3, size=n_paths).clip(max=12)
+    paths = [list(rng.choice(names, size=k)) for k in lengths]
+    conv = rng.integers(0, 3, size=n_paths).astype(float)
+    nulls = rng.integers(0, 4, size=n_paths) * rng.uniform(0.5, 1.5, size=n_paths)
+    nulls[::17] = conv[::17] = 0.0  # some paths carry no journeys
+    j = Journeys.from_paths(paths, conversions=conv, nulls=nulls)
+    assert_same_chain_arrays(j, order)
 
 
 # ---------------------------------------------------------------------- oracles
@@ -379,11 +435,43 @@ def test_zero_weight_paths_carry_no_transitions():
     np.testing.assert_allclose(r2.conversions, list(r1.conversions) + [0.0], atol=1e-12)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, "x", True, None])
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "x", True, None, 10**30, "1" + "0" * 30, 33])
 def test_bad_order(bad):
     j = Journeys.from_paths([["A"]], conversions=[1])
-    with pytest.raises(ModelError, match="order"):
+    with pytest.raises(ModelError, match=r"^order must be a whole number from 1 to 32") as e:
         markov(j, order=bad)
+    assert "\n" not in str(e.value)
+
+
+def test_highest_order_is_the_whole_path_chain():
+    j = Journeys.from_paths([["A", "B", "A"], ["B"]], conversions=[1, 0], nulls=[1, 1])
+    a, b = markov(j, order=MAX_ORDER), markov(j, order=3)
+    np.testing.assert_array_equal(a.conversions, b.conversions)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"folds": 1_000_000_000}, r"^folds must be a whole number from 2 to 100 "),
+        ({"folds": 1}, r"^folds must be a whole number from 2 to 100 "),
+        ({"folds": 2.0}, r"^folds must be"),
+        ({"max_order": 10**30}, r"^max_order must be a whole number from 1 to 32, got 1000"),
+        ({"max_order": 0}, r"^max_order must be a whole number from 1 to 32"),
+    ],
+)
+def test_bad_order_selection_settings(params, message):
+    # the 1e9-fold case was killed for memory: (paths, folds) tables
+    j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[100, 50], nulls=[200, 300])
+    with pytest.raises(ModelError, match=message) as e:
+        markov(j, order="auto", **params)
+    assert "\n" not in str(e.value)
+
+
+def test_folds_at_most_the_number_of_journeys():
+    j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[2, 1], nulls=[1, 2])
+    with pytest.raises(ModelError, match=r"from 2 to 6 .*number of journeys, 6\), got 7"):
+        markov(j, order="auto", folds=7)
+    assert markov(j, order="auto", folds=6, max_order=2).extras["order"] in (1, 2)
 
 
 def test_bad_arguments():

@@ -66,14 +66,20 @@ _ITER_MAX = 100_000
 _ITER_BOUND = 1e-11
 #: ``states="auto"`` computes visit probabilities when no cycle block is larger.
 _STATES_AUTO_MAX = 500
+#: Largest Markov order accepted. Every order at least the longest path gives the
+#: same chain (each path one state), and the work grows with the order.
+MAX_ORDER = 32
 
 
 # ---------------------------------------------------------------------- kernels
-def _check_order(order) -> int:
+def _check_order(order, name: str = "order") -> int:
+    """``order`` as an int in ``1..MAX_ORDER``, or a one-line :class:`ModelError`."""
     if isinstance(order, bool) or not isinstance(order, int | np.integer):
-        raise ModelError(f"order must be a positive integer or 'auto', got {order!r}")
-    if order < 1:
-        raise ModelError(f"order must be at least 1, got {order}")
+        raise ModelError(
+            f"{name} must be a whole number from 1 to {MAX_ORDER} or 'auto', got {order!r}"
+        )
+    if not 1 <= order <= MAX_ORDER:
+        raise ModelError(f"{name} must be a whole number from 1 to {MAX_ORDER}, got {order}")
     return int(order)
 
 
@@ -122,6 +128,153 @@ def _encode(digits: np.ndarray, base: int):
         return inverse.ravel(), udig
     udig, inverse = np.unique(digits, axis=0, return_inverse=True)
     return inverse.ravel(), udig
+
+
+def _chain_arrays_reference(journeys: Journeys, order: int):
+    """Slow, obviously correct form of :func:`_chain_arrays` (the tests compare them).
+
+    Builds every window as a row of digits, deduplicates the rows, merges repeated
+    states per path and counts the transitions.
+    """
+    nulls = journeys.null_counts()
+    weight = journeys.conversions + nulls
+    digits, path_of = _window_keys(journeys, order)
+    keep = weight[path_of] > 0  # paths with no journeys carry no transitions
+    digits, path_of = digits[keep], path_of[keep]
+    inverse, windows = _encode(digits, journeys.n_channels + 1)
+    # merge consecutive identical states within a path
+    same = np.zeros(len(inverse), dtype=bool)
+    same[1:] = (inverse[1:] == inverse[:-1]) & (path_of[1:] == path_of[:-1])
+    state, path_of = inverse[~same], path_of[~same]
+    n = len(windows)
+    first = np.ones(len(state), dtype=bool)
+    first[1:] = path_of[1:] != path_of[:-1]
+    last = np.ones(len(state), dtype=bool)
+    last[:-1] = path_of[1:] != path_of[:-1]
+    frm = np.where(first, n, np.roll(state, 1))
+    counts = _count_transitions(frm, state, weight[path_of], n)
+    lp = path_of[last]
+    ls = state[last]
+    conv = np.bincount(ls, weights=journeys.conversions[lp], minlength=n)
+    null = np.bincount(ls, weights=nulls[lp], minlength=n)
+    value = np.bincount(ls, weights=journeys.value_counts()[lp], minlength=n)
+    return windows, counts, conv, null, value
+
+
+def _count_transitions(frm, to, weight, n):
+    """``(n + 1, n)`` CSR matrix of summed ``weight`` per ``(frm, to)`` pair (row n: start)."""
+    if (n + 1) * n <= _LOOKUP_MAX:  # aggregate by a flat bincount (no sort)
+        flat = np.bincount(frm * n + to, weights=weight, minlength=(n + 1) * n)
+        nz = np.flatnonzero(flat)
+        return sp.csr_matrix((flat[nz], (nz // n, nz % n)), shape=(n + 1, n))
+    counts = sp.coo_matrix((weight, (frm, to)), shape=(n + 1, n)).tocsr()
+    counts.sum_duplicates()
+    return counts
+
+
+def _chain_arrays(journeys: Journeys, order: int):
+    """The chain's sufficient statistics: ``(windows, counts, conv, null, value)``.
+
+    ``windows`` is ``(n_states, order)``: the channel digits (code + 1, 0 pads) of
+    each state, sorted by their base-``(n_channels + 1)`` code; ``counts`` the
+    ``(n_states + 1, n_states)`` transition weights (last row: start); ``conv``,
+    ``null``, ``value`` what leaves each state for the absorbing states.
+
+    One pass per window position over the touches, no per-window digit rows and
+    no per-touch path index: the code of the window starting at each touch is
+    built in place, windows that would cross into the next path are masked with
+    ``O(paths * order)`` work, and path weights are repeated per window. Sums are
+    accumulated in the same order as :func:`_chain_arrays_reference`, so the
+    arrays are bitwise identical (``tests/models/test_markov.py``).
+    """
+    base = journeys.n_channels + 1
+    if order * np.log2(base) >= 62:  # codes would overflow int64
+        return _chain_arrays_reference(journeys, order)
+    touches = journeys.touches
+    offsets = journeys.offsets
+    lengths = np.diff(offsets)
+    conversions = journeys.conversions
+    nulls = journeys.null_counts()
+    value = journeys.value_counts()
+    weight = conversions + nulls
+    if not np.all(weight > 0):  # paths with no journeys carry no transitions
+        kept = weight > 0
+        touches = touches[np.repeat(kept, lengths)]
+        lengths = lengths[kept]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        conversions, nulls, value, weight = (
+            conversions[kept],
+            nulls[kept],
+            value[kept],
+            weight[kept],
+        )
+    n_touch = len(touches)
+    starts, ends = offsets[:-1], offsets[1:]
+    # code of the window starting at every touch (digits past the end read as 0)
+    code = touches.astype(np.int64) + 1
+    if order > 1:
+        digit = code.copy()
+        for j in range(1, order):
+            code *= base
+            code[: max(n_touch - j, 0)] += digit[j:]
+        # a path shorter than the order is one window, padded with 0
+        short = np.flatnonzero(lengths < order)
+        if len(short):
+            s, ln = starts[short], lengths[short]
+            c = np.zeros(len(short), dtype=np.int64)
+            for j in range(order):
+                c = c * base + np.where(j < ln, digit[np.minimum(s + j, n_touch - 1)], 0)
+            code[s] = c
+        # windows starting in the last order - 1 touches of a path cross its end
+        valid = np.ones(n_touch, dtype=bool)
+        for j in range(1, order):
+            m = lengths > j
+            valid[ends[m] - j] = False
+        code = code[valid]
+        n_windows = np.maximum(lengths - order + 1, 1)
+    else:
+        n_windows = lengths
+    win_end = np.cumsum(n_windows)  # one past each path's last window
+    first = win_end - n_windows  # each path's first window
+    # state ids: windows numbered in the order of their codes
+    if base**order <= _LOOKUP_MAX:  # dense lookup table instead of a sort
+        seen = np.zeros(base**order, dtype=bool)
+        seen[code] = True
+        uniq = np.flatnonzero(seen)
+        ids = np.cumsum(seen, dtype=np.int64) - 1
+        state = ids[code]
+    else:
+        uniq, state = np.unique(code, return_inverse=True)
+        state = state.ravel()
+    windows = np.zeros((len(uniq), order), dtype=np.int64)
+    rest = uniq.copy()
+    for j in range(order - 1, -1, -1):
+        windows[:, j] = rest % base
+        rest //= base
+    n = len(uniq)
+    last_state = state[win_end - 1]  # merging repeats keeps the last state
+    w = np.repeat(weight, n_windows)
+    # merging consecutive identical states within a path drops exactly the
+    # self-loops: every other transition keeps its source (the run's state)
+    frm = np.empty_like(state)
+    frm[1:] = state[:-1]
+    frm[first] = n
+    if (n + 1) * n <= _LOOKUP_MAX:
+        # The chain has no self-loops, so the diagonal bins collect exactly the
+        # merged repeats: count everything, then empty the diagonal (no compaction).
+        frm *= n
+        frm += state
+        flat = np.bincount(frm, weights=w, minlength=(n + 1) * n)
+        flat[np.arange(n) * (n + 1)] = 0.0
+        nz = np.flatnonzero(flat)
+        counts = sp.csr_matrix((flat[nz], (nz // n, nz % n)), shape=(n + 1, n))
+    else:
+        keep = frm != state  # never on a first window (frm = n there)
+        counts = _count_transitions(frm[keep], state[keep], w[keep], n)
+    conv = np.bincount(last_state, weights=conversions, minlength=n)
+    null = np.bincount(last_state, weights=nulls, minlength=n)
+    value = np.bincount(last_state, weights=value, minlength=n)
+    return windows, counts, conv, null, value
 
 
 # ---------------------------------------------------------------------- the chain
@@ -593,7 +746,8 @@ def fit_chain(journeys: Journeys, order: int = 1, *, solver: str = "auto") -> Ma
     ----------
     journeys : Journeys
     order : int, default 1
-        Window length (ChannelAttribution's state convention, see the module notes).
+        Window length, 1 to :data:`MAX_ORDER` (ChannelAttribution's state
+        convention, see the module notes).
     solver : {"auto", "dense", "direct", "iterative"}, default "auto"
         How absorption probabilities are solved. ``"dense"``: batched dense LU;
         ``"direct"``: sparse LU (``scipy.sparse.linalg.splu``) per removal set;
@@ -610,7 +764,7 @@ def fit_chain(journeys: Journeys, order: int = 1, *, solver: str = "auto") -> Ma
     Raises
     ------
     ModelError
-        ``order`` is not a positive integer.
+        ``order`` is not a whole number from 1 to :data:`MAX_ORDER`.
 
     Notes
     -----
@@ -627,35 +781,9 @@ def fit_chain(journeys: Journeys, order: int = 1, *, solver: str = "auto") -> Ma
     """
     order = _check_order(order)
     nulls = journeys.null_counts()
-    weight = journeys.conversions + nulls
     if np.any(journeys.conversions < 0) or np.any(nulls < 0):
         raise ModelError("conversions and nulls must be non-negative for a Markov chain")
-    digits, path_of = _window_keys(journeys, order)
-    keep = weight[path_of] > 0  # paths with no journeys carry no transitions
-    digits, path_of = digits[keep], path_of[keep]
-    inverse, windows = _encode(digits, journeys.n_channels + 1)
-    # merge consecutive identical states within a path
-    same = np.zeros(len(inverse), dtype=bool)
-    same[1:] = (inverse[1:] == inverse[:-1]) & (path_of[1:] == path_of[:-1])
-    state, path_of = inverse[~same], path_of[~same]
-    n = len(windows)
-    first = np.ones(len(state), dtype=bool)
-    first[1:] = path_of[1:] != path_of[:-1]
-    last = np.ones(len(state), dtype=bool)
-    last[:-1] = path_of[1:] != path_of[:-1]
-    frm = np.where(first, n, np.roll(state, 1))
-    if (n + 1) * n <= _LOOKUP_MAX:  # aggregate by a flat bincount (no sort)
-        flat = np.bincount(frm * n + state, weights=weight[path_of], minlength=(n + 1) * n)
-        nz = np.flatnonzero(flat)
-        counts = sp.csr_matrix((flat[nz], (nz // n, nz % n)), shape=(n + 1, n))
-    else:
-        counts = sp.coo_matrix((weight[path_of], (frm, state)), shape=(n + 1, n)).tocsr()
-        counts.sum_duplicates()
-    lp = path_of[last]
-    ls = state[last]
-    conv = np.bincount(ls, weights=journeys.conversions[lp], minlength=n)
-    null = np.bincount(ls, weights=nulls[lp], minlength=n)
-    value = np.bincount(ls, weights=journeys.value_counts()[lp], minlength=n)
+    windows, counts, conv, null, value = _chain_arrays(journeys, order)
     return MarkovChain(
         order, journeys.channels, windows, counts, conv, null, value, journeys.has_value, solver
     )
@@ -684,7 +812,8 @@ def markov(
     ----------
     journeys : Journeys
     order : int or ``"auto"``, default 1
-        Window length. ``"auto"`` picks the order with the best held-out
+        Window length, from 1 to :data:`MAX_ORDER` (32; every order at least
+        the longest path gives the same chain). ``"auto"`` picks the order with the best held-out
         log-likelihood by ``folds``-fold cross-validation over ``1..max_order``
         (:func:`pathcredit.models.markov_selection.select_order`).
     credit : ``"removal"`` or ``"anderl"``, default ``"removal"``
@@ -698,7 +827,8 @@ def markov(
         ``"auto"`` does it when the largest block has at most 500 states
         (otherwise those columns are NaN; ``True`` forces them).
     max_order, folds, seed : int
-        Order selection settings, used only with ``order="auto"``.
+        Order selection settings, used only with ``order="auto"``: ``max_order``
+        from 1 to 32, ``folds`` from 2 to the number of journeys and at most 100.
     solver : {"auto", "dense", "direct", "iterative"}, default "auto"
         Linear solver, see :func:`fit_chain`.
 
@@ -716,7 +846,8 @@ def markov(
     Raises
     ------
     ModelError
-        Bad ``order``, ``credit``, ``states`` or ``solver``; no conversions
+        Bad ``order``, ``credit``, ``states``, ``solver``, ``max_order`` or
+        ``folds`` (the message names the parameter and its range); no conversions
         (removal effects undefined); ``credit="anderl"`` on a chain too large
         for per-state removal effects.
 
@@ -760,7 +891,9 @@ def markov(
     if isinstance(order, str):
         if order != "auto":
             if not order.isdigit():
-                raise ModelError(f"order must be a positive integer or 'auto', got {order!r}")
+                raise ModelError(
+                    f"order must be a whole number from 1 to {MAX_ORDER} or 'auto', got {order!r}"
+                )
             order = int(order)
         else:
             from .markov_selection import select_order

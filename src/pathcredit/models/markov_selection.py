@@ -25,6 +25,9 @@ from ..journeys import Journeys
 
 __all__ = ["OrderSelection", "select_order", "last_state_codes"]
 
+#: Most folds accepted by :func:`select_order` (memory and time grow with paths x folds).
+MAX_FOLDS = 100
+
 
 class OrderSelection(NamedTuple):
     """Result of :func:`select_order`: the table and the recommended order."""
@@ -122,7 +125,9 @@ def select_order(
     journeys : Journeys
         Must have non-converting journeys (a null column).
     max_order : int, default 4
+        From 1 to :data:`pathcredit.models.markov.MAX_ORDER` (32).
     folds : int, default 10
+        From 2 to the number of journeys, and at most :data:`MAX_FOLDS` (100).
     seed : int, default 0
 
     Returns
@@ -130,7 +135,8 @@ def select_order(
     OrderSelection
         ``table`` with one row per order: ``order, n_last_states, log_likelihood,
         log_likelihood_sd, auc, auc_sd, top_decile_lift, top_decile_lift_sd``
-        (means and standard deviations over folds; log-likelihood per journey),
+        (means and standard deviations over the folds that hold journeys;
+        log-likelihood per journey),
         and ``recommended``: the order with the highest mean held-out
         log-likelihood.
 
@@ -157,14 +163,21 @@ def select_order(
     """
     import pandas as pd
 
-    if isinstance(max_order, bool) or not isinstance(max_order, int | np.integer) or max_order < 1:
-        raise ModelError(f"max_order must be a positive integer, got {max_order!r}")
-    if isinstance(folds, bool) or not isinstance(folds, int | np.integer) or folds < 2:
-        raise ModelError(f"folds must be an integer >= 2, got {folds!r}")
+    from .markov import _check_order
+
+    _check_order(max_order, "max_order")
     if not journeys.has_nulls or journeys.total_nulls <= 0:
         raise ModelError("order selection needs non-converting journeys (a null column)")
     if journeys.total_conversions <= 0:
         raise ModelError("order selection needs conversions")
+    n_journeys = journeys.total_conversions + (journeys.total_nulls or 0.0)
+    # (paths, folds) tables are held in memory, and every fold scores every path
+    high = int(min(MAX_FOLDS, np.floor(n_journeys)))
+    if isinstance(folds, bool) or not isinstance(folds, int | np.integer) or not 2 <= folds <= high:
+        raise ModelError(
+            f"folds must be a whole number from 2 to {high} (at most {MAX_FOLDS} and at most "
+            f"the number of journeys, {n_journeys:g}), got {folds!r}"
+        )
     rng = np.random.default_rng(seed)
     conv = _split_counts(journeys.conversions, folds, rng)  # (paths, folds)
     null = _split_counts(journeys.nulls, folds, rng)
@@ -187,6 +200,11 @@ def select_order(
             score = prob[code]
             pos, neg = conv[:, f], null[:, f]
             w = pos.sum() + neg.sum()
+            if w <= 0:  # a fold that drew no journey (folds close to the journey count)
+                ll.append(np.nan)
+                auc.append(np.nan)
+                lift.append(np.nan)
+                continue
             ll.append(float((pos @ np.log(score) + neg @ np.log1p(-score)) / w))
             auc.append(_auc(score, pos, neg))
             lift.append(_top_decile_lift(score, pos, neg))
@@ -194,8 +212,8 @@ def select_order(
             dict(
                 order=order,
                 n_last_states=m,
-                log_likelihood=np.mean(ll),
-                log_likelihood_sd=np.std(ll, ddof=1),
+                log_likelihood=_mean(ll),
+                log_likelihood_sd=_sd(ll),
                 auc=_mean(auc),
                 auc_sd=_sd(auc),
                 top_decile_lift=_mean(lift),
