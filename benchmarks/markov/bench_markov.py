@@ -13,9 +13,18 @@ after resetting it (``/proc/self/clear_refs``) once the data are loaded, so
 Errors are against pathcredit's exact solution, itself cross-checked with a
 second solver (sparse LU vs the certified iterative solver).
 
+With ``--e2e``, both tools start from the CSV file on disk instead, as users run
+them: pathcredit ``read_paths(file)`` + ``attribute(..., model="markov")`` + the
+JSON text of ``pathcredit attribute --format json``; ChannelAttribution
+``pandas.read_csv(file)`` + ``markov_model`` + its result frame as JSON. Each runs
+in a persistent worker process of its own environment (imports and first-call
+costs excluded by a warm-up on a small file; the file read is included), and
+pathcredit's time is split into read, model and JSON stages.
+
 Usage::
 
     python benchmarks/markov/bench_markov.py --ca-python /tmp/cavenv/bin/python
+    python benchmarks/markov/bench_markov.py --e2e --ca-python /tmp/cavenv/bin/python
 """
 
 from __future__ import annotations
@@ -63,6 +72,59 @@ for line in sys.stdin:
                       map(float, r["total_conversions"])))}), flush=True)
 """
 
+# End to end: each worker reads the CSV file itself. Line protocol on stdin:
+# "<csv path> <order> <seed>"; one JSON line back per call.
+E2E_PC_WORKER = r"""
+import json, sys, time
+import pathcredit as pc
+
+def run(path, order):
+    t0 = time.perf_counter()
+    j = pc.read_paths(path)
+    t1 = time.perf_counter()
+    r = pc.attribute(j, model="markov", order=order)
+    t2 = time.perf_counter()
+    text = json.dumps([r.to_dict()], indent=2, allow_nan=False)  # as the CLI writes it
+    t3 = time.perf_counter()
+    return {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2,
+            "bytes": len(text), "conv": dict(zip(r.channels, r.conversions.tolist()))}
+
+for order in (1, 2, 3, 4):  # lazy imports (pyarrow, pandas, scipy) and first calls
+    run(sys.argv[1], order)
+print(json.dumps({"ready": True, "version": pc.__version__}), flush=True)
+for line in sys.stdin:
+    path, order, seed = line.rsplit(None, 2)
+    print(json.dumps(run(path, int(order))), flush=True)
+"""
+
+E2E_CA_WORKER = r"""
+import json, sys, time
+import pandas as pd
+import ChannelAttribution as ca
+
+def run(path, order, seed):
+    t0 = time.perf_counter()
+    df = pd.read_csv(path)
+    t1 = time.perf_counter()
+    r = ca.markov_model(df, "path", "total_conversions", var_value="total_conversion_value",
+                        var_null="total_null", order=order, seed=seed, flg_pro=False,
+                        verbose=False)
+    t2 = time.perf_counter()
+    text = r.to_json(orient="records")
+    t3 = time.perf_counter()
+    return {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2,
+            "bytes": len(text), "conv": dict(zip(r["channel_name"],
+                                                 map(float, r["total_conversions"])))}
+
+for order in (1, 2, 3, 4):
+    run(sys.argv[1], order, 0)
+from importlib.metadata import version
+print(json.dumps({"ready": True, "version": version("channelattribution")}), flush=True)
+for line in sys.stdin:
+    path, order, seed = line.rsplit(None, 2)
+    print(json.dumps(run(path, int(order), int(seed))), flush=True)
+"""
+
 _HWM = r"""
 def _reset_peak():
     with open("/proc/self/clear_refs", "w") as f:  # resets VmHWM (Linux >= 4.0)
@@ -107,10 +169,42 @@ print(before, _status("VmHWM:"))
 )
 
 
+MEM_E2E_PC = (
+    _HWM
+    + r"""
+import json, sys
+import pathcredit as pc
+pc.attribute(pc.read_paths(sys.argv[3]), model="markov")
+_reset_peak()
+before = _status("VmRSS:")
+r = pc.attribute(pc.read_paths(sys.argv[1]), model="markov", order=int(sys.argv[2]))
+text = json.dumps([r.to_dict()], indent=2, allow_nan=False)
+print(before, _status("VmHWM:"))
+"""
+)
+
+MEM_E2E_CA = (
+    _HWM
+    + r"""
+import sys, pandas as pd
+import ChannelAttribution as ca
+ca.markov_model(pd.read_csv(sys.argv[3]), "path", "total_conversions",
+                var_null="total_null", flg_pro=False, verbose=False)
+_reset_peak()
+before = _status("VmRSS:")
+r = ca.markov_model(pd.read_csv(sys.argv[1]), "path", "total_conversions",
+                    var_value="total_conversion_value", var_null="total_null",
+                    order=int(sys.argv[2]), seed=0, flg_pro=False, verbose=False)
+text = r.to_json(orient="records")
+print(before, _status("VmHWM:"))
+"""
+)
+
+
 class CAWorker:
-    def __init__(self, python: str, csv: str):
+    def __init__(self, python: str, csv: str, script: str = CA_WORKER):
         self.proc = subprocess.Popen(
-            [python, "-c", CA_WORKER, csv],
+            [python, "-c", script, csv],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -124,15 +218,15 @@ class CAWorker:
             if not line:
                 raise RuntimeError("ChannelAttribution worker failed to start")
 
-    def run(self, order: int, seed: int) -> dict:
-        self.proc.stdin.write(f"{order} {seed}\n")
+    def run(self, order: int, seed: int, path: str | None = None) -> dict:
+        self.proc.stdin.write(f"{order} {seed}\n" if path is None else f"{path} {order} {seed}\n")
         self.proc.stdin.flush()
         while True:
             line = self.proc.stdout.readline()
             if line.startswith("{"):
                 return json.loads(line)
             if not line:
-                raise RuntimeError("ChannelAttribution worker died")
+                raise RuntimeError(f"benchmark worker {self.proc.args[0]} died")
 
     def close(self):
         self.proc.stdin.close()
@@ -148,9 +242,9 @@ def run_pathcredit(df: pd.DataFrame, order: int):
     return t2 - t0, t2 - t1, r, j
 
 
-def peak_memory(python: str, script: str, csv: str, order: int) -> float:
+def peak_memory(python: str, script: str, csv: str, order: int, *extra: str) -> float:
     out = subprocess.run(
-        [python, "-c", script, csv, str(order)],
+        [python, "-c", script, csv, str(order), *extra],
         capture_output=True,
         text=True,
         check=True,
@@ -166,6 +260,104 @@ def share_errors(credit: dict, exact: dict, total: float):
     big = b >= 0.01
     rel = float((np.abs(a - b)[big] / b[big]).max()) if big.any() else float("nan")
     return float(np.abs(a - b).max()), float(0.5 * np.abs(a - b).sum()), rel
+
+
+def accuracy(j, result, order, ca_results) -> dict:
+    """Errors of ChannelAttribution against the exact solution, and checks of the latter."""
+    exact = dict(zip(result.channels, result.conversions.tolist(), strict=True))
+    chain = result.extras["chain"]
+    # cross-check the exact solution with a second solver
+    other = "direct" if chain.solver == "iterative" and chain.n_states <= 3000 else None
+    if chain.solver in ("dense", "direct"):
+        other = "iterative"
+    if other:
+        r2 = pc.attribute(j, model="markov", order=order, solver=other, states=False)
+        cross = float(np.abs(r2.conversions - result.conversions).max())
+    else:
+        cross = float("nan")
+    ca_err = [share_errors(c, exact, j.total_conversions) for c in ca_results]
+    return dict(
+        ca_max_share_err=max(e[0] for e in ca_err),
+        ca_tv=statistics.median(e[1] for e in ca_err),
+        ca_max_rel_err=max(e[2] for e in ca_err),
+        pc_cross_check=cross,
+        pc_error_bound=chain.error_bound,
+        pc_rate_check=abs(
+            result.extras["conversion_probability"]
+            - j.total_conversions / (j.total_conversions + j.total_nulls)
+        ),
+    )
+
+
+def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True):
+    """From the CSV file on disk to the JSON text, each tool in its own persistent worker."""
+    csv = os.path.join(tmp, f"{name.replace(' ', '_')}.csv")
+    df.to_csv(csv, index=False)
+    warm = os.path.join(tmp, f"{name.replace(' ', '_')}-warmup.csv")
+    df.head(200).to_csv(warm, index=False)
+    size_mb = os.path.getsize(csv) / 1e6
+    ca = CAWorker(ca_python, warm, E2E_CA_WORKER)
+    pcw = CAWorker(sys.executable, warm, E2E_PC_WORKER)
+    j = pc.read_paths(csv)
+    print(
+        f"\n## {name}, end to end from a {size_mb:.1f} MB CSV file: {j.n_paths} distinct "
+        f"paths, {j.n_channels} channels, {int(j.total_conversions + j.total_nulls)} journeys",
+        flush=True,
+    )
+    rows = []
+    for order in orders:
+        runs = {"ca": [], "pc": []}
+        for rep in range(repeats):
+            tools = ("ca", "pc") if rep % 2 == 0 else ("pc", "ca")
+            for tool in tools:
+                worker = ca if tool == "ca" else pcw
+                runs[tool].append(worker.run(order, rep, path=csv))
+            c, p = runs["ca"][-1], runs["pc"][-1]
+            print(
+                f"  order {order} rep {rep} ({tools[0]} first): CA {c['time']:.3f}s "
+                f"(read {c['read']:.3f} model {c['model']:.3f})  pathcredit {p['time']:.3f}s "
+                f"(read {p['read']:.3f} model {p['model']:.3f} json {p['json']:.4f})",
+                flush=True,
+            )
+
+        def med(tool, key, runs=runs):
+            return statistics.median(r[key] for r in runs[tool])
+
+        result = pc.attribute(j, model="markov", order=order)
+        # the worker's credits are the exact solution computed here
+        worker_conv = np.array([runs["pc"][0]["conv"][c] for c in result.channels])
+        assert np.array_equal(worker_conv, result.conversions), "worker result differs"
+        row = dict(
+            set=name,
+            order=order,
+            states=result.extras["chain"].n_states,
+            solver=result.extras["chain"].solver,
+            ca_median_s=med("ca", "time"),
+            pc_median_s=med("pc", "time"),
+            ratio=med("ca", "time") / med("pc", "time"),
+            ratio_min=min(
+                c["time"] / p["time"] for c, p in zip(runs["ca"], runs["pc"], strict=True)
+            ),
+            ca_read_s=med("ca", "read"),
+            ca_model_s=med("ca", "model"),
+            pc_read_s=med("pc", "read"),
+            pc_model_s=med("pc", "model"),
+            pc_json_s=med("pc", "json"),
+            **accuracy(j, result, order, [r["conv"] for r in runs["ca"]]),
+            runs=repeats,
+        )
+        if memory:
+            row["pc_peak_mib"], row["pc_delta_mib"] = peak_memory(
+                sys.executable, MEM_E2E_PC, csv, order, warm
+            )
+            row["ca_peak_mib"], row["ca_delta_mib"] = peak_memory(
+                ca_python, MEM_E2E_CA, csv, order, warm
+            )
+        rows.append(row)
+        print("  ", json.dumps(row), flush=True)
+    ca.close()
+    pcw.close()
+    return rows, ca.version
 
 
 def bench_set(name, df, orders, repeats, ca_python, tmp, memory=True):
@@ -199,36 +391,16 @@ def bench_set(name, df, orders, repeats, ca_python, tmp, memory=True):
                 f"{pc_times[-1]:.3f}s",
                 flush=True,
             )
-        exact = dict(zip(result.channels, result.conversions.tolist(), strict=True))
-        chain = result.extras["chain"]
-        # cross-check the exact solution with a second solver
-        other = "direct" if chain.solver == "iterative" and chain.n_states <= 3000 else None
-        if chain.solver in ("dense", "direct"):
-            other = "iterative"
-        if other:
-            r2 = pc.attribute(j, model="markov", order=order, solver=other, states=False)
-            cross = float(np.abs(r2.conversions - result.conversions).max())
-        else:
-            cross = float("nan")
-        ca_err = [share_errors(c, exact, j.total_conversions) for c in ca_results]
         row = dict(
             set=name,
             order=order,
-            states=chain.n_states,
-            solver=chain.solver,
+            states=result.extras["chain"].n_states,
+            solver=result.extras["chain"].solver,
             ca_median_s=statistics.median(ca_times),
             pc_median_s=statistics.median(pc_times),
             pc_model_median_s=statistics.median(pc_model_times),
             ratio=statistics.median(ca_times) / statistics.median(pc_times),
-            ca_max_share_err=max(e[0] for e in ca_err),
-            ca_tv=statistics.median(e[1] for e in ca_err),
-            ca_max_rel_err=max(e[2] for e in ca_err),
-            pc_cross_check=cross,
-            pc_error_bound=chain.error_bound,
-            pc_rate_check=abs(
-                result.extras["conversion_probability"]
-                - j.total_conversions / (j.total_conversions + j.total_nulls)
-            ),
+            **accuracy(j, result, order, ca_results),
             runs=repeats,
         )
         if memory:
@@ -263,20 +435,46 @@ def main(argv=None):
     ap.add_argument("--orders", type=int, nargs="+", default=[1, 2, 3, 4])
     ap.add_argument("--orders50", type=int, nargs="*", default=[1, 2, 3])
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument(
+        "--e2e",
+        action="store_true",
+        help="end to end from the CSV file (12 channels, --orders; --orders50 ignored)",
+    )
     ap.add_argument("--out", default=None, help="write the rows as JSON here")
     args = ap.parse_args(argv)
 
+    import pyarrow
     import scipy
 
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, python "
+    machine = (
+        f"{platform.platform()}, {os.cpu_count()} cores, python "
         f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"pathcredit {pc.__version__}",
-        flush=True,
+        f"pyarrow {pyarrow.__version__}, pandas {pd.__version__}, pathcredit {pc.__version__}"
     )
+    print(f"machine: {machine}\npathcredit imported from {pc.__file__}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         df12 = make_paths(args.journeys, 12, seed=0)
+        if args.e2e:
+            r, version = bench_e2e(
+                "12 channels",
+                df12,
+                args.orders,
+                args.repeats,
+                args.ca_python,
+                tmp,
+                memory=not args.no_memory,
+            )
+            print(f"ChannelAttribution {version}\n\n{markdown(r)}", flush=True)
+            if args.out:
+                meta = dict(
+                    machine=machine,
+                    pathcredit=pc.__file__,
+                    channelattribution=version,
+                    date=time.strftime("%Y-%m-%d"),
+                )
+                Path(args.out).write_text(json.dumps({"meta": meta, "rows": r}, indent=1))
+            return
         r, version = bench_set(
             "12 channels",
             df12,
