@@ -30,6 +30,7 @@ def test_plot_attribution_draws_intervals():
         total_conversions=2.0,
         lower={"conversions": [0.5, 0.8]},
         upper={"conversions": [1.5, 1.1]},
+        ci_prob=0.9,
     )
     ax = plot_attribution(r, metric="conversions")
     bars = next(c for c in ax.containers if hasattr(c, "errorbar"))

@@ -217,7 +217,7 @@ def _format_results(results, fmt: str) -> str:
         table = compare(results, metric=metric)
         blocks.append(f"{metric}:\n{table.to_string(float_format=lambda x: f'{x:,.4f}')}")
     notes = [
-        f"{r.model}: not additive (credits exceed the total)" for r in results if not r.additive
+        f"{r.label}: not additive (credits exceed the total)" for r in results if not r.additive
     ]
     return "\n\n".join(blocks + notes)
 

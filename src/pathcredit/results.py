@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -10,7 +11,7 @@ import numpy as np
 
 from .exceptions import ModelError
 
-__all__ = ["AttributionResult", "compare"]
+__all__ = ["AttributionResult", "compare", "label_of"]
 
 #: Columns of the long table, fixed for every model.
 LONG_COLUMNS = ["model", "channel", "metric", "value", "lower", "upper"]
@@ -19,7 +20,7 @@ WIDE_COLUMNS = ["channel", "conversions", "value", "share"]
 
 
 class AttributionResult:
-    """Credit per channel from one model, with everything needed to check it.
+    """Credit per channel from one model, with everything needed to check and reproduce it.
 
     Parameters
     ----------
@@ -29,7 +30,7 @@ class AttributionResult:
         The model's parameters, defaults filled in.
     channels : sequence of str
     conversions : array of float
-        Credited conversions per channel.
+        Credited conversions per channel (the point estimate).
     value : array of float, optional
         Credited conversion value per channel; ``None`` when the data have no value.
     total_conversions, total_value : float
@@ -40,15 +41,48 @@ class AttributionResult:
     extras : mapping, optional
         Model-specific outputs (removal effects, transition matrix...). Always present.
     lower, upper : mapping of metric -> array, optional
-        Interval bounds, from models that give uncertainty.
+        Interval bounds, from models that give uncertainty. Derived from ``draws``
+        when those are given and the bounds are not.
     removed : tuple of Removal
         What transforms removed before the model ran.
+    draws : mapping of metric -> array, optional
+        Posterior or resampling draws of the credit, shape ``(chain, draw, channel)``
+        (ArviZ's dims), for ``"conversions"`` and optionally ``"value"``.
+    ci_prob : float, optional
+        Probability mass of the intervals; required with ``draws`` or bounds.
+        Bounds derived from draws are equal-tailed: the ``(1 - ci_prob) / 2`` and
+        ``(1 + ci_prob) / 2`` quantiles over chains and draws.
+    label : str, optional
+        Name in tables and plots; by default the model and every parameter that
+        differs from the registered default, e.g. ``markov(order=2)``.
+    fingerprint : mapping, optional
+        What the model saw: counts and an order-independent hash of the journeys
+        (:func:`pathcredit.journeys.fingerprint`); filled by :func:`pathcredit.attribute`.
 
     Attributes
     ----------
     table : pandas.DataFrame
         Long table with columns ``model, channel, metric, value, lower, upper``;
         metrics are ``conversions`` and, when the data have value, ``value``.
+        ``model`` holds the label.
+    version : str
+        The pathcredit version that computed the result.
+
+    Notes
+    -----
+    A result is immutable (as ArviZ treats its containers): its arrays are read-only,
+    and :meth:`replace` returns a changed copy. The checks at construction:
+    additive credits sum to the totals, and ``lower <= credit <= upper`` wherever
+    intervals exist.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = AttributionResult("demo", {}, ["A", "B"], [1.0, 2.0], total_conversions=3,
+    ...                       draws={"conversions": np.array([[[0.5, 2.5], [1.5, 1.5]]])},
+    ...                       ci_prob=0.5)
+    >>> r.lower["conversions"].tolist(), r.upper["conversions"].tolist()
+    ([0.75, 1.75], [1.25, 2.25])
     """
 
     def __init__(
@@ -66,21 +100,100 @@ class AttributionResult:
         lower: Mapping[str, np.ndarray] | None = None,
         upper: Mapping[str, np.ndarray] | None = None,
         removed: tuple = (),
+        draws: Mapping[str, np.ndarray] | None = None,
+        ci_prob: float | None = None,
+        label: str | None = None,
+        fingerprint: Mapping[str, Any] | None = None,
     ):
+        from . import __version__
+
         self.model = model
         self.params = dict(params)
         self.channels = tuple(channels)
-        self.conversions = np.asarray(conversions, dtype=np.float64)
-        self.value = None if value is None else np.asarray(value, dtype=np.float64)
+        self.conversions = _frozen(conversions)
+        self.value = None if value is None else _frozen(value)
         self.total_conversions = float(total_conversions)
         self.total_value = None if total_value is None else float(total_value)
         self.additive = additive
         self.extras: dict[str, Any] = dict(extras or {})
-        self.lower = {k: np.asarray(v, dtype=np.float64) for k, v in (lower or {}).items()}
-        self.upper = {k: np.asarray(v, dtype=np.float64) for k, v in (upper or {}).items()}
         self.removed = tuple(removed)
+        self.draws = {k: _frozen(v) for k, v in (draws or {}).items()}
+        self.ci_prob = None if ci_prob is None else float(ci_prob)
+        self.fingerprint = None if fingerprint is None else dict(fingerprint)
+        self.version = __version__
+        self.label = _default_label(model, self.params) if label is None else str(label)
+        if self.draws and lower is None and upper is None:
+            lower, upper = self._bounds_from_draws()
+        self.lower = {k: _frozen(v) for k, v in (lower or {}).items()}
+        self.upper = {k: _frozen(v) for k, v in (upper or {}).items()}
+        self._check_draws_and_bounds()
         if additive:
             self._check_totals()
+
+    def replace(self, **changes) -> AttributionResult:
+        """A copy with some constructor arguments changed (the result itself never changes).
+
+        Examples
+        --------
+        >>> r = AttributionResult("m", {}, ["A"], [1.0], total_conversions=1)
+        >>> r.replace(label="mine").label, r.label
+        ('mine', 'm')
+        """
+        args = {
+            "model": self.model, "params": self.params, "channels": self.channels,
+            "conversions": self.conversions, "value": self.value,
+            "total_conversions": self.total_conversions, "total_value": self.total_value,
+            "additive": self.additive, "extras": self.extras, "lower": self.lower or None,
+            "upper": self.upper or None, "removed": self.removed, "draws": self.draws or None,
+            "ci_prob": self.ci_prob, "label": self.label, "fingerprint": self.fingerprint,
+        }  # fmt: skip
+        unknown = sorted(set(changes) - set(args))
+        if unknown:
+            raise TypeError(f"replace() got unknown argument(s) {unknown}")
+        if "draws" in changes and "lower" not in changes and "upper" not in changes:
+            args["lower"] = args["upper"] = None  # re-derive the bounds from the new draws
+        if ("model" in changes or "params" in changes) and "label" not in changes:
+            args["label"] = None
+        args.update(changes)
+        return AttributionResult(**args)
+
+    def _bounds_from_draws(self):
+        if self.ci_prob is None:
+            raise ModelError("draws need a ci_prob to derive lower and upper bounds")
+        q = [(1 - self.ci_prob) / 2, (1 + self.ci_prob) / 2]
+        lower, upper = {}, {}
+        for metric, d in self.draws.items():
+            lo, hi = np.quantile(d.reshape(-1, d.shape[-1]), q, axis=0)
+            lower[metric], upper[metric] = lo, hi
+        return lower, upper
+
+    def _check_draws_and_bounds(self) -> None:
+        n = len(self.channels)
+        points = {"conversions": self.conversions, "value": self.value}
+        for metric, d in self.draws.items():
+            if metric not in points or points[metric] is None:
+                raise ModelError(f"draws of unknown or absent metric {metric!r}")
+            if d.ndim != 3 or d.shape[2] != n or d.shape[0] < 1 or d.shape[1] < 1:
+                raise ModelError(
+                    f"draws of {metric!r} must have shape (chain, draw, channel={n}), "
+                    f"got {d.shape}"
+                )
+        if set(self.lower) != set(self.upper):
+            raise ModelError("lower and upper bounds must cover the same metrics")
+        if self.lower and (self.ci_prob is None or not 0 < self.ci_prob < 1):
+            raise ModelError(f"interval bounds need a ci_prob in (0, 1), got {self.ci_prob!r}")
+        for metric, lo in self.lower.items():
+            hi, point = self.upper[metric], points.get(metric)
+            if point is None or lo.shape != (n,) or hi.shape != (n,):
+                raise ModelError(f"bounds of {metric!r} must have one entry per channel")
+            slack = 1e-9 * np.maximum(1.0, np.abs(point))
+            bad = np.flatnonzero(~((lo <= point + slack) & (point <= hi + slack)))
+            if len(bad):
+                i = int(bad[0])
+                raise ModelError(
+                    f"internal error: {self.label} {metric} of {self.channels[i]!r} is "
+                    f"{point[i]!r}, outside its interval [{lo[i]!r}, {hi[i]!r}]"
+                )
 
     def _check_totals(self) -> None:
         pairs = [("conversions", self.conversions, self.total_conversions)]
@@ -93,6 +206,44 @@ class AttributionResult:
                     f"internal error: model {self.model!r} credited {got!r} {name} "
                     f"but the journeys have {total!r}"
                 )
+
+    # ------------------------------------------------------------------ draws
+    def to_xarray(self):
+        """The draws as an ``xarray.Dataset`` with dims ``(chain, draw, channel)``.
+
+        Needs xarray (``pip install 'pathcredit[bayes]'``) and a result with draws.
+        """
+        xr = _require("xarray", "bayes")
+        if not self.draws:
+            raise ModelError(f"{self.label} has no draws (point estimates only)")
+        data = {m: (("chain", "draw", "channel"), np.asarray(d)) for m, d in self.draws.items()}
+        first = next(iter(self.draws.values()))
+        coords = {
+            "chain": np.arange(first.shape[0]),
+            "draw": np.arange(first.shape[1]),
+            "channel": list(self.channels),
+        }
+        return xr.Dataset(data, coords=coords, attrs=self._attrs())
+
+    def to_inference_data(self):
+        """The draws as an ArviZ ``InferenceData`` (group ``posterior``), so ``az.summary`` works.
+
+        Needs ArviZ (``pip install 'pathcredit[bayes]'``).
+        """
+        import warnings
+
+        with warnings.catch_warnings():  # ArviZ 0.2x announces its refactor on import
+            warnings.simplefilter("ignore", FutureWarning)
+            az = _require("arviz", "bayes")
+        return az.InferenceData(posterior=self.to_xarray())
+
+    def _attrs(self) -> dict[str, Any]:
+        attrs = {"label": self.label, "model": self.model, "pathcredit_version": self.version}
+        if self.ci_prob is not None:
+            attrs["ci_prob"] = self.ci_prob
+        if self.fingerprint is not None:
+            attrs.update({f"input_{k}": v for k, v in self.fingerprint.items()})
+        return attrs
 
     # ------------------------------------------------------------------ views
     @property
@@ -116,7 +267,7 @@ class AttributionResult:
             frames.append(
                 pd.DataFrame(
                     {
-                        "model": self.model,
+                        "model": self.label,
                         "channel": list(self.channels),
                         "metric": metric,
                         "value": vals,
@@ -144,6 +295,7 @@ class AttributionResult:
         """The JSON object of ``pathcredit attribute --format json``."""
         out: dict[str, Any] = {
             "model": self.model,
+            "label": self.label,
             "params": _jsonable(self.params),
             "total_conversions": self.total_conversions,
             "total_value": self.total_value,
@@ -154,9 +306,17 @@ class AttributionResult:
                     "conversions": float(self.conversions[i]),
                     "value": None if self.value is None else float(self.value[i]),
                     "share": _num(self.share[i]),
+                    **{
+                        f"{metric}_{side}": float(bounds[metric][i])
+                        for side, bounds in (("lower", self.lower), ("upper", self.upper))
+                        for metric in bounds
+                    },
                 }
                 for i, c in enumerate(self.channels)
             ],
+            "ci_prob": self.ci_prob,
+            "version": self.version,
+            "input": self.fingerprint,
         }
         extras = {k: _jsonable(v) for k, v in self.extras.items()}
         out["extras"] = {k: v for k, v in extras.items() if v is not _SKIP}
@@ -164,12 +324,12 @@ class AttributionResult:
         return out
 
     def __repr__(self) -> str:
-        return f"<AttributionResult {self.model}: {len(self.channels)} channels>\n{self.wide()}"
+        return f"<AttributionResult {self.label}: {len(self.channels)} channels>\n{self.wide()}"
 
     def _repr_html_(self) -> str:
         note = "" if self.additive else " (not additive: credits exceed the total by design)"
         head = (
-            f"<p><b>{self.model}</b>{note}: total conversions {self.total_conversions:.6g}"
+            f"<p><b>{html.escape(self.label)}</b>{note}: total conversions {self.total_conversions:.6g}"
             + ("" if self.total_value is None else f", total value {self.total_value:.6g}")
             + "</p>"
         )
@@ -196,7 +356,12 @@ def compare(results: Sequence[AttributionResult], metric: str = "conversions"):
         w = r.wide().set_index("channel")
         if metric not in w.columns:
             raise ModelError(f"unknown metric {metric!r}; use one of {WIDE_COLUMNS[1:]}")
-        cols[r.model] = w[metric]
+        if r.label in cols:
+            raise ModelError(
+                f"two results are labelled {r.label!r}; give one a distinct label "
+                "(result.replace(label=...)) to compare them"
+            )
+        cols[r.label] = w[metric]
     out = pd.DataFrame(cols)
     out.index.name = "channel"
     out.columns.name = "model"
@@ -204,6 +369,85 @@ def compare(results: Sequence[AttributionResult], metric: str = "conversions"):
 
 
 _SKIP = object()
+
+
+def _frozen(values) -> np.ndarray:
+    """A read-only float64 copy: a result's numbers cannot change after it is checked."""
+    out = np.array(values, dtype=np.float64)
+    out.flags.writeable = False
+    return out
+
+
+def _require(module: str, extra: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ModelError(
+            f"this needs {module}, which is not installed: pip install 'pathcredit[{extra}]'"
+        ) from None
+
+
+def _default_label(model: str, params: Mapping[str, Any]) -> str:
+    """``model(param=value, ...)`` with the parameters that differ from the model's defaults.
+
+    A parameter whose registered default is ``None`` is resolved by the model (Shapley's
+    ``order`` becomes 1 for the Markov game); its resolved value is not a user's choice and
+    is left out. :func:`pathcredit.attribute` labels from the arguments actually given.
+    """
+    from .models import _REGISTRY
+
+    spec = _REGISTRY.get(model)
+    defaults = spec.parameters() if spec is not None else {}
+    parts = []
+    for name, value in params.items():
+        if name in defaults and (defaults[name] is None or _same(value, defaults[name])):
+            continue
+        parts.append(f"{name}={_short(value)}")
+    return f"{model}({', '.join(parts)})" if parts else model
+
+
+def label_of(model: str, given: Mapping[str, Any]) -> str:
+    """The label of ``model`` run with the arguments ``given``: those that differ from defaults.
+
+    Examples
+    --------
+    >>> label_of("markov", {"order": 2}), label_of("markov", {"order": 1})
+    ('markov(order=2)', 'markov')
+    >>> label_of("shapley", {"value_function": "markov"})
+    "shapley(value_function='markov')"
+    """
+    from .models import _REGISTRY
+
+    spec = _REGISTRY.get(model)
+    defaults = spec.parameters() if spec is not None else {}
+    parts = [
+        f"{name}={_short(value)}"
+        for name, value in given.items()
+        if not (name in defaults and _same(value, defaults[name]))
+    ]
+    return f"{model}({', '.join(parts)})" if parts else model
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return list(a) == list(b)
+    if isinstance(a, bool | np.bool_) != isinstance(b, bool | np.bool_):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays, objects without a truth value
+        return False
+
+
+def _short(value) -> str:
+    if callable(value):
+        return getattr(value, "__name__", type(value).__name__)
+    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
+        return repr(value)
+    text = repr(list(value)) if isinstance(value, tuple) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _num(x):

@@ -166,7 +166,11 @@ def attribute(journeys, model: str = "linear", **params):
         if name in _CONSTRAINTS:
             params[name] = _CONSTRAINTS[name](name, value)
     check_has_paths(journeys)
-    return spec.function(journeys, **params)
+    result = spec.function(journeys, **params)
+    from ..journeys._fingerprint import fingerprint
+    from ..results import label_of
+
+    return result.replace(label=label_of(model, params), fingerprint=fingerprint(journeys))
 
 
 #: Parameters shared by several models, checked once here so every model (and the CLI's

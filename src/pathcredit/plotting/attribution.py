@@ -57,13 +57,13 @@ def plot_attribution(results, *, metric: str = "share", ax=None, title: str | No
     width = 0.8 / n_models
     x = np.arange(len(table.index))
     for k, r in enumerate(results):
-        heights = table[r.model].to_numpy(dtype=float)
+        heights = table[r.label].to_numpy(dtype=float)
         yerr = _errors(r, metric, table.index)
         ax.bar(
             x - 0.4 + width * (k + 0.5),
             np.nan_to_num(heights),
             width,
-            label=r.model + ("" if r.additive else " (not additive)"),
+            label=r.label + ("" if r.additive else " (not additive)"),
             hatch=None if r.additive else "//",
             yerr=yerr,
         )

@@ -1,0 +1,140 @@
+"""The result type: labels that tell settings apart, draws and intervals, what produced it."""
+
+import json
+
+import numpy as np
+import pytest
+
+import pathcredit as pc
+from pathcredit import AttributionResult, Journeys, ModelError
+from pathcredit.journeys._fingerprint import fingerprint
+from pathcredit.results import label_of
+
+
+@pytest.fixture(scope="module")
+def journeys():
+    return pc.load_example_paths()
+
+
+def test_compare_markov_orders_gives_three_labelled_columns(journeys):
+    results = [pc.attribute(journeys, model="markov", order=o) for o in (1, 2, 3)]
+    table = pc.compare(results)
+    assert list(table.columns) == ["markov", "markov(order=2)", "markov(order=3)"]
+    for r in results:  # each column holds its own result's numbers, not the last one's
+        np.testing.assert_array_equal(table[r.label].to_numpy(), r.conversions)
+    assert not np.allclose(table.iloc[:, 0], table.iloc[:, 2])
+
+
+def test_plot_draws_one_labelled_bar_series_per_setting(journeys):
+    results = [pc.attribute(journeys, model="markov", order=o) for o in (1, 2, 3)]
+    ax = pc.plot_attribution(results, metric="conversions")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["markov", "markov(order=2)", "markov(order=3)"]
+    heights = [[bar.get_height() for bar in c] for c in ax.containers]
+    for r, h in zip(results, heights, strict=True):
+        np.testing.assert_allclose(h, r.conversions)
+
+
+def test_compare_refuses_two_results_with_one_label(journeys):
+    a = pc.attribute(journeys, model="markov", order=2)
+    b = pc.attribute(journeys, model="markov", order=2)
+    with pytest.raises(ModelError, match=r"two results are labelled 'markov\(order=2\)'"):
+        pc.compare([a, b])
+    assert list(pc.compare([a, b.replace(label="second")]).columns) == ["markov(order=2)", "second"]
+
+
+def test_labels_name_every_non_default_parameter():
+    assert label_of("markov", {"order": 1}) == "markov"
+    assert label_of("position_based", {"first": 0.3, "last": 0.4}) == "position_based(first=0.3)"
+    assert label_of("shapley", {"value_function": "markov", "order": 2}) == (
+        "shapley(value_function='markov', order=2)"
+    )
+    j = Journeys.from_paths([["A", "B"]], conversions=[1])
+    assert pc.attribute(j, model="custom", first=2, middle=1.0).label == "custom(first=2.0)"
+
+
+def test_draws_give_equal_tailed_bounds_and_xarray():
+    rng = np.random.default_rng(0)
+    draws = rng.gamma(5.0, 1.0, size=(2, 400, 3))
+    point = draws.mean(axis=(0, 1))
+    r = AttributionResult(
+        "demo", {}, ["A", "B", "C"], point, total_conversions=point.sum(),
+        draws={"conversions": draws}, ci_prob=0.8,
+    )  # fmt: skip
+    flat = draws.reshape(-1, 3)
+    for c in range(3):  # by hand: sort the 800 draws, take the 10% and 90% quantiles
+        s = np.sort(flat[:, c])
+        np.testing.assert_allclose(r.lower["conversions"][c], np.interp(0.1 * 799, range(800), s))
+        np.testing.assert_allclose(r.upper["conversions"][c], np.interp(0.9 * 799, range(800), s))
+    ds = r.to_xarray()
+    assert ds["conversions"].dims == ("chain", "draw", "channel")
+    assert list(ds["channel"].values) == ["A", "B", "C"]
+    assert ds.attrs["label"] == "demo" and ds.attrs["ci_prob"] == 0.8
+    row = r.to_dict()["channels"][1]
+    assert row["conversions_lower"] == r.lower["conversions"][1]
+    assert row["conversions_upper"] == r.upper["conversions"][1]
+
+
+def test_arviz_summary_works_on_draws():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        import arviz as az
+    draws = np.random.default_rng(1).normal(10, 1, size=(4, 100, 2))
+    r = AttributionResult(
+        "demo", {}, ["A", "B"], draws.mean((0, 1)), total_conversions=draws.mean((0, 1)).sum(),
+        draws={"conversions": draws}, ci_prob=0.9,
+    )  # fmt: skip
+    summary = az.summary(r.to_inference_data(), kind="stats")
+    np.testing.assert_allclose(summary["mean"].to_numpy(), draws.mean((0, 1)), atol=1e-3)
+
+
+def test_credit_outside_its_interval_is_refused():
+    with pytest.raises(ModelError, match="outside its interval"):
+        AttributionResult(
+            "m", {}, ["A"], [2.0], total_conversions=2.0,
+            lower={"conversions": [0.0]}, upper={"conversions": [1.0]}, ci_prob=0.9,
+        )  # fmt: skip
+    with pytest.raises(ModelError, match="shape"):
+        AttributionResult("m", {}, ["A"], [2.0], total_conversions=2.0,
+                          draws={"conversions": np.ones((5, 1))}, ci_prob=0.9)  # fmt: skip
+    with pytest.raises(ModelError, match="ci_prob"):
+        AttributionResult("m", {}, ["A"], [2.0], total_conversions=2.0,
+                          draws={"conversions": np.full((1, 5, 1), 2.0)})  # fmt: skip
+
+
+def test_results_are_immutable(journeys):
+    r = pc.attribute(journeys, model="linear")
+    with pytest.raises(ValueError, match="read-only"):
+        r.conversions[0] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        r.value[0] = 0.0
+
+
+def test_result_records_version_and_input_fingerprint(journeys):
+    r = pc.attribute(journeys, model="linear")
+    assert r.version == pc.__version__
+    fp = r.fingerprint
+    assert fp["paths"] == journeys.n_paths and fp["touches"] == len(journeys.touches)
+    assert fp["conversions"] == journeys.total_conversions
+    out = json.loads(json.dumps(r.to_dict()))
+    assert out["input"] == fp and out["version"] == pc.__version__ and out["label"] == "linear"
+
+
+def test_fingerprint_ignores_row_order_and_sees_every_change():
+    paths = [["A", "B"], ["B"], ["C", "A", "A"]]
+    base = fingerprint(Journeys.from_paths(paths, conversions=[1, 2, 3], nulls=[0, 1, 2]))
+    shuffled = fingerprint(
+        Journeys.from_paths(paths[::-1], conversions=[3, 2, 1], nulls=[2, 1, 0])
+    )
+    assert shuffled == base
+    changed = [
+        Journeys.from_paths(paths, conversions=[1, 2, 3.5], nulls=[0, 1, 2]),
+        Journeys.from_paths(paths, conversions=[1, 2, 3], nulls=[0, 1, 3]),
+        Journeys.from_paths([["B", "A"], ["B"], ["C", "A", "A"]], conversions=[1, 2, 3],
+                            nulls=[0, 1, 2]),  # fmt: skip
+        Journeys.from_paths([["A", "B"], ["B"], ["C", "A", "D"]], conversions=[1, 2, 3],
+                            nulls=[0, 1, 2]),  # fmt: skip
+    ]
+    assert len({fingerprint(j)["sha256"] for j in changed} | {base["sha256"]}) == 5
