@@ -329,7 +329,8 @@ class AttributionResult:
     def _repr_html_(self) -> str:
         note = "" if self.additive else " (not additive: credits exceed the total by design)"
         head = (
-            f"<p><b>{html.escape(self.label)}</b>{note}: total conversions {self.total_conversions:.6g}"
+            f"<p><b>{html.escape(self.label)}</b>{note}: "
+            f"total conversions {self.total_conversions:.6g}"
             + ("" if self.total_value is None else f", total value {self.total_value:.6g}")
             + "</p>"
         )
