@@ -14,9 +14,15 @@ import numpy as np
 
 from .journeys import Journeys
 from .models import attribute, get_model
-from .results import LONG_COLUMNS, WIDE_COLUMNS
+from .results import LONG_COLUMNS, WIDE_COLUMNS, label_of
 
-__all__ = ["tiny_journeys", "check_attribution_model"]
+__all__ = [
+    "tiny_journeys",
+    "check_attribution_model",
+    "parametrize_with_checks",
+    "model_settings",
+    "CHECKS",
+]
 
 
 def tiny_journeys(*, with_times: bool = True) -> Journeys:
@@ -56,53 +62,213 @@ def _scaled(j: Journeys, k: float) -> Journeys:
     )
 
 
-def check_attribution_model(name: str, journeys: Journeys | None = None, **params) -> None:
-    """Assert the properties every model must have; raises AssertionError on failure.
+# ---------------------------------------------------------------------------- named checks
+# Each check takes (name, journeys, params) and raises AssertionError on failure, so a failing
+# test names the property that broke (as scikit-learn's parametrize_with_checks does).
 
-    1. Fixed output shape: the long table's and wide view's columns, one row per
-       channel, JSON-serialisable ``to_dict()``.
-    2. Deterministic: the same input gives the same credit.
-    3. Additive models credit exactly the total conversions and value.
-    4. Relabelling the channels permutes the credit.
-    5. Duplicating every journey (all counts doubled) changes no share.
-    6. Data with one channel give that channel all the credit (additive models).
-    """
-    spec = get_model(name)
-    j = tiny_journeys() if journeys is None else journeys
-    r = attribute(j, model=name, **params)
 
+def _run(name, journeys, params):
+    return attribute(journeys, model=name, **params)
+
+
+def _close(a, b, ra, rb, metric="conversions"):
+    """Equal to 1e-9, or, for sampled results, within the sum of their interval widths."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if ra.lower.get(metric) is not None and rb.lower.get(metric) is not None:
+        width = (ra.upper[metric] - ra.lower[metric]) + (rb.upper[metric] - rb.lower[metric])
+        assert np.all(np.abs(a - b) <= width + 1e-9), (a, b, width)
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def check_fixed_shape(name, journeys, params):
+    """Long and wide tables have the fixed columns, one row per channel; JSON works."""
+    r = _run(name, journeys, params)
     assert list(r.table.columns) == LONG_COLUMNS
     assert list(r.wide().columns) == WIDE_COLUMNS
-    assert list(r.wide()["channel"]) == list(j.channels)
-    json.dumps(r.to_dict())
-    assert r.additive == spec.additive
+    assert list(r.wide()["channel"]) == list(journeys.channels)
+    json.dumps(r.to_dict(), allow_nan=False)
+    assert r.additive == get_model(name).additive
     assert np.all(np.isfinite(r.conversions))
+    assert r.label.startswith(name)
 
-    r2 = attribute(j, model=name, **params)
-    np.testing.assert_array_equal(r.conversions, r2.conversions)
 
-    if spec.additive:
-        np.testing.assert_allclose(r.conversions.sum(), j.total_conversions, rtol=1e-9)
-        if j.value is not None and r.value is not None:
-            np.testing.assert_allclose(r.value.sum(), j.total_value, rtol=1e-9)
+def check_deterministic(name, journeys, params):
+    """The same input and parameters (seed included) give the same credit, bit for bit."""
+    r1, r2 = _run(name, journeys, params), _run(name, journeys, params)
+    np.testing.assert_array_equal(r1.conversions, r2.conversions)
+    if r1.value is not None:
+        np.testing.assert_array_equal(r1.value, r2.value)
 
-    mapping = {c: f"z{len(j.channels) - i}_{c}" for i, c in enumerate(j.channels)}
-    rr = attribute(_relabel(j, mapping), model=name, **params)
-    by_name = dict(zip(rr.channels, rr.conversions, strict=True))
-    np.testing.assert_allclose(
-        [by_name[mapping[c]] for c in r.channels], r.conversions, rtol=1e-9, atol=1e-12
+
+def check_totals(name, journeys, params):
+    """Additive models credit exactly the total conversions and value."""
+    if not get_model(name).additive:
+        return
+    r = _run(name, journeys, params)
+    np.testing.assert_allclose(r.conversions.sum(), journeys.total_conversions, rtol=1e-9)
+    if journeys.value is not None and r.value is not None:
+        np.testing.assert_allclose(r.value.sum(), journeys.total_value, rtol=1e-9)
+
+
+def check_row_order(name, journeys, params):
+    """Reversing the order of the paths changes nothing."""
+    r = _run(name, journeys, params)
+    rev = _rebuild(journeys, order=np.arange(journeys.n_paths)[::-1])
+    rr = _run(name, rev, params)
+    _close(rr.conversions, r.conversions, rr, r)
+    if r.value is not None:
+        _close(rr.value, r.value, rr, r, "value")
+
+
+def check_relabel(name, journeys, params):
+    """Renaming the channels (reversing their sort order) permutes conversions and value."""
+    r = _run(name, journeys, params)
+    mapping = {c: f"z{len(journeys.channels) - i}_{c}" for i, c in enumerate(journeys.channels)}
+    if "direct_channels" in params:  # a parameter that names channels is renamed too
+        named = [mapping.get(c, c) for c in params["direct_channels"]]
+        params = {**params, "direct_channels": named}
+    rr = _run(name, _relabel(journeys, mapping), params)
+    order = [rr.channels.index(mapping[c]) for c in r.channels]
+    _close(rr.conversions[order], r.conversions, rr, r)
+    if r.value is not None:
+        _close(rr.value[order], r.value, rr, r, "value")
+
+
+def check_duplicate(name, journeys, params):
+    """Doubling every count (each journey twice) changes no share."""
+    r = _run(name, journeys, params)
+    rd = _run(name, _scaled(journeys, 2.0), params)
+    if not r.lower:
+        np.testing.assert_allclose(rd.share, r.share, rtol=1e-9, atol=1e-12)
+        return
+    # sampled: halved credits agree within the two intervals (the doubled one halved too)
+    width = (rd.upper["conversions"] - rd.lower["conversions"]) / 2 + (
+        r.upper["conversions"] - r.lower["conversions"]
+    )
+    assert np.all(np.abs(rd.conversions / 2 - r.conversions) <= width + 1e-9)
+
+
+def check_one_channel(name, journeys, params):
+    """Data with one channel give that channel all the credit (additive models)."""
+    if not get_model(name).additive:
+        return
+    one = Journeys.from_paths(
+        [["X"], ["X", "X"]], conversions=[2, 1], value=[5.0, 1.0], nulls=[3, 1],
+        times=[[1.0], [3.0, 0.0]],
+    )  # fmt: skip
+    r = _run(name, one, {k: v for k, v in params.items() if k != "direct_channels"})
+    np.testing.assert_allclose(r.conversions, [3.0], rtol=1e-12)
+    if r.value is not None:
+        np.testing.assert_allclose(r.value, [6.0], rtol=1e-12)
+
+
+def check_intervals(name, journeys, params):
+    """Where a model gives intervals, they contain its credit and state their probability."""
+    r = _run(name, journeys, params)
+    for metric, lo in r.lower.items():
+        point = r.conversions if metric == "conversions" else r.value
+        assert np.all(lo <= point + 1e-9) and np.all(point <= r.upper[metric] + 1e-9)
+        assert r.ci_prob is not None and 0 < r.ci_prob < 1
+
+
+def check_value_proportional(name, journeys, params):
+    """When every conversion is worth the same, value credit = conversion credit x that value."""
+    if not get_model(name).additive:
+        return
+    flat = journeys.replace(value=journeys.conversions * 7.5)
+    r = _run(name, flat, params)
+    np.testing.assert_allclose(r.value, r.conversions * 7.5, rtol=1e-9, atol=1e-9)
+
+
+#: every named check, in the order they run
+CHECKS = (
+    check_fixed_shape,
+    check_deterministic,
+    check_totals,
+    check_row_order,
+    check_relabel,
+    check_duplicate,
+    check_one_channel,
+    check_intervals,
+    check_value_proportional,
+)
+
+#: main parameter settings of the registered models, beyond their defaults
+MAIN_SETTINGS = {
+    "markov": [{"order": k, "credit": c} for k in (1, 2, 3, 4) for c in ("removal", "anderl")],
+    "shapley": [
+        {"value_function": "zhao"},
+        {"value_function": "conversion_rate"},
+        {"value_function": "markov"},
+        {"value_function": "markov", "order": 2},
+        {"value_function": "conversion_rate", "method": "sampling", "seed": 3},
+    ],
+    "ordered_shapley": [{"value_function": "zhao"}, {"value_function": "conversion_rate"}],
+    "custom": [{"first": 3.0, "middle": 1.0, "last": 2.0}, {"first": 1.0, "middle": 0.0,
+                                                            "last": 1.0}],
+    "position_based": [{"first": 0.3, "last": 0.5}],
+    "time_decay": [{"half_life": 0.5}],
+    "time_decay_position": [{"half_life": 3.0}],
+    "last_non_direct": [{"direct_channels": ["A"]}],
+}  # fmt: skip
+
+
+def model_settings(models=None) -> list[tuple[str, dict]]:
+    """(model, params) pairs: every registered model with its defaults and its main settings."""
+    from .models import available_models
+
+    out = []
+    for name in models or available_models():
+        out.append((name, {}))
+        out.extend((name, dict(p)) for p in MAIN_SETTINGS.get(name, []))
+    return out
+
+
+def parametrize_with_checks(models=None):
+    """A ``pytest.mark.parametrize`` over (model, params, check) for every model and setting.
+
+    Examples
+    --------
+    In a test module::
+
+        @parametrize_with_checks()
+        def test_common(model, params, check):
+            check(model, tiny_journeys(), params)
+    """
+    import pytest
+
+    cases = []
+    for name, params in model_settings(models):
+        label = label_of(name, params)
+        cases += [
+            pytest.param(name, params, check, id=f"{label}-{check.__name__}") for check in CHECKS
+        ]
+    return pytest.mark.parametrize(("model", "params", "check"), cases)
+
+
+def _rebuild(j: Journeys, *, order) -> Journeys:
+    paths = j.paths()
+    times = None if j.times is None else np.split(j.times, j.offsets[1:-1])
+    return Journeys.from_paths(
+        [paths[i] for i in order],
+        conversions=j.conversions[order],
+        value=None if j.value is None else j.value[order],
+        nulls=None if j.nulls is None else j.nulls[order],
+        times=None if times is None else [times[i] for i in order],
     )
 
-    rd = attribute(_scaled(j, 2.0), model=name, **params)
-    np.testing.assert_allclose(rd.share, r.share, rtol=1e-9, atol=1e-12)
 
-    if spec.additive:
-        one = Journeys.from_paths(
-            [["X"], ["X", "X"]],
-            conversions=[2, 1],
-            value=[5.0, 1.0],
-            nulls=[3, 1],
-            times=[[1.0], [3.0, 0.0]],
-        )
-        ro = attribute(one, model=name, **params)
-        np.testing.assert_allclose(ro.conversions, [3.0], rtol=1e-12)
+def check_attribution_model(name: str, journeys: Journeys | None = None, **params) -> None:
+    """Run every named check on one model and parameter setting; AssertionError on failure.
+
+    A model registered with :func:`pathcredit.models.register_model` passes the suite
+    by calling this (or by using :func:`parametrize_with_checks`).
+
+    Examples
+    --------
+    >>> check_attribution_model("linear")
+    """
+    j = tiny_journeys() if journeys is None else journeys
+    for check in CHECKS:
+        check(name, j, params)

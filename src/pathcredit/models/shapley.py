@@ -634,8 +634,11 @@ def _run(
     if ci is not None:
         ses, z = ci
         metrics = {"conversions": result.conversions, "value": result.value}
-        result.lower = {m: metrics[m] - z * s for m, s in ses.items()}
-        result.upper = {m: metrics[m] + z * s for m, s in ses.items()}
+        result = result.replace(
+            lower={m: metrics[m] - z * s for m, s in ses.items()},
+            upper={m: metrics[m] + z * s for m, s in ses.items()},
+            ci_prob=ci_prob,
+        )
     return result
 
 
