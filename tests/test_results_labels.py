@@ -138,3 +138,22 @@ def test_fingerprint_ignores_row_order_and_sees_every_change():
                             nulls=[0, 1, 2]),  # fmt: skip
     ]
     assert len({fingerprint(j)["sha256"] for j in changed} | {base["sha256"]}) == 5
+
+
+def test_hdi_bounds_are_the_shortest_interval_by_brute_force():
+    rng = np.random.default_rng(5)
+    draws = rng.lognormal(0, 1, size=(1, 301, 2))  # skewed: HDI differs from equal tails
+    r = AttributionResult(
+        "demo", {}, ["A", "B"], np.median(draws, axis=(0, 1)),
+        total_conversions=np.median(draws, axis=(0, 1)).sum(),
+        draws={"conversions": draws, "removal_effect": draws / 10}, ci_prob=0.8, ci_kind="hdi",
+    )  # fmt: skip
+    for c in range(2):
+        s = np.sort(draws[0, :, c])
+        k = int(np.floor(0.8 * 301))
+        best = min(range(301 - k), key=lambda i: s[i + k] - s[i])  # every window of k + 1 draws
+        assert r.lower["conversions"][c] == s[best] and r.upper["conversions"][c] == s[best + k]
+    np.testing.assert_allclose(r.upper["removal_effect"], r.upper["conversions"] / 10)
+    eti = r.replace(ci_kind="eti", draws=r.draws)
+    assert np.all(eti.upper["conversions"] - eti.lower["conversions"]
+                  >= r.upper["conversions"] - r.lower["conversions"])  # fmt: skip

@@ -46,12 +46,15 @@ class AttributionResult:
     removed : tuple of Removal
         What transforms removed before the model ran.
     draws : mapping of metric -> array, optional
-        Posterior or resampling draws of the credit, shape ``(chain, draw, channel)``
-        (ArviZ's dims), for ``"conversions"`` and optionally ``"value"``.
+        Posterior or resampling draws, shape ``(chain, draw, channel)`` (ArviZ's dims):
+        ``"conversions"`` and optionally ``"value"``, ``"share"`` or any per-channel
+        quantity a model samples (``"removal_effect"``...).
     ci_prob : float, optional
         Probability mass of the intervals; required with ``draws`` or bounds.
-        Bounds derived from draws are equal-tailed: the ``(1 - ci_prob) / 2`` and
-        ``(1 + ci_prob) / 2`` quantiles over chains and draws.
+    ci_kind : {"eti", "hdi"}, default "eti"
+        How bounds are derived from draws: equal-tailed (the ``(1 - ci_prob) / 2`` and
+        ``(1 + ci_prob) / 2`` quantiles, a bootstrap's percentile interval) or highest
+        density (the shortest interval holding ``ci_prob`` of the draws, for posteriors).
     label : str, optional
         Name in tables and plots; by default the model and every parameter that
         differs from the registered default, e.g. ``markov(order=2)``.
@@ -102,6 +105,7 @@ class AttributionResult:
         removed: tuple = (),
         draws: Mapping[str, np.ndarray] | None = None,
         ci_prob: float | None = None,
+        ci_kind: str = "eti",
         label: str | None = None,
         fingerprint: Mapping[str, Any] | None = None,
     ):
@@ -119,6 +123,9 @@ class AttributionResult:
         self.removed = tuple(removed)
         self.draws = {k: _frozen(v) for k, v in (draws or {}).items()}
         self.ci_prob = None if ci_prob is None else float(ci_prob)
+        if ci_kind not in ("eti", "hdi"):
+            raise ModelError(f"ci_kind must be 'eti' or 'hdi', got {ci_kind!r}")
+        self.ci_kind = ci_kind
         self.fingerprint = None if fingerprint is None else dict(fingerprint)
         self.version = __version__
         self.label = _default_label(model, self.params) if label is None else str(label)
@@ -145,7 +152,8 @@ class AttributionResult:
             "total_conversions": self.total_conversions, "total_value": self.total_value,
             "additive": self.additive, "extras": self.extras, "lower": self.lower or None,
             "upper": self.upper or None, "removed": self.removed, "draws": self.draws or None,
-            "ci_prob": self.ci_prob, "label": self.label, "fingerprint": self.fingerprint,
+            "ci_prob": self.ci_prob, "ci_kind": self.ci_kind, "label": self.label,
+            "fingerprint": self.fingerprint,
         }  # fmt: skip
         unknown = sorted(set(changes) - set(args))
         if unknown:
@@ -160,19 +168,22 @@ class AttributionResult:
     def _bounds_from_draws(self):
         if self.ci_prob is None:
             raise ModelError("draws need a ci_prob to derive lower and upper bounds")
-        q = [(1 - self.ci_prob) / 2, (1 + self.ci_prob) / 2]
         lower, upper = {}, {}
         for metric, d in self.draws.items():
-            lo, hi = np.quantile(d.reshape(-1, d.shape[-1]), q, axis=0)
-            lower[metric], upper[metric] = lo, hi
+            flat = d.reshape(-1, d.shape[-1])
+            if self.ci_kind == "hdi":
+                lower[metric], upper[metric] = _hdi(flat, self.ci_prob)
+            else:
+                q = [(1 - self.ci_prob) / 2, (1 + self.ci_prob) / 2]
+                lower[metric], upper[metric] = np.quantile(flat, q, axis=0)
         return lower, upper
 
     def _check_draws_and_bounds(self) -> None:
         n = len(self.channels)
-        points = {"conversions": self.conversions, "value": self.value}
+        points = {"conversions": self.conversions, "value": self.value, "share": self.share}
         for metric, d in self.draws.items():
-            if metric not in points or points[metric] is None:
-                raise ModelError(f"draws of unknown or absent metric {metric!r}")
+            if metric == "value" and self.value is None:
+                raise ModelError("draws of value for a result without value")
             if d.ndim != 3 or d.shape[2] != n or d.shape[0] < 1 or d.shape[1] < 1:
                 raise ModelError(
                     f"draws of {metric!r} must have shape (chain, draw, channel={n}), "
@@ -184,8 +195,12 @@ class AttributionResult:
             raise ModelError(f"interval bounds need a ci_prob in (0, 1), got {self.ci_prob!r}")
         for metric, lo in self.lower.items():
             hi, point = self.upper[metric], points.get(metric)
-            if point is None or lo.shape != (n,) or hi.shape != (n,):
+            if lo.shape != (n,) or hi.shape != (n,):
                 raise ModelError(f"bounds of {metric!r} must have one entry per channel")
+            if point is None:  # a sampled quantity without a point estimate here
+                if np.any(lo > hi):
+                    raise ModelError(f"internal error: {metric} lower bound above upper")
+                continue
             slack = 1e-9 * np.maximum(1.0, np.abs(point))
             bad = np.flatnonzero(~((lo <= point + slack) & (point <= hi + slack)))
             if len(bad):
@@ -224,6 +239,11 @@ class AttributionResult:
             "channel": list(self.channels),
         }
         return xr.Dataset(data, coords=coords, attrs=self._attrs())
+
+    @property
+    def idata(self):
+        """The draws as ArviZ ``InferenceData``; see :meth:`to_inference_data`."""
+        return self.to_inference_data()
 
     def to_inference_data(self):
         """The draws as an ArviZ ``InferenceData`` (group ``posterior``), so ``az.summary`` works.
@@ -370,6 +390,25 @@ def compare(results: Sequence[AttributionResult], metric: str = "conversions"):
 
 
 _SKIP = object()
+
+
+def _hdi(flat: np.ndarray, prob: float):
+    """Shortest interval holding ``prob`` of the draws, per column (ArviZ's HDI for one mode).
+
+    Examples
+    --------
+    >>> lo, hi = _hdi(np.array([[0.0], [1.0], [1.1], [1.2], [1.3], [5.0]]), 0.5)
+    >>> float(lo[0]), float(hi[0])
+    (1.0, 1.3)
+    """
+    s = np.sort(flat, axis=0)
+    n = s.shape[0]
+    k = max(int(np.floor(prob * n)), 1)  # spans k + 1 sorted draws, as ArviZ's hdi
+    k = min(k, n - 1)
+    widths = s[k:] - s[: n - k]
+    start = np.argmin(widths, axis=0)
+    cols = np.arange(s.shape[1])
+    return s[start, cols], s[start + k, cols]
 
 
 def _frozen(values) -> np.ndarray:
