@@ -119,4 +119,19 @@ def test_real_process_prints_no_traceback(tmp_path):
         capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [f"pathcredit: error: {f}: no paths in the input"]
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"pathcredit: error: {f}: no paths")
+
+
+def test_compare_to_adds_the_baseline_and_its_changes(paths_csv):
+    res = run("attribute", paths_csv, "--model", "linear", "--compare-to", "last_touch",
+              "--format", "json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    linear, last = json.loads(res.stdout)
+    assert last["label"] == "last_touch" and "baseline" not in last
+    # A > B > C (3), B (2), C > A (1): last touch A 1, B 2, C 3; linear A 1.5, B 3, C 1.5
+    changes = {c["channel"]: (c["change"], c["change_pct"]) for c in linear["baseline"]["channels"]}
+    assert changes == {"A": (0.5, 50.0), "B": (1.0, 50.0), "C": (-1.5, -50.0)}
+    assert "names none of the results" in one_line_error(
+        run("attribute", paths_csv, "--model", "markov", "--compare-to", "markov(order=2)")
+    )

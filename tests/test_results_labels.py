@@ -157,3 +157,17 @@ def test_hdi_bounds_are_the_shortest_interval_by_brute_force():
     eti = r.replace(ci_kind="eti", draws=r.draws)
     assert np.all(eti.upper["conversions"] - eti.lower["conversions"]
                   >= r.upper["conversions"] - r.lower["conversions"])  # fmt: skip
+
+
+def test_compare_against_a_baseline_as_ga_model_comparison():
+    j = Journeys.from_paths([["A", "B", "C"], ["C"], ["B", "A"]], conversions=[3, 1, 2])
+    last = pc.attribute(j, model="last_touch")  # A 2, B 0, C 4
+    lin = pc.attribute(j, model="linear")  # A 1 + 1, B 1 + 1, C 1 + 1
+    t = pc.compare([last, lin], baseline="last_touch")
+    assert list(t.columns.get_level_values(0).unique()) == ["linear"]
+    np.testing.assert_allclose(t["linear"]["conversions"], [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(t["linear"]["change"], [0.0, 2.0, -2.0])
+    pct = t["linear"]["change_pct"].to_numpy()
+    assert pct[0] == 0.0 and np.isnan(pct[1]) and pct[2] == -50.0  # B: baseline gave it 0
+    with pytest.raises(ModelError, match="baseline 'first_touch' is not one of"):
+        pc.compare([last, lin], baseline="first_touch")

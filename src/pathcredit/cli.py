@@ -201,14 +201,41 @@ def _removed_note(journeys) -> str | None:
     return "pathcredit: " + "; ".join(parts)
 
 
-def _format_results(results, fmt: str) -> str:
+def _baseline_json(results, label: str, baseline: str) -> dict:
+    from .results import compare
+
+    table = compare(results, baseline=baseline)[label]
+    return {
+        "label": baseline,
+        "channels": [
+            {
+                "channel": channel,
+                "change": float(row["change"]),
+                "change_pct": None if row["change_pct"] != row["change_pct"] else float(
+                    row["change_pct"]
+                ),
+            }
+            for channel, row in table.iterrows()
+        ],
+    }
+
+
+def _format_results(results, fmt: str, baseline: str | None = None) -> str:
     import pandas as pd
 
     from .results import compare
 
     if fmt == "json":
-        return json.dumps([r.to_dict() for r in results], indent=2, allow_nan=False)
+        out = [r.to_dict() for r in results]
+        if baseline is not None:
+            for r, obj in zip(results, out, strict=True):
+                if r.label != baseline:
+                    obj["baseline"] = _baseline_json(results, r.label, baseline)
+        return json.dumps(out, indent=2, allow_nan=False)
     if fmt == "csv":
+        if baseline is not None:
+            table = compare(results, baseline=baseline).stack(level=0, future_stack=True)
+            return table.reset_index().to_csv(index=False)
         return pd.concat([r.table for r in results], ignore_index=True).to_csv(index=False)
     blocks = []
     for metric in ["conversions", "value", "share"]:
@@ -216,6 +243,12 @@ def _format_results(results, fmt: str) -> str:
             continue
         table = compare(results, metric=metric)
         blocks.append(f"{metric}:\n{table.to_string(float_format=lambda x: f'{x:,.4f}')}")
+    if baseline is not None:
+        table = compare(results, baseline=baseline)
+        blocks.append(
+            f"conversions against {baseline} (change, change %):\n"
+            + table.to_string(float_format=lambda x: f"{x:,.4f}")
+        )
     notes = [
         f"{r.label}: not additive (credits exceed the total)" for r in results if not r.additive
     ]
@@ -280,6 +313,13 @@ def _format_results(results, fmt: str) -> str:
 @click.option("--last", type=float, default=None, help="Weight of the last touch.")
 @click.option("--direct-channel", multiple=True, help="Direct channel name (repeatable).")
 @click.option(
+    "--compare-to",
+    "baseline",
+    default=None,
+    metavar="MODEL",
+    help="Also show each model's change against this one (e.g. last_touch), per channel.",
+)
+@click.option(
     "--param",
     "extra_params",
     multiple=True,
@@ -306,6 +346,7 @@ def attribute(
     middle,
     last,
     direct_channel,
+    baseline,
     extra_params,
     **input_options,
 ):
@@ -355,11 +396,24 @@ def attribute(
         "direct_channels": tuple(direct_channel),
     }
     params = _params_for(list(models), named, list(extra_params))
+    models = list(models)
+    from .models import available_models
+
+    if baseline is not None and baseline not in models and baseline in available_models():
+        models.append(baseline)  # the baseline at its defaults, e.g. last_touch
+        params[baseline] = {}
     results = [run(journeys, model=m, **params[m]) for m in models]
+    if baseline is not None:
+        labels = [r.label for r in results]
+        if baseline not in labels:
+            raise InputError(
+                f"--compare-to {baseline!r} names none of the results {labels}; "
+                "give a model label (e.g. last_touch)"
+            )
     note = _removed_note(journeys)
     if note:
         click.echo(note, err=True)
-    _write(_format_results(results, fmt), output)
+    _write(_format_results(results, fmt, baseline), output)
 
 
 @main.command()

@@ -357,8 +357,25 @@ class AttributionResult:
         return head + self.wide().to_html(index=False, float_format=lambda x: f"{x:.4f}")
 
 
-def compare(results: Sequence[AttributionResult], metric: str = "conversions"):
+def compare(
+    results: Sequence[AttributionResult],
+    metric: str = "conversions",
+    *,
+    baseline: str | None = None,
+):
     """Channels x models table of one metric (``conversions``, ``value`` or ``share``).
+
+    Parameters
+    ----------
+    results : sequence of AttributionResult
+        Columns are named by ``result.label``; two results with one label are refused.
+    metric : {"conversions", "value", "share"}
+    baseline : str, optional
+        The label of one of the results (e.g. ``"last_touch"``). Then, as Google
+        Analytics' Model Comparison Tool, every other model also gets its change
+        against the baseline per channel: columns ``(label, metric)``,
+        ``(label, "change")`` and ``(label, "change_pct")`` (percent of the baseline;
+        empty where the baseline credits the channel nothing).
 
     Examples
     --------
@@ -369,6 +386,13 @@ def compare(results: Sequence[AttributionResult], metric: str = "conversions"):
     channel
     A                1.0         0.0
     B                1.0         2.0
+    >>> t = compare([attribute(j, model="last_touch"), attribute(j, model="linear")],
+    ...             baseline="last_touch")
+    >>> t["linear"]
+             conversions  change  change_pct
+    channel
+    A                0.5     0.5         NaN
+    B                1.5    -0.5       -25.0
     """
     import pandas as pd
 
@@ -386,7 +410,23 @@ def compare(results: Sequence[AttributionResult], metric: str = "conversions"):
     out = pd.DataFrame(cols)
     out.index.name = "channel"
     out.columns.name = "model"
-    return out
+    if baseline is None:
+        return out
+    if baseline not in out.columns:
+        raise ModelError(
+            f"baseline {baseline!r} is not one of the compared results {list(out.columns)}"
+        )
+    base = out[baseline].fillna(0.0)
+    parts = {}
+    for label in out.columns:
+        if label == baseline:
+            continue
+        change = out[label].fillna(0.0) - base
+        pct = (100.0 * change / base.where(base != 0)).astype(float)
+        parts[label] = pd.DataFrame({metric: out[label], "change": change, "change_pct": pct})
+    table = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=out.index)
+    table.columns.names = ["model", None]
+    return table
 
 
 _SKIP = object()

@@ -308,3 +308,11 @@ def test_empty_journeys_are_refused_not_attributed():
 
     with pytest.raises(InputError, match="no paths in the input"):
         pc.attribute(Journeys.from_paths([], conversions=[]), model="linear")
+
+
+@pytest.mark.parametrize("spelling", ["(direct) / (none)", "direct / none", "(Direct) / (None)"])
+def test_last_non_direct_knows_ga4_direct_spellings(spelling):
+    j = Journeys.from_paths([["email", spelling], [spelling]], conversions=[2, 1])
+    r = attribute(j, model="last_non_direct")
+    by = dict(zip(r.channels, r.conversions, strict=True))
+    assert by == {spelling: 1.0, "email": 2.0}  # the all-direct path keeps its last touch

@@ -20,11 +20,14 @@ from ..results import AttributionResult
 
 __all__ = ["attribute_in_engine", "ENGINE_MODELS"]
 
+#: one source for the direct channels: the in-memory rule's default
+from ..models.heuristics import DEFAULT_DIRECT as _DEFAULT_DIRECT  # noqa: E402
+
 #: Models that can run inside the engine, with their parameter defaults.
 ENGINE_MODELS = {
     "first_touch": {},
     "last_touch": {},
-    "last_non_direct": {"direct_channels": ("direct", "(direct)", "direct / (none)")},
+    "last_non_direct": {"direct_channels": _DEFAULT_DIRECT},
     "linear": {},
     "position_based": {"first": 0.4, "last": 0.4},
     "j_shaped": {},

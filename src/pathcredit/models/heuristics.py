@@ -44,7 +44,8 @@ __all__ = [
     "touch_weights",
 ]
 
-DEFAULT_DIRECT = ("direct", "(direct)", "direct / (none)")
+# GA4 writes "(direct) / (none)"; Universal Analytics "(direct) / (none)" and "direct / (none)"
+DEFAULT_DIRECT = ("direct", "(direct)", "direct / (none)", "(direct) / (none)", "direct / none")
 
 
 # ---------------------------------------------------------------------- kernels
@@ -238,7 +239,8 @@ def last_non_direct(journeys: Journeys, direct_channels: Iterable[str] = DEFAULT
     ----------
     direct_channels : iterable of str
         Channel names counted as direct, compared case-insensitively.
-        Default ``("direct", "(direct)", "direct / (none)")``.
+        Default ``DEFAULT_DIRECT``: ``direct``, ``(direct)``, ``direct / (none)`` and GA4's
+        ``(direct) / (none)`` and ``direct / none``.
 
     Examples
     --------
