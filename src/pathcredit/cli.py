@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from ._format import plain_number
 from .exceptions import PathcreditError
 
 # CLI option -> model parameter it sets (on every selected model that has it)
@@ -242,12 +243,12 @@ def _format_results(results, fmt: str, baseline: str | None = None) -> str:
         if metric == "value" and all(r.value is None for r in results):
             continue
         table = compare(results, metric=metric)
-        blocks.append(f"{metric}:\n{table.to_string(float_format=lambda x: f'{x:,.4f}')}")
+        blocks.append(f"{metric}:\n{table.to_string(float_format=plain_number)}")
     if baseline is not None:
         table = compare(results, baseline=baseline)
         blocks.append(
             f"conversions against {baseline} (change, change %):\n"
-            + table.to_string(float_format=lambda x: f"{x:,.4f}")
+            + table.to_string(float_format=plain_number)
         )
     notes = [
         f"{r.label}: not additive (credits exceed the total)" for r in results if not r.additive
@@ -433,7 +434,7 @@ def report(input_path, top, fmt, output, **input_options):
     if fmt == "json":
         text = json.dumps(reports.to_dict(), indent=2, allow_nan=False)
     else:
-        fmt_float = lambda x: f"{x:,.4f}"  # noqa: E731
+        fmt_float = plain_number
         text = "\n\n".join(
             [
                 "channels:\n" + reports.channels.to_string(index=False, float_format=fmt_float),

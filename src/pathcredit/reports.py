@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._format import plain_number
 from .journeys import Journeys
 
 __all__ = ["path_reports", "PathReports", "channel_report", "top_paths", "path_length_report"]
@@ -46,7 +47,7 @@ class PathReports:
 
     def _repr_html_(self) -> str:
         return "".join(
-            f"<h4>{title}</h4>" + frame.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+            f"<h4>{title}</h4>" + frame.to_html(index=False, float_format=plain_number)
             for title, frame in [
                 ("Channels: first, last and assisted conversions", self.channels),
                 ("Top conversion paths", self.top_paths),

@@ -347,14 +347,16 @@ class AttributionResult:
         return f"<AttributionResult {self.label}: {len(self.channels)} channels>\n{self.wide()}"
 
     def _repr_html_(self) -> str:
+        from ._format import plain_number
+
         note = "" if self.additive else " (not additive: credits exceed the total by design)"
         head = (
             f"<p><b>{html.escape(self.label)}</b>{note}: "
-            f"total conversions {self.total_conversions:.6g}"
-            + ("" if self.total_value is None else f", total value {self.total_value:.6g}")
+            f"total conversions {plain_number(self.total_conversions)}"
+            + ("" if self.total_value is None else f", value {plain_number(self.total_value)}")
             + "</p>"
         )
-        return head + self.wide().to_html(index=False, float_format=lambda x: f"{x:.4f}")
+        return head + self.wide().to_html(index=False, float_format=plain_number)
 
 
 def compare(
