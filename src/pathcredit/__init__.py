@@ -39,12 +39,14 @@ __all__ = [
     "path_reports",
     "load_example_paths",
     "plot_attribution",
+    "bootstrap",
 ]
 
 _LAZY = {
     "path_reports": ("pathcredit.reports", "path_reports"),
     "load_example_paths": ("pathcredit.datasets", "load_example_paths"),
     "plot_attribution": ("pathcredit.plotting", "plot_attribution"),
+    "bootstrap": ("pathcredit.models.bootstrap", "bootstrap"),
 }
 
 

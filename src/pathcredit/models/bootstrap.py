@@ -1,0 +1,315 @@
+"""Intervals for any model: a Poisson or multinomial bootstrap on the aggregated path counts.
+
+Resampling journeys with replacement changes only how many journeys each distinct
+path carries, so a bootstrap of aggregated paths needs no journey-level data: each
+resample draws new conversion and null counts per path (vectorised over paths), the
+model runs on the reweighted paths, and the spread of its credit over the resamples
+is the interval. Rule models with a per-touch weight kernel are not rerun at all:
+their credit is linear in the counts, so every resample's credit is one sparse
+matrix product with the paths' channel fractions.
+
+References
+----------
+.. [1] Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap.
+   Chapman & Hall (percentile interval: ch. 13).
+.. [2] Hanley, J. A. and MacGibbon, B. (2006). Creating non-parametric bootstrap samples
+   using Poisson frequencies. Computer Methods and Programs in Biomedicine 83(1), 57-62.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._params import check_has_paths, check_integer, check_probability, check_seed
+from ..exceptions import ModelError
+from ..journeys import Journeys
+from ..results import AttributionResult
+
+__all__ = ["bootstrap", "BootstrapWarning"]
+
+_RESAMPLING = ("poisson", "multinomial")
+#: Resamples drawn at once (bounds the (resamples, paths) weight block in memory).
+_CHUNK_CELLS = 2**23
+
+
+class BootstrapWarning(UserWarning):
+    """The plug-in credit of a channel lies outside its percentile interval."""
+
+
+def bootstrap(
+    journeys: Journeys,
+    model: str = "linear",
+    *,
+    n_resamples: int = 1000,
+    seed=0,
+    ci_prob: float = 0.9,
+    resampling: str = "poisson",
+    **params,
+) -> AttributionResult:
+    """Percentile bootstrap intervals for any registered model's credit.
+
+    Parameters
+    ----------
+    journeys : Journeys
+    model : str, default ``"linear"``
+        A registered model name (:func:`pathcredit.available_models`).
+    n_resamples : int, default 1000
+        Number of bootstrap resamples (at least 2; about 1000 for stable 90% bounds).
+    seed : None, int or numpy Generator, default 0
+        Seed of the resampling. A model that takes a ``seed`` of its own (a sampler)
+        runs at its default seed for the point estimate and gets an independent
+        seed, drawn from this one, per resample.
+    ci_prob : float, default 0.9
+        Probability mass of the percentile intervals.
+    resampling : {"poisson", "multinomial"}, default ``"poisson"``
+        ``"poisson"``: every journey is drawn Poisson(1) times, so a path's
+        conversions and nulls become independent Poisson variables with the
+        observed counts as means (fractional counts allowed) [2]_.
+        ``"multinomial"``: the classical bootstrap, exactly as many journeys as
+        observed, drawn with replacement (needs whole counts).
+    **params
+        The model's parameters, as for :func:`pathcredit.attribute`.
+
+    Returns
+    -------
+    AttributionResult
+        ``conversions`` and ``value`` are the model's plug-in credit on the data
+        (what :func:`pathcredit.attribute` returns); ``lower`` and ``upper`` the
+        percentile bounds (``ci_kind="eti"``); ``draws`` (chain 1, draw =
+        resample, channel) of ``conversions``, ``share``, ``value`` (with value)
+        and ``removal_effect`` (models that report removal effects).
+        ``extras["bootstrap"]``: the settings, resamples dropped for having no
+        conversion, and the channels whose interval was widened (below).
+
+    Raises
+    ------
+    ModelError
+        Unknown model or parameter, bad bootstrap setting, fractional counts with
+        ``resampling="multinomial"``, or too few conversions to resample.
+
+    Warns
+    -----
+    BootstrapWarning
+        When a channel's plug-in credit lies outside its percentile interval.
+
+    Notes
+    -----
+    - **What varies.** Each resample's credit is rescaled to the observed totals
+      (``credit_b * total / total_b``), so the draws show how uncertain the split
+      is, not how the number of conversions varies; ``share`` draws are
+      ``credit_b / total_b``.
+    - **Value.** Aggregated paths do not carry each conversion's value, so a
+      resampled path's value is its conversions times the path's mean value per
+      conversion. Journey-level data (one row per journey) resample exact values.
+    - **Point estimate inside the interval.** The plug-in estimate can fall
+      outside the percentile interval (a skewed or biased statistic, very few
+      conversions). The result keeps the plug-in estimate, which is the model's
+      answer, and widens the interval to reach it; such channels are listed in
+      ``extras["bootstrap"]["widened"]`` and a :class:`BootstrapWarning` says
+      that the interval is unreliable there.
+    - Resamples without any conversion say nothing about the split and are
+      dropped (counted in ``extras``; more than half dropped is an error).
+    - **Cost.** Rule models with a per-touch weight kernel (first, last,
+      linear, linear_unique, last_non_direct, time decay): one sparse product,
+      ``O(n_resamples * (paths + nnz))``. Other models run once per resample on
+      the reweighted paths (a Python loop over resamples, never over journeys).
+
+    References
+    ----------
+    .. [1] Efron and Tibshirani (1993), An Introduction to the Bootstrap, ch. 13.
+    .. [2] Hanley and MacGibbon (2006), Poisson bootstrap.
+
+    Examples
+    --------
+    >>> from pathcredit import Journeys
+    >>> j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[30, 10], nulls=[70, 90])
+    >>> r = bootstrap(j, model="last_touch", n_resamples=200, seed=1)
+    >>> r.conversions.tolist()
+    [0.0, 40.0]
+    >>> r.draws["conversions"].shape
+    (1, 200, 2)
+    >>> r.label
+    'last_touch (bootstrap)'
+    """
+    from . import _CONSTRAINTS, attribute, get_model
+
+    spec = get_model(model)
+    n_resamples = check_integer("n_resamples", n_resamples, low=2, high=10**7)
+    seed = check_seed(seed)
+    ci_prob = check_probability("ci_prob", ci_prob)
+    if resampling not in _RESAMPLING:
+        raise ModelError(f"resampling must be one of {list(_RESAMPLING)}, got {resampling!r}")
+    check_has_paths(journeys)
+    allowed = spec.parameters()
+    if spec.kind == "bayesian" or "draws" in allowed:
+        raise ModelError(
+            f"model {model!r} samples its own posterior; its intervals need no bootstrap"
+        )
+    model_seeded = "seed" in allowed
+    point = attribute(journeys, model=model, **dict(params))
+    for name, value in list(params.items()):
+        if name in _CONSTRAINTS:
+            params[name] = _CONSTRAINTS[name](name, value)
+
+    rng = np.random.default_rng(seed)
+    conv = journeys.conversions
+    nulls = journeys.null_counts()
+    if resampling == "multinomial":
+        counts = np.concatenate([conv, nulls])
+        if np.any(counts != np.round(counts)):
+            raise ModelError(
+                "resampling='multinomial' needs whole numbers of journeys; these counts are "
+                "fractional: use resampling='poisson'"
+            )
+    weights_kernel = spec.weights
+    fast = weights_kernel is not None and spec.additive and journeys.times is None
+    if fast:
+        fractions = _path_fractions(journeys, weights_kernel(journeys, **params))
+    n_paths = journeys.n_paths
+    chunk = max(1, min(n_resamples, _CHUNK_CELLS // max(2 * n_paths, 1)))
+    credit_c, credit_v, totals_c, totals_v, removal = [], [], [], [], []
+    has_value = journeys.has_value
+    mean_value = np.divide(journeys.value_counts(), conv, out=np.zeros(n_paths), where=conv > 0)
+    for lo in range(0, n_resamples, chunk):
+        k = min(chunk, n_resamples - lo)
+        c_b, n_b = _resample(rng, conv, nulls, k, resampling, journeys.has_nulls)
+        v_b = c_b * mean_value if has_value else None
+        if fast:
+            credit_c.append(np.asarray(fractions.T @ c_b.T).T)
+            if has_value:
+                credit_v.append(np.asarray(fractions.T @ v_b.T).T)
+            totals_c.append(c_b.sum(axis=1))
+            if has_value:
+                totals_v.append(v_b.sum(axis=1))
+            continue
+        for b in range(k):
+            tc = float(c_b[b].sum())
+            totals_c.append([tc])
+            if has_value:
+                totals_v.append([float(v_b[b].sum())])
+            if tc <= 0:  # dropped below; nothing to attribute
+                credit_c.append(np.zeros((1, journeys.n_channels)))
+                if has_value:
+                    credit_v.append(np.zeros((1, journeys.n_channels)))
+                removal.append(None)
+                continue
+            jb = journeys.replace(
+                conversions=c_b[b],
+                nulls=n_b[b] if journeys.has_nulls else None,
+                value=v_b[b] if has_value else None,
+            )
+            run_params = dict(params)
+            if model_seeded:
+                run_params["seed"] = int(rng.integers(2**63))
+            rb = spec.function(jb, **run_params)
+            credit_c.append(rb.conversions[None])
+            if has_value:
+                credit_v.append(
+                    (rb.value if rb.value is not None else np.zeros(journeys.n_channels))[None]
+                )
+            eff = rb.extras.get("removal_effects")
+            removal.append(None if eff is None else np.array([eff[c] for c in rb.channels]))
+
+    credit_c = np.concatenate(credit_c)
+    totals_c = np.concatenate([np.ravel(t) for t in totals_c])
+    keep = totals_c > 0
+    dropped = int((~keep).sum())
+    if dropped * 2 > n_resamples:
+        raise ModelError(
+            f"{dropped} of {n_resamples} resamples have no conversion: too few conversions "
+            f"({journeys.total_conversions:g}) to bootstrap"
+        )
+    share = credit_c[keep] / totals_c[keep, None]
+    draws = {
+        "conversions": (share * journeys.total_conversions)[None],
+        "share": share[None],
+    }
+    if has_value:
+        credit_v = np.concatenate(credit_v)[keep]
+        totals_v = np.concatenate([np.ravel(t) for t in totals_v])[keep]
+        scale = np.divide(
+            journeys.total_value, totals_v, out=np.zeros_like(totals_v), where=totals_v > 0
+        )
+        draws["value"] = (credit_v * scale[:, None])[None]
+    if removal and all(e is not None for e, k in zip(removal, keep, strict=True) if k):
+        draws["removal_effect"] = np.array([e for e, k in zip(removal, keep, strict=True) if k])[
+            None
+        ]
+
+    points = {"conversions": point.conversions, "share": point.share}
+    if has_value and point.value is not None:
+        points["value"] = point.value
+    else:
+        draws.pop("value", None)
+    eff = point.extras.get("removal_effects")
+    if "removal_effect" in draws and isinstance(eff, dict):
+        points["removal_effect"] = np.array([eff[c] for c in point.channels])
+    q = [(1 - ci_prob) / 2, (1 + ci_prob) / 2]
+    lower, upper, widened = {}, {}, {}
+    for metric, d in draws.items():
+        lo_b, hi_b = np.quantile(d[0], q, axis=0)
+        p = points.get(metric)
+        if p is not None:
+            out = np.flatnonzero((p < lo_b) | (p > hi_b))
+            if len(out):
+                widened[metric] = [point.channels[i] for i in out]
+            lo_b, hi_b = np.minimum(lo_b, p), np.maximum(hi_b, p)
+        lower[metric], upper[metric] = lo_b, hi_b
+    if widened:
+        names = sorted({c for cs in widened.values() for c in cs})
+        warnings.warn(
+            f"{point.label}: the plug-in credit of {names} lies outside its "
+            f"{ci_prob:g} bootstrap interval (widened to include it); the bootstrap "
+            "distribution is off-centre there, so do not trust that interval",
+            BootstrapWarning,
+            stacklevel=2,
+        )
+    extras = dict(point.extras)
+    extras["bootstrap"] = {
+        "n_resamples": n_resamples,
+        "resampling": resampling,
+        "seed": seed if isinstance(seed, int | None) else repr(seed),
+        "dropped": dropped,
+        "widened": widened,
+        "vectorised": fast,
+    }
+    return point.replace(
+        draws=draws,
+        lower=lower,
+        upper=upper,
+        ci_prob=ci_prob,
+        ci_kind="eti",
+        extras=extras,
+        label=f"{point.label} (bootstrap)",
+    )
+
+
+def _resample(rng, conv, nulls, k, resampling, has_nulls):
+    """``k`` resampled ``(conversions, nulls)`` count arrays, shape ``(k, paths)`` each."""
+    n = len(conv)
+    if resampling == "poisson":
+        c = rng.poisson(np.broadcast_to(conv, (k, n))).astype(np.float64)
+        z = (
+            rng.poisson(np.broadcast_to(nulls, (k, n))).astype(np.float64)
+            if has_nulls
+            else np.zeros((k, n))
+        )
+        return c, z
+    cells = np.concatenate([conv, nulls])
+    total = int(round(cells.sum()))
+    draw = rng.multinomial(total, cells / cells.sum(), size=k).astype(np.float64)
+    return draw[:, :n], draw[:, n:]
+
+
+def _path_fractions(journeys: Journeys, touch_weights: np.ndarray):
+    """``(paths, channels)`` sparse matrix: each path's share of credit per channel."""
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix(
+        (touch_weights, (journeys.path_index, journeys.touches)),
+        shape=(journeys.n_paths, journeys.n_channels),
+    )
+    m.sum_duplicates()
+    return m

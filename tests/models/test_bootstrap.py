@@ -1,0 +1,153 @@
+"""pathcredit.bootstrap: percentile intervals for any model from reweighted path counts."""
+
+import numpy as np
+import pytest
+
+from pathcredit import Journeys, attribute, bootstrap
+from pathcredit.exceptions import ModelError
+from pathcredit.models.bootstrap import BootstrapWarning
+from pathcredit.testing import tiny_journeys
+
+
+def _two_paths(a=300, b=700, nulls=(1000, 2000)):
+    return Journeys.from_paths([["A"], ["B"]], conversions=[a, b], nulls=list(nulls))
+
+
+@pytest.mark.parametrize("resampling", ["poisson", "multinomial"])
+def test_share_spread_matches_the_binomial_standard_error(resampling):
+    # last touch on one-touch paths: share_A = a_b / (a_b + b_b). Under either bootstrap, given
+    # the resampled conversions n_b, a_b is Binomial(n_b, p) with p = 0.3: the share's sd is
+    # sqrt(p (1 - p) / n) = 0.014491 (n = 1000), to O(1/n). With 4000 resamples the sd of the
+    # draws has a Monte Carlo error of about 1.1%; the tolerance is 5%.
+    r = bootstrap(_two_paths(), model="last_touch", n_resamples=4000, seed=7,
+                  resampling=resampling)  # fmt: skip
+    share = r.draws["share"][0, :, 0]
+    expected_sd = np.sqrt(0.3 * 0.7 / 1000)
+    assert share.std() == pytest.approx(expected_sd, rel=0.05)
+    assert share.mean() == pytest.approx(0.3, abs=3 * expected_sd / np.sqrt(4000) + 1e-4)
+    # the 90% percentile interval is close to p +- 1.645 sd (normal approximation)
+    lo, hi = r.lower["share"][0], r.upper["share"][0]
+    assert lo == pytest.approx(0.3 - 1.645 * expected_sd, abs=0.15 * expected_sd)
+    assert hi == pytest.approx(0.3 + 1.645 * expected_sd, abs=0.15 * expected_sd)
+    # conversions draws are the shares scaled to the observed total
+    np.testing.assert_allclose(r.draws["conversions"], r.draws["share"] * 1000, rtol=1e-12)
+
+
+def test_point_estimate_is_the_models_answer_and_inside_the_interval():
+    j = tiny_journeys(with_times=False)
+    for model in ["linear", "markov", "position_based"]:
+        r = bootstrap(j, model=model, n_resamples=200, seed=3)
+        exact = attribute(j, model=model)
+        np.testing.assert_array_equal(r.conversions, exact.conversions)
+        np.testing.assert_array_equal(r.value, exact.value)
+        assert np.all(r.lower["conversions"] <= r.conversions)
+        assert np.all(r.conversions <= r.upper["conversions"])
+        assert r.ci_kind == "eti" and r.ci_prob == 0.9
+        assert r.label == f"{exact.label} (bootstrap)"
+        assert r.draws["conversions"].shape == (1, 200 - r.extras["bootstrap"]["dropped"], 3)
+
+
+def test_vectorised_rule_equals_rerunning_the_model_per_resample():
+    # 'linear' uses the sparse product of path fractions; 'custom' with equal weights is the
+    # same rule on paths of at most 3 touches but has no weight kernel, so it reruns the model
+    # on every resample. Same seed -> same resampled counts -> the same draws.
+    j = Journeys.from_paths(
+        [["A", "B", "C"], ["B", "A"], ["C"], ["A", "A", "B"], ["B", "C"]],
+        conversions=[3, 1, 2, 1.5, 0.5], value=[30.0, 12.0, 8.0, 20.0, 1.0],
+        nulls=[4, 6, 10, 3, 5],
+    )  # fmt: skip
+    fast = bootstrap(j, model="linear", n_resamples=150, seed=11)
+    slow = bootstrap(j, model="custom", first=1.0, middle=1.0, last=1.0, n_resamples=150,
+                     seed=11)  # fmt: skip
+    assert fast.extras["bootstrap"]["vectorised"] and not slow.extras["bootstrap"]["vectorised"]
+    for metric in ["conversions", "share", "value"]:
+        np.testing.assert_allclose(fast.draws[metric], slow.draws[metric], rtol=1e-12, atol=1e-12)
+
+
+def test_one_draw_equals_the_model_on_the_resampled_counts():
+    # reproduce resample 0 by hand: the Poisson counts of the first chunk's first row
+    j = tiny_journeys(with_times=False)
+    r = bootstrap(j, model="markov", n_resamples=5, seed=5)
+    rng = np.random.default_rng(5)
+    c = rng.poisson(np.broadcast_to(j.conversions, (5, j.n_paths))).astype(float)
+    z = rng.poisson(np.broadcast_to(j.nulls, (5, j.n_paths))).astype(float)
+    mean_value = np.divide(j.value, j.conversions, out=np.zeros(j.n_paths), where=j.conversions > 0)
+    b = int(np.flatnonzero(c.sum(axis=1) > 0)[0])
+    jb = Journeys.from_paths(j.paths(), conversions=c[b], nulls=z[b], value=c[b] * mean_value)
+    by_hand = attribute(jb, model="markov")
+    np.testing.assert_allclose(r.draws["share"][0, 0], by_hand.share, rtol=1e-12)
+    eff = [by_hand.extras["removal_effects"][ch] for ch in j.channels]
+    np.testing.assert_allclose(r.draws["removal_effect"][0, 0], eff, rtol=1e-12)
+    np.testing.assert_allclose(
+        r.draws["value"][0, 0], by_hand.value / by_hand.value.sum() * j.total_value, rtol=1e-12
+    )
+
+
+def test_value_draws_follow_conversions_when_every_conversion_is_worth_the_same():
+    j = tiny_journeys(with_times=False)
+    j = j.replace(value=j.conversions * 7.5)
+    r = bootstrap(j, model="markov", n_resamples=50, seed=2)
+    np.testing.assert_allclose(r.draws["value"], r.draws["conversions"] * 7.5, rtol=1e-9)
+
+
+def test_deterministic_for_a_seed_and_different_across_seeds():
+    j = tiny_journeys(with_times=False)
+    a = bootstrap(j, model="linear", n_resamples=100, seed=4)
+    b = bootstrap(j, model="linear", n_resamples=100, seed=4)
+    c = bootstrap(j, model="linear", n_resamples=100, seed=5)
+    np.testing.assert_array_equal(a.draws["conversions"], b.draws["conversions"])
+    assert not np.array_equal(a.upper["conversions"], c.upper["conversions"])
+
+
+def test_plug_in_outside_the_interval_widens_it_and_warns():
+    # A has 0.5 expected conversions: Poisson(0.5) is 0 in 61% of resamples, so the central
+    # 10% interval of A's share is [0, 0] while the plug-in share is 0.5 / 100.5.
+    j = Journeys.from_paths([["A"], ["B"]], conversions=[0.5, 100], nulls=[10, 10])
+    with pytest.warns(BootstrapWarning, match="outside"):
+        r = bootstrap(j, model="last_touch", n_resamples=500, seed=0, ci_prob=0.1)
+    # B's share is 1 - A's, so B's plug-in (100 / 100.5) is outside its interval [1, 1] too
+    assert r.extras["bootstrap"]["widened"]["conversions"] == ["A", "B"]
+    assert r.lower["conversions"][0] == 0.0 and r.upper["conversions"][0] == r.conversions[0]
+    assert r.lower["conversions"][1] == r.conversions[1] and r.upper["conversions"][1] == 100.5
+
+
+def test_idata_for_arviz():
+    r = bootstrap(tiny_journeys(with_times=False), model="markov", n_resamples=40, seed=0)
+    idata = r.idata
+    assert set(idata.posterior.data_vars) == {"conversions", "share", "value", "removal_effect"}
+    assert dict(idata.posterior.sizes) == {"chain": 1, "draw": 40, "channel": 3}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_resamples": 1}, "n_resamples"),
+        ({"resampling": "jackknife"}, "resampling"),
+        ({"ci_prob": 1.5}, "ci_prob"),
+        ({"seed": "x"}, "seed"),
+        ({"model": "nope"}, "unknown model"),
+        ({"model": "linear", "half_life": 3}, "no parameter"),
+    ],
+)
+def test_bad_settings_are_one_line_model_errors(kwargs, match):
+    with pytest.raises(ModelError, match=match):
+        bootstrap(tiny_journeys(with_times=False), **kwargs)
+
+
+def test_multinomial_refuses_fractional_counts_and_keeps_the_journey_count():
+    j = tiny_journeys(with_times=False)  # 1.5 conversions on one path
+    with pytest.raises(ModelError, match="whole numbers"):
+        bootstrap(j, resampling="multinomial")
+    whole = _two_paths(3, 5, nulls=(2, 0))
+    rng = np.random.default_rng(0)
+    from pathcredit.models.bootstrap import _resample
+
+    c, z = _resample(rng, whole.conversions, whole.nulls, 200, "multinomial", True)
+    np.testing.assert_array_equal(c.sum(axis=1) + z.sum(axis=1), np.full(200, 10.0))
+    assert np.all(z[:, 1] == 0)  # a cell with no journey is never drawn
+
+
+def test_too_few_conversions():
+    j = Journeys.from_paths([["A"], ["B"]], conversions=[0.1, 0.1], nulls=[5, 5])
+    with pytest.raises(ModelError, match="no conversion"):
+        bootstrap(j, model="linear", n_resamples=50)
