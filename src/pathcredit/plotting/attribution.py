@@ -30,6 +30,9 @@ def plot_attribution(results, *, metric: str = "share", ax=None, title: str | No
     -----
     Bars of non-additive models (participation) are hatched: their shares do not
     sum to one. Interval bounds, when a model gives them, are drawn as error bars.
+    Every model gets its own colour (``tab10`` up to 10 models, ``tab20`` up to 20);
+    beyond 20 models, bars would be unreadable and a palette would repeat, so the
+    comparison is drawn as a channel x model heatmap with the values written in.
 
     Examples
     --------
@@ -51,9 +54,12 @@ def plot_attribution(results, *, metric: str = "share", ax=None, title: str | No
     if not results:
         raise ModelError("plot_attribution needs at least one result")
     table = compare(results, metric=metric)
+    n_models = len(results)
+    if n_models > 20:
+        return _heatmap(table, metric, ax=ax, title=title)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(table.index) + 2), 4.5))
-    n_models = len(results)
+    palette = plt.get_cmap("tab10" if n_models <= 10 else "tab20").colors
     width = 0.8 / n_models
     x = np.arange(len(table.index))
     for k, r in enumerate(results):
@@ -66,12 +72,33 @@ def plot_attribution(results, *, metric: str = "share", ax=None, title: str | No
             label=r.label + ("" if r.additive else " (not additive)"),
             hatch=None if r.additive else "//",
             yerr=yerr,
+            color=palette[k],
         )
     ax.set_xticks(x, list(table.index), rotation=30 if len(x) > 6 else 0)
     ax.set_ylabel({"share": "share of conversions"}.get(metric, f"credited {metric}"))
     ax.set_title(title or f"Attribution by channel ({metric})")
     ax.legend(fontsize="small", ncols=2 if n_models > 4 else 1)
     ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def _heatmap(table, metric: str, *, ax=None, title=None):
+    import matplotlib.pyplot as plt
+
+    from .._format import plain_number
+
+    values = table.to_numpy(dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(
+            figsize=(max(6.0, 0.5 * values.shape[1] + 3), max(3.0, 0.45 * values.shape[0] + 1.5))
+        )
+    image = ax.imshow(values, aspect="auto", cmap="viridis")
+    ax.set_xticks(np.arange(values.shape[1]), list(table.columns), rotation=60, ha="right")
+    ax.set_yticks(np.arange(values.shape[0]), list(table.index))
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, plain_number(v), ha="center", va="center", fontsize="x-small", color="w")
+    ax.figure.colorbar(image, ax=ax, label=metric)
+    ax.set_title(title or f"Attribution by channel ({metric})")
     return ax
 
 
