@@ -27,7 +27,9 @@ def big(tmp_path_factory):
     touches = rng.integers(0, 20, size=int(lengths.sum()))
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     paths = pd.unique(
-        np.array([" > ".join(names[touches[s : s + n]]) for s, n in zip(starts, lengths)])
+        np.array(
+            [" > ".join(names[touches[s : s + n]]) for s, n in zip(starts, lengths, strict=True)]
+        )
     )[:N_PATHS]
     assert len(paths) == N_PATHS
     conv = rng.integers(0, 4, N_PATHS).astype(float)
@@ -52,9 +54,9 @@ def _check(j, df, touches_by_channel):
     assert j.total_value == pytest.approx(df["total_conversion_value"].sum(), rel=1e-12)
     assert j.total_nulls == pytest.approx(df["total_null"].sum(), rel=1e-12)
     counts = np.bincount(j.touches, minlength=len(j.channels))
-    assert dict(zip(j.channels, counts.tolist())) == dict(touches_by_channel)
+    assert dict(zip(j.channels, counts.tolist(), strict=True)) == dict(touches_by_channel)
     # a path read back is the row's own path (rows are distinct, so no merging)
-    lookup = dict(zip(df["path"], df["total_conversions"]))
+    lookup = dict(zip(df["path"], df["total_conversions"], strict=True))
     strings = j.path_strings()
     for i in np.random.default_rng(0).integers(0, N_PATHS, 500):
         assert j.conversions[i] == lookup[strings[i]]
@@ -67,7 +69,9 @@ def test_read_paths_realistic_size(big, kind):
         "csv": folder / "paths.csv",
         "parquet": folder / "paths.parquet",
         "pandas": df,
-        "pandas_arrow": pd.read_csv(folder / "paths.csv", engine="pyarrow", dtype_backend="pyarrow"),
+        "pandas_arrow": pd.read_csv(
+            folder / "paths.csv", engine="pyarrow", dtype_backend="pyarrow"
+        ),
         "polars": pl.from_pandas(df),
     }[kind]
     _check(pc.read_paths(source), df, touches_by_channel)

@@ -1,7 +1,15 @@
-"""Reading aggregated paths (ChannelAttribution's format) from frames and files."""
+"""Reading aggregated paths (ChannelAttribution's format) from frames and files.
+
+The reader works batch by batch in Arrow and numpy: a CSV file is cut into pieces of
+about a megabyte at line ends and each piece is parsed by ``pyarrow.csv`` with explicit
+column types; a Parquet file is read in record batches; a DataFrame is sliced. Each
+batch's path strings are split into channel codes and dropped, so peak memory stays
+close to the size of the :class:`Journeys` returned (see ``benchmarks/read_paths``).
+"""
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -14,6 +22,10 @@ __all__ = ["read_paths"]
 
 #: Separators we look for when the requested one never occurs.
 _LIKELY_SEPARATORS = (">", "|", ",", ";", "->", "/", "~", "\t")
+#: Rows per batch for frames and Parquet files.
+_BATCH_ROWS = 1 << 16
+#: Bytes per CSV piece (cut at a line end).
+_CSV_PIECE = 1 << 20
 
 
 def read_paths(
@@ -35,7 +47,8 @@ def read_paths(
     Parameters
     ----------
     source : pandas.DataFrame, polars.DataFrame, str or path-like
-        A frame, or a ``.csv`` / ``.csv.gz`` / ``.tsv`` / ``.parquet`` file.
+        A frame, or a ``.csv`` / ``.csv.gz`` / ``.tsv`` / ``.parquet`` file
+        (UTF-8 text; a path such as ``NA`` or ``null`` is a channel name).
     sep : str, default ``">"``
         Separator between channels in a path; may be several characters.
     path_col, conversions_col : str
@@ -48,8 +61,8 @@ def read_paths(
         Non-converting journeys per path, handled like ``value_col``. Without it
         every recorded journey converted, which data-driven models must be told.
     file_sep : str, optional
-        Field delimiter of a CSV file; sniffed from the header when omitted
-        (ChannelAttribution's own example file uses ``;``).
+        Field delimiter of a CSV file, one character; sniffed from the header when
+        omitted (ChannelAttribution's own example file uses ``;``).
 
     Returns
     -------
@@ -58,10 +71,17 @@ def read_paths(
     Raises
     ------
     InputError
-        Missing columns; negative, NaN or non-numeric counts; an empty path or
-        channel name; counts on a row without a path; value on a row without
-        conversions; a separator that never occurs while another one does.
+        No data rows; missing or duplicated columns; negative, infinite, NaN or
+        non-numeric counts, or counts whose sum overflows; an empty path or channel
+        name; counts on a row without a path; value on a row without conversions; a
+        separator that never occurs while another one does; a file that is not
+        UTF-8 CSV or Parquet (a directory, an empty or binary file).
         The message names the source, column, row (0-based data row) and value.
+
+    Notes
+    -----
+    Time and memory are linear in the input. Peak memory above the caller's is
+    at most about twice the size of the returned arrays for CSV and Parquet files.
 
     Examples
     --------
@@ -71,164 +91,502 @@ def read_paths(
     >>> j.path_strings(), j.conversions.tolist()
     (['A > B', 'B'], [1.5, 2.0])
     """
-    frame, name = _to_pandas(source, file_sep)
     if not isinstance(sep, str) or sep == "":
-        raise InputError("the path separator must be a non-empty string", source=name, value=sep)
+        raise InputError("the path separator must be a non-empty string", value=sep)
+    src = _open(source, file_sep)
+    name = src.name
     default_value = value_col == "total_conversion_value"
     default_nulls = nulls_col == "total_null"
     required = [path_col, conversions_col]
-    if value_col is not None and not (default_value and value_col not in frame.columns):
+    if value_col is not None and not (default_value and value_col not in src.columns):
         required.append(value_col)
     else:
         value_col = None
-    if nulls_col is not None and not (default_nulls and nulls_col not in frame.columns):
+    if nulls_col is not None and not (default_nulls and nulls_col not in src.columns):
         required.append(nulls_col)
     else:
         nulls_col = None
-    missing = [c for c in required if c not in frame.columns]
+    missing = [c for c in required if c not in src.columns]
     if missing:
         raise InputError(
-            f"missing column(s) {missing}; the columns are {list(map(str, frame.columns))}",
+            f"missing column(s) {missing}; the columns are {_show_columns(src.columns)}",
             source=name,
             column=missing[0],
         )
-    conversions = _numeric(frame, conversions_col, name)
-    value = None if value_col is None else _numeric(frame, value_col, name)
-    nulls = None if nulls_col is None else _numeric(frame, nulls_col, name)
-    if value is not None:
-        bad = np.flatnonzero((value != 0) & (conversions == 0))
-        if len(bad):
+    for col in required:
+        k = sum(1 for c in src.columns if c == col)
+        if k > 1:
             raise InputError(
-                f"conversion value on a row with no conversions ({len(bad)} such rows)",
+                f"{k} columns have this name; rename or drop all but one",
                 source=name,
-                column=value_col,
-                row=int(bad[0]),
-                value=float(value[bad[0]]),
+                column=col,
             )
-    paths = frame[path_col]
-    return _parse_paths(paths, sep, conversions, value, nulls, name, path_col)
+    count_cols = [c for c in (conversions_col, value_col, nulls_col) if c is not None]
+    builder = _PathBuilder(sep, name, path_col)
+    numbers: dict[str, list[np.ndarray]] = {c: [] for c in count_cols}
+    running = dict.fromkeys(count_cols, 0.0)
+    row0 = 0
+    for batch in src.batches(required):
+        paths, counts = batch[0], dict(zip(required[1:], batch[1:], strict=True))
+        n = len(paths)
+        for col in count_cols:
+            x = _numeric(counts[col], name, col, row0)
+            running[col] = _check_total(x, running[col], name, col, row0)
+            numbers[col].append(x)
+        conv = numbers[conversions_col][-1]
+        if value_col is not None:
+            value = numbers[value_col][-1]
+            bad = np.flatnonzero((value != 0) & (conv == 0))
+            if len(bad):
+                raise InputError(
+                    "conversion value on a row with no conversions",
+                    source=name,
+                    column=value_col,
+                    row=row0 + int(bad[0]),
+                    value=float(value[bad[0]]),
+                )
+        nulls = None if nulls_col is None else numbers[nulls_col][-1]
+        builder.add(paths, conv, nulls, row0)
+        row0 += n
+    del src
+    if row0 == 0:
+        raise InputError("no paths: the input has no data rows", source=name)
+    touches, offsets, channels = builder.finish()
+    columns = {c: _concat(numbers.pop(c)) for c in count_cols}
+    return Journeys(
+        channels,
+        touches,
+        offsets,
+        columns[conversions_col],
+        None if value_col is None else columns[value_col],
+        None if nulls_col is None else columns[nulls_col],
+        source=name,
+    )
 
 
-def _to_pandas(source, file_sep):
+# ---------------------------------------------------------------------- sources
+class _FrameSource:
+    """A pandas DataFrame, sliced into batches (paths as Arrow text, counts as Series)."""
+
+    def __init__(self, frame, name):
+        self.frame = frame
+        self.name = name
+        self.columns = list(frame.columns)
+
+    def batches(self, cols):
+        frame = self.frame
+        n = len(frame)
+        # positions, not labels: the labels were checked to be unique
+        series = [frame.iloc[:, self.columns.index(c)] for c in cols]
+        paths = _pandas_text(series[0], self.name, cols[0])
+        for a in range(0, n, _BATCH_ROWS):
+            b = min(n, a + _BATCH_ROWS)
+            yield [paths.slice(a, b - a)] + [s.iloc[a:b] for s in series[1:]]
+
+
+class _ArrowSource:
+    """An Arrow table (from polars) or a Parquet file, read in record batches."""
+
+    def __init__(self, name, columns, batches):
+        self.name = name
+        self.columns = columns
+        self._batches = batches
+
+    def batches(self, cols):
+        for rb in self._batches(cols):
+            yield [rb.column(i) for i in range(len(cols))]
+
+
+class _CsvSource:
+    """A CSV file: header sniffed and parsed here, data cut into pieces at line ends."""
+
+    def __init__(self, path: Path, name: str, compression, file_sep):
+        import pyarrow as pa
+
+        self.path = path
+        self.name = name
+        self.compression = compression
+        try:
+            self.stream = pa.input_stream(str(path), compression=compression)
+            first = self._first_line()
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"cannot read file: {_first_line(exc)}", source=name) from exc
+        if first.startswith(b"\xef\xbb\xbf"):
+            first = first[3:]
+        if first.strip() == b"":
+            raise InputError("empty file: expected a CSV header line", source=name)
+        if b"\x00" in first:
+            raise InputError("not a text file (NUL bytes); expected CSV or Parquet", source=name)
+        try:
+            header = first.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"the header is not UTF-8 text (byte {exc.start})", source=name, value=first[:60]
+            ) from None
+        if file_sep is None:
+            file_sep = "\t" if ".tsv" in "".join(path.suffixes).lower() else _sniff(header)
+        if not isinstance(file_sep, str) or len(file_sep) != 1 or file_sep in '\r\n"':
+            raise InputError(
+                "file_sep must be one character (not a quote or newline)", value=file_sep
+            )
+        self.delimiter = file_sep
+        self.columns = next(csv.reader([header], delimiter=file_sep, quotechar='"'), [])
+
+    def _first_line(self) -> bytes:
+        self.rest = b""
+        buf = b""
+        while True:
+            chunk = self.stream.read(1 << 16)
+            buf += chunk
+            cut = buf.find(b"\n")
+            if cut >= 0:
+                self.rest = buf[cut + 1 :]
+                return buf[: cut + 1]
+            if not chunk:
+                return buf
+
+    def batches(self, cols):
+        import pyarrow as pa
+
+        rest = self.rest
+        self.rest = b""
+        row0 = 0
+        with self.stream:
+            eof = False
+            while not eof:
+                try:
+                    chunk = self.stream.read(_CSV_PIECE)
+                except (OSError, pa.ArrowException) as exc:
+                    raise InputError(
+                        f"cannot read file: {_first_line(exc)}", source=self.name
+                    ) from exc
+                eof = not chunk
+                data = rest + chunk
+                quoted = b'"' in data
+                if quoted:  # a quoted value may hold a line end: parse all the rest at once
+                    data += self.stream.read()
+                    eof = True
+                cut = len(data) if eof else data.rfind(b"\n") + 1
+                if cut == 0:  # one line longer than a piece
+                    rest = data
+                    continue
+                piece, rest = data[:cut], data[cut:]
+                del data
+                if piece.strip():
+                    table = self._parse(piece, cols, row0, quoted)
+                    del piece
+                    row0 += table.num_rows
+                    for rb in table.to_batches(max_chunksize=_BATCH_ROWS):
+                        yield [rb.column(i) for i in range(len(cols))]
+                    del table
+
+    def _parse(self, piece: bytes, cols, row0: int, quoted: bool):
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        bad_rows = []
+
+        def on_bad_row(row):
+            bad_rows.append(row)
+            return "error"
+
+        def parse(types):
+            return pcsv.read_csv(
+                pa.py_buffer(piece),
+                read_options=pcsv.ReadOptions(column_names=self.columns, use_threads=False),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    newlines_in_values=quoted,
+                    invalid_row_handler=on_bad_row,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    include_columns=cols,
+                    column_types=types,
+                    null_values=[""],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+
+        typed = {c: (pa.string() if i == 0 else pa.float64()) for i, c in enumerate(cols)}
+        try:
+            return parse(typed)
+        except pa.ArrowInvalid as exc:
+            if bad_rows:
+                r = bad_rows[0]
+                raise InputError(
+                    f"expected {r.expected_columns} fields, found {r.actual_columns}",
+                    source=self.name,
+                    row=None if r.number is None or r.number < 1 else row0 + r.number - 1,
+                    value=r.text[:80],
+                ) from None
+            if "conversion error" not in str(exc):
+                raise InputError(
+                    f"cannot read file: {_first_line(exc)}", source=self.name
+                ) from None
+        # a value that is not a plain number or not UTF-8: read the piece as bytes, so that
+        # the batch checks find and name it (counts go through pandas.to_numeric)
+        try:
+            return parse(dict.fromkeys(cols, pa.binary()))
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"cannot read file: {_first_line(exc)}", source=self.name) from None
+
+
+def _open(source, file_sep):
+    """The source as an object with ``name``, ``columns`` and ``batches(columns)``."""
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
-        return source.reset_index(drop=True), "DataFrame"
+        return _FrameSource(source, "DataFrame")
     if type(source).__module__.split(".")[0] == "polars":
-        return source.to_pandas(), "polars DataFrame"
+        table = source.to_arrow()
+        return _ArrowSource(
+            "polars DataFrame",
+            list(table.column_names),
+            lambda cols: table.select(cols).to_batches(max_chunksize=_BATCH_ROWS),
+        )
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         name = str(source)
         if not path.exists():
             raise InputError("file not found", source=name)
         suffixes = "".join(path.suffixes).lower()
-        try:
-            if suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
-                return pd.read_parquet(path), name
-            if file_sep is None:
-                file_sep = "\t" if ".tsv" in suffixes else _sniff_delimiter(path)
-            # keep_default_na=False: a path string such as "NA" or "null" is a channel name
-            frame = pd.read_csv(path, sep=file_sep, keep_default_na=False, na_values=[""])
-        except (OSError, ValueError) as exc:  # parser errors are ValueErrors
-            raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
-        return frame, name
+        parquet = suffixes.endswith((".parquet", ".pq"))
+        if path.is_dir() and not parquet:
+            raise InputError("is a directory; expected a CSV or Parquet file", source=name)
+        if not parquet and path.is_file():
+            with open(path, "rb") as fh:
+                magic = fh.read(4)
+            parquet = magic == b"PAR1"
+            gzipped = magic[:2] == b"\x1f\x8b"
+        else:
+            gzipped = False
+        if parquet:
+            return _parquet_source(path, name)
+        return _CsvSource(path, name, "gzip" if gzipped else None, file_sep)
     raise InputError(
         f"cannot read paths from a {type(source).__name__}; "
         "pass a pandas or polars DataFrame or a CSV/Parquet file"
     )
 
 
-def _sniff_delimiter(path: Path) -> str:
-    import gzip
+def _parquet_source(path: Path, name: str):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-        header = fh.readline()
+    try:
+        if path.is_dir():
+            dataset = pq.ParquetDataset(str(path))
+            schema = dataset.schema
+
+            def batches(cols):
+                return dataset.read(columns=cols).to_batches(max_chunksize=_BATCH_ROWS)
+        else:
+            pfile = pq.ParquetFile(str(path))
+            schema = pfile.schema_arrow
+
+            def batches(cols):
+                try:
+                    yield from pfile.iter_batches(batch_size=_BATCH_ROWS, columns=cols)
+                except (OSError, pa.ArrowException) as exc:
+                    raise InputError(f"cannot read file: {_first_line(exc)}", source=name) from exc
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"cannot read file: {_first_line(exc)}", source=name) from exc
+    return _ArrowSource(name, list(schema.names), batches)
+
+
+def _first_line(exc) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _show_columns(columns) -> str:
+    shown = [str(c)[:40] for c in columns[:12]]
+    more = f" and {len(columns) - 12} more" if len(columns) > 12 else ""
+    return f"{shown}{more}"
+
+
+def _sniff(header: str) -> str:
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
 
 
-def _numeric(frame, col, name) -> np.ndarray:
-    import pandas as pd
+# ---------------------------------------------------------------------- counts
+def _numeric(raw, name, col, row0) -> np.ndarray:
+    """Counts as float64 (Arrow array or pandas Series), refusing bad values by row."""
+    import pyarrow as pa
 
-    raw = frame[col]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if isinstance(raw, pa.ChunkedArray):
+        raw = _one_chunk(raw)
+    if isinstance(raw, pa.Array):
+        t = raw.type
+        if pa.types.is_dictionary(t):
+            raw = raw.dictionary_decode()
+            t = raw.type
+        if pa.types.is_null(t):
+            values = np.full(len(raw), np.nan)
+        elif (
+            pa.types.is_integer(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_boolean(t)
+            or pa.types.is_decimal(t)
+        ):
+            values = raw.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        else:
+            if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+                raw = _utf8(raw, name, col, row0)
+            values = _to_numeric(raw.to_pandas())
+
+        def at(i):
+            return raw[i].as_py()
+    else:
+        values = _to_numeric(raw)
+
+        def at(i):
+            v = raw.iloc[i]
+            return v.item() if hasattr(v, "item") else v
+
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if len(bad):
         i = int(bad[0])
-        v = raw.iloc[i]
-        what = "negative" if np.isfinite(values[i]) else "missing, NaN or non-numeric"
+        x = values[i]
+        what = (
+            "negative"
+            if np.isfinite(x)
+            else "infinite"
+            if np.isinf(x)
+            else "missing, NaN or non-numeric"
+        )
+        v = at(i)
         raise InputError(
-            f"{what} count ({len(bad)} bad rows); counts must be finite and >= 0",
+            f"{what} count; counts must be finite and >= 0",
             source=name,
             column=col,
-            row=i,
-            value=None if v is None else (v.item() if hasattr(v, "item") else v),
+            row=row0 + i,
+            value=None if v is None or (isinstance(v, float) and np.isnan(v)) else v,
         )
     return values
 
 
-def _parse_paths(paths, sep, conversions, value, nulls, name, path_col) -> Journeys:
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _to_numeric(series) -> np.ndarray:
+    import pandas as pd
 
-    # straight from pandas (Arrow-backed strings are not copied; no Python str objects)
+    values = pd.to_numeric(series, errors="coerce")
+    return np.asarray(values.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def _check_total(x, before: float, name, col, row0) -> float:
+    """Running total of a count column; refuse the row where it overflows to infinity.
+
+    Merging duplicate paths adds counts in row order, so a finite running total
+    guarantees finite merged counts too."""
+    if len(x) == 0:
+        return before
+    with np.errstate(over="ignore"):
+        total = before + float(np.sum(x))
+        if np.isfinite(total):
+            return total
+        running = before + np.cumsum(x)
+    i = int(np.flatnonzero(~np.isfinite(running))[0])
+    raise InputError(
+        "counts sum past the largest float (about 1.8e308); rescale the column",
+        source=name,
+        column=col,
+        row=row0 + i,
+        value=float(x[i]),
+    )
+
+
+def _concat(parts):
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+# ---------------------------------------------------------------------- paths
+def _pandas_text(paths, name, path_col):
+    """A pandas path column as one Arrow text array (no Python str objects when avoidable)."""
+    import pyarrow as pa
+
     try:
         strings = pa.Array.from_pandas(paths)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        strings = None
-    if isinstance(strings, pa.ChunkedArray):
-        # large columns (Arrow-backed pandas strings, or a > 2 GiB conversion) come in chunks
-        strings = _one_chunk(strings)
-    if strings is None or not (
-        pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)
-    ):
-        not_text = paths.map(lambda x: not isinstance(x, str), na_action="ignore")
-        not_text = not_text.fillna(False).to_numpy(dtype=bool)
-        if not_text.any():
-            row = int(np.flatnonzero(not_text)[0])
-            found = paths.iloc[row]
-            found = found.item() if isinstance(found, np.generic) else found
-            raise InputError(
-                f"paths must be text such as 'display > email', not {type(found).__name__}",
-                source=name,
-                column=path_col,
-                row=row,
-                value=found,
-            )
-        strings = pa.array(paths.astype(object).where(paths.notna(), None), type=pa.large_string())
-    trimmed = pc.utf8_trim_whitespace(strings)
-    del strings
-    empty = np.asarray(pc.fill_null(pc.equal(trimmed, ""), True))
-    if empty.any():
-        i = int(np.flatnonzero(empty)[0])
-        has_counts = conversions[i] > 0 or (nulls is not None and nulls[i] > 0)
-        reason = "conversions on a row with no path" if has_counts else "empty path"
-        raise InputError(reason, source=name, column=path_col, row=i, value=paths.iloc[i])
-    _check_separator(trimmed, sep, name, path_col)
-    lists = pc.split_pattern(trimmed, pattern=sep)
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
-    offsets = np.asarray(lists.offsets, dtype=np.int64)
-    offsets = offsets - offsets[0]
-    blank = np.flatnonzero(np.asarray(pc.equal(flat, "")))
-    if len(blank):
-        row = int(np.searchsorted(offsets, blank[0], side="right") - 1)
+        values = paths.astype(object)
+        not_text = np.array(
+            [v is not None and not _isna(v) and not isinstance(v, str) for v in values]
+        )
+        row = int(np.flatnonzero(not_text)[0])
+        found = values.iloc[row]
+        found = found.item() if isinstance(found, np.generic) else found
         raise InputError(
-            f"empty channel name (separator {sep!r} at an end or doubled)",
+            f"paths must be text such as 'display > email', not {type(found).__name__}",
             source=name,
             column=path_col,
             row=row,
-            value=paths.iloc[row],
+            value=found,
+        ) from None
+    return _text(strings, name, path_col, 0)
+
+
+def _isna(v) -> bool:
+    try:
+        return bool(v != v)
+    except Exception:  # noqa: BLE001 - objects without comparison are not NA
+        return False
+
+
+def _text(strings, name, path_col, row0):
+    """An Arrow string or large_string array, or an InputError naming the first non-text row."""
+    import pyarrow as pa
+
+    if isinstance(strings, pa.ChunkedArray):
+        # large columns (Arrow-backed pandas strings, or a > 2 GiB conversion) come in chunks
+        strings = _one_chunk(strings)
+    t = strings.type
+    if pa.types.is_dictionary(t):
+        strings = strings.dictionary_decode()
+        t = strings.type
+    if pa.types.is_string_view(t):
+        strings = strings.cast(pa.large_string())
+    elif pa.types.is_null(t):
+        strings = pa.nulls(len(strings), pa.string())
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        strings = _utf8(strings, name, path_col, row0)
+    t = strings.type
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        valid = np.asarray(strings.is_valid())
+        row = int(np.flatnonzero(valid)[0])
+        found = strings[row].as_py()
+        raise InputError(
+            f"paths must be text such as 'display > email', not {type(found).__name__}",
+            source=name,
+            column=path_col,
+            row=row0 + row,
+            value=found,
         )
-    encoded = pc.dictionary_encode(flat)
-    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    order = np.argsort(names, kind="stable")  # channel codes in sorted name order
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    codes = rank[np.asarray(encoded.indices, dtype=np.int64)]
-    channels = names[order]
-    return Journeys(list(channels), codes, offsets, conversions, value, nulls, source=name)
+    return strings
+
+
+def _utf8(binary, name, col, row0):
+    """Binary values as UTF-8 text, or an InputError naming the first row that is not."""
+    import pyarrow as pa
+
+    target = pa.large_string() if pa.types.is_large_binary(binary.type) else pa.string()
+    try:
+        return binary.cast(target)
+    except pa.ArrowInvalid:
+        pass
+    for i, v in enumerate(binary.to_pylist()):
+        try:
+            if v is not None:
+                v.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+                source=name,
+                column=col,
+                row=row0 + i,
+                value=v[:60],
+            ) from None
+    raise AssertionError("unreachable: Arrow refused UTF-8 that Python accepts")  # pragma: no cover
 
 
 def _one_chunk(chunked):
@@ -237,28 +595,119 @@ def _one_chunk(chunked):
 
     if chunked.num_chunks == 1:
         return chunked.chunk(0)
+    if chunked.num_chunks == 0:
+        return pa.array([], type=chunked.type)
     if pa.types.is_string(chunked.type):
         chunked = chunked.cast(pa.large_string())
     return chunked.combine_chunks()
 
 
-def _check_separator(trimmed, sep, name, path_col) -> None:
+class _PathBuilder:
+    """Splits batches of path strings into channel codes, numbered by first appearance."""
+
+    def __init__(self, sep, name, path_col):
+        self.sep = sep
+        self.name = name
+        self.path_col = path_col
+        self.index: dict[str, int] = {}
+        self.codes: list[np.ndarray] = []
+        self.lengths: list[np.ndarray] = []
+        self.sep_seen = False
+
+    def add(self, paths, conversions, nulls, row0) -> None:
+        strings = _text(paths, self.name, self.path_col, row0)
+        lengths, local, dictionary, sep_seen = _split_arrow(
+            strings, self.sep, conversions, nulls, self.name, self.path_col, row0
+        )
+        self.sep_seen |= sep_seen
+        index = self.index
+        to_global = np.fromiter(
+            (index.setdefault(c, len(index)) for c in dictionary),
+            dtype=np.int32,
+            count=len(dictionary),
+        )
+        self.codes.append(to_global[local])
+        self.lengths.append(lengths)
+
+    def finish(self):
+        names = np.asarray(list(self.index), dtype=object)
+        order = np.argsort(names, kind="stable")  # channel codes in sorted name order
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        n_touches = sum(len(c) for c in self.codes)
+        touches = np.empty(n_touches, dtype=np.int64)
+        at = 0
+        while self.codes:
+            c = self.codes.pop(0)
+            touches[at : at + len(c)] = rank[c]
+            at += len(c)
+        offsets = np.zeros(sum(len(x) for x in self.lengths) + 1, dtype=np.int64)
+        np.cumsum(_concat(self.lengths), out=offsets[1:])
+        self.lengths = []
+        channels = names[order]
+        if not self.sep_seen:
+            _check_separator(channels, touches, self.sep, self.name, self.path_col)
+        return touches, offsets, list(channels)
+
+
+def _split_arrow(strings, sep, conversions, nulls, name, path_col, row0):
+    """Reference splitter in Arrow compute: (touches per path, codes, dictionary, sep seen)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if bool(pc.any(pc.match_substring(trimmed, sep)).as_py()):
-        return
-    n = len(trimmed)
+    trimmed = pc.utf8_trim_whitespace(strings)
+    empty = np.asarray(pc.fill_null(pc.equal(pc.binary_length(trimmed), 0), True))
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        has_counts = conversions[i] > 0 or (nulls is not None and nulls[i] > 0)
+        reason = "conversions on a row with no path" if has_counts else "empty path"
+        raise InputError(
+            reason, source=name, column=path_col, row=row0 + i, value=strings[i].as_py()
+        )
+    sep_seen = bool(pc.any(pc.match_substring(trimmed, sep)).as_py())
+    lists = pc.split_pattern(trimmed, pattern=sep)
+    flat = pc.utf8_trim_whitespace(lists.flatten())
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    blank = np.flatnonzero(np.asarray(pc.equal(pc.binary_length(flat), 0)))
+    if len(blank):
+        row = int(np.searchsorted(offsets - offsets[0], blank[0], side="right") - 1)
+        raise InputError(
+            f"empty channel name (separator {sep!r} at an end or doubled)",
+            source=name,
+            column=path_col,
+            row=row0 + row,
+            value=strings[row].as_py(),
+        )
+    encoded = pc.dictionary_encode(flat)
+    dictionary = encoded.dictionary.to_pylist()
+    codes = np.asarray(encoded.indices, dtype=np.int32)
+    del encoded, flat, trimmed
+    assert isinstance(lists, pa.Array)
+    return np.diff(offsets), codes, dictionary, sep_seen
+
+
+def _check_separator(channels, touches, sep, name, path_col) -> None:
+    """The separator never occurs, so every path is one channel: ``channels[touches[row]]``.
+
+    Refuse when a likely separator, also one overlapping ``sep`` (``'>'`` when
+    ``sep='->'``), occurs in at least a tenth of the paths."""
+    n = len(touches)
+    best = None  # most paths, then the longest: '->' rather than the '>' inside it
     for other in _LIKELY_SEPARATORS:
-        if other == sep or other in sep:
+        if other == sep:
             continue
-        hits = np.asarray(pc.match_substring(trimmed, other))
-        if hits.sum() >= max(1, n // 10):
-            i = int(np.flatnonzero(hits)[0])
-            raise InputError(
-                f"the separator {sep!r} never occurs, but {other!r} occurs in "
-                f"{int(hits.sum())} of {n} paths; pass sep={other!r}",
-                source=name,
-                column=path_col,
-                row=i,
-                value=str(trimmed[i]),
-            )
+        contains = np.fromiter((other in c for c in channels), dtype=bool, count=len(channels))
+        hits = contains[touches]
+        k = int(hits.sum())
+        if k >= max(1, n // 10) and (best is None or (k, len(other)) > best[:2]):
+            best = (k, len(other), other, int(np.flatnonzero(hits)[0]))
+    if best is not None:
+        k, _, other, i = best
+        raise InputError(
+            f"the separator {sep!r} never occurs, but {other!r} occurs in "
+            f"{k} of {n} paths; pass sep={other!r}",
+            source=name,
+            column=path_col,
+            row=i,
+            value=str(channels[touches[i]]),
+        )
