@@ -42,6 +42,7 @@ __all__ = [
     "shapley_values",
     "shapley_from_dividends",
     "sample_shapley",
+    "sample_shapley_stack",
 ]
 
 
@@ -247,6 +248,7 @@ def sample_shapley(
     makes a player that joins early in one draw join late in the other, which
     cancels most of the variance that comes from the coalition size
     (antithetic variates; see Castro et al. 2009 for plain permutation sampling).
+    This is :func:`sample_shapley_stack` on a stack of one game.
 
     Examples
     --------
@@ -258,34 +260,131 @@ def sample_shapley(
     """
     if not (isinstance(n, int | np.integer) and n >= 1):
         raise ModelError(f"n must be a positive integer, got {n!r}")
+    ends = np.asarray(game(np.array([np.zeros(n, bool), np.ones(n, bool)])), dtype=np.float64)
+    steps = np.arange(n + 1)
+
+    def prefix_worth(games, order):
+        rank = np.argsort(order, axis=-1)  # (1, p, n): when each player joins
+        members = rank[0, :, None, :] < steps[None, :, None]  # (p, n + 1, n): the prefixes
+        worth = np.asarray(game(members.reshape(-1, n)), dtype=np.float64)
+        return worth.reshape(1, -1, n + 1)
+
+    phi, se, used = sample_shapley_stack(
+        prefix_worth,
+        1,
+        n,
+        scale=np.array([abs(float(ends[1] - ends[0])) or 1.0]),
+        tol=tol,
+        max_permutations=max_permutations,
+        batch=batch,
+        seed=seed,
+    )
+    return phi[0], se[0], int(used[0])
+
+
+def sample_shapley_stack(
+    prefix_worth: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    m: int,
+    n: int,
+    *,
+    scale,
+    tol: float = 1e-3,
+    max_permutations: int = 20_000,
+    batch: int = 64,
+    seed=None,
+    max_draws: int = 1 << 21,
+    progress: Callable[[float], object] | None = None,
+):
+    """Antithetic permutation sampling of ``m`` games on ``n`` players each, at once.
+
+    Every game follows :func:`sample_shapley`'s estimator and stopping rule on
+    its own (a game stops when its largest standard error is at most
+    ``tol * scale``, after at least ``2 * batch`` pairs); the games still running
+    draw their orders together, so the Python loop is over rounds of ``batch``
+    pairs, never over games.
+
+    Parameters
+    ----------
+    prefix_worth : callable
+        ``prefix_worth(games, order)``: ``games`` is an int array ``(a,)`` of game
+        indices and ``order`` an int array ``(a, p, n)``, the players of each
+        sampled order in the order they join. Returns ``(a, p, n + 1)`` worths:
+        entry ``i`` is the worth of the first ``i`` players of the order
+        (``i = 0`` the empty coalition, ``i = n`` all players).
+    m, n : int
+        Number of games and players per game.
+    scale : array_like (m,)
+        The games' ``|v(N) - v(empty)|`` (1 where that is 0): the unit of ``tol``.
+    tol, max_permutations, batch
+        As :func:`sample_shapley`.
+    seed : int or numpy Generator, optional
+        Orders are drawn game by game within a round, in game-index order, so
+        results are deterministic for a seed; with ``m = 1`` they are exactly
+        :func:`sample_shapley`'s.
+    max_draws : int, default 2**21
+        Random numbers drawn per call of ``prefix_worth`` (bounds memory).
+    progress : callable, optional
+        Called with a number of finished games (fractions while running) after
+        every call of ``prefix_worth``; the calls sum to ``m``.
+
+    Returns
+    -------
+    phi : ndarray (m, n)
+    se : ndarray (m, n)
+    permutations : ndarray of int (m,)
+        Orders used per game.
+
+    Notes
+    -----
+    Each round costs ``2 (n + 1)`` worths per pair and game still running, and
+    O(n log n) per order for the ranks.
+    """
+    if not (isinstance(n, int | np.integer) and n >= 1):
+        raise ModelError(f"n must be a positive integer, got {n!r}")
     if not (np.isfinite(tol) and tol >= 0):
         raise ModelError(f"tol must be a finite number >= 0, got {tol!r}")
     if int(max_permutations) < 4:
         raise ModelError(f"max_permutations must be at least 4, got {max_permutations!r}")
     rng = np.random.default_rng(seed)
-    ends = np.asarray(game(np.array([np.zeros(n, bool), np.ones(n, bool)])), dtype=np.float64)
-    scale = abs(float(ends[1] - ends[0])) or 1.0
+    scale = np.broadcast_to(np.asarray(scale, dtype=np.float64), (m,))
     max_pairs = max(int(max_permutations) // 2, 2)
-    steps = np.arange(n + 1)
-    mean = np.zeros(n)
-    m2 = np.zeros(n)  # sum of squared deviations, combined batch by batch (Chan et al.)
+    mean = np.zeros((m, n))
+    m2 = np.zeros((m, n))  # sum of squared deviations, combined batch by batch (Chan et al.)
+    se = np.full((m, n), np.inf)
+    used = np.zeros(m, dtype=np.int64)
+    active = np.arange(m)
     pairs = 0
-    while pairs < max_pairs:
+    while pairs < max_pairs and len(active):
         k = min(batch, max_pairs - pairs)
-        rank = np.argsort(rng.random((k, n)), axis=1).argsort(axis=1)  # rank of each player
-        ranks = np.concatenate([rank, n - 1 - rank])  # the reversed orders
-        members = ranks[:, None, :] < steps[None, :, None]  # (2k, n + 1, n): the prefixes
-        worth = np.asarray(game(members.reshape(-1, n)), dtype=np.float64).reshape(2 * k, n + 1)
-        if not np.all(np.isfinite(worth)):
-            raise ModelError("the value function returned a non-finite worth")
-        marg = np.take_along_axis(worth, ranks + 1, axis=1) - np.take_along_axis(worth, ranks, 1)
-        sample = 0.5 * (marg[:k] + marg[k:])
-        b_mean = sample.mean(axis=0)
-        delta = b_mean - mean
-        m2 += ((sample - b_mean) ** 2).sum(axis=0) + delta**2 * pairs * k / (pairs + k)
-        mean = mean + delta * k / (pairs + k)
+        step = max(1, int(max_draws) // (k * n))
+        for lo in range(0, len(active), step):
+            games = active[lo : lo + step]
+            rank = np.argsort(rng.random((len(games), k, n)), axis=2).argsort(axis=2)
+            ranks = np.concatenate([rank, n - 1 - rank], axis=1)  # and the reversed orders
+            order = np.argsort(ranks, axis=2)
+            worth = np.asarray(prefix_worth(games, order), dtype=np.float64)
+            worth = worth.reshape(len(games), 2 * k, n + 1)
+            if not np.all(np.isfinite(worth)):
+                raise ModelError("the value function returned a non-finite worth")
+            marg = np.take_along_axis(worth, ranks + 1, axis=2) - np.take_along_axis(
+                worth, ranks, axis=2
+            )
+            sample = 0.5 * (marg[:, :k] + marg[:, k:])  # (games, k, n)
+            b_mean = sample.mean(axis=1)
+            delta = b_mean - mean[games]
+            m2[games] += ((sample - b_mean[:, None, :]) ** 2).sum(axis=1) + delta**2 * pairs * k / (
+                pairs + k
+            )
+            mean[games] = mean[games] + delta * k / (pairs + k)
+            if progress is not None:
+                progress(len(games) * k / max_pairs)
         pairs += k
-        se = np.sqrt(m2 / (pairs - 1) / pairs) if pairs > 1 else np.full(n, np.inf)
-        if pairs >= 2 * batch and se.max() <= tol * scale:
-            break
-    return mean, se, 2 * pairs
+        used[active] = 2 * pairs
+        if pairs > 1:
+            se[active] = np.sqrt(m2[active] / (pairs - 1) / pairs)
+        if pairs >= 2 * batch:
+            done = se[active].max(axis=1) <= tol * scale[active]
+            if progress is not None and done.any():
+                progress(done.sum() * (max_pairs - pairs) / max_pairs)
+            active = active[~done]
+    return mean, se, used

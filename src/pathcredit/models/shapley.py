@@ -87,7 +87,7 @@ import numpy as np
 from ..exceptions import ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
-from ._subsets import popcount, sample_shapley, shapley_values, subset_max, subset_sum
+from ._subsets import popcount, sample_shapley_stack, shapley_values, subset_max, subset_sum
 
 __all__ = ["shapley", "ordered_shapley", "shapley_values", "VALUE_FUNCTIONS"]
 
@@ -99,6 +99,67 @@ _EXACT_LIMIT = 26
 _TABLE_LIMIT = 22
 #: Coalition tables larger than this carry no channel-name column (it costs strings).
 _NAMED_ROWS = 1 << 10
+
+
+# ---------------------------------------------------------------------- coalition keys
+# A coalition of channels is a key of ``_words(n)`` unsigned 64-bit words: channel ``c``
+# is bit ``c % 64`` of word ``c // 64``. Up to 64 channels a key is one integer, so
+# distinct coalitions are found by a dense bitmap (up to ``_TABLE_LIMIT`` channels) or
+# a one-dimensional integer sort, never by sorting boolean rows.
+def _words(n: int) -> int:
+    return max(1, -(-n // 64))
+
+
+def _bit_keys(codes: np.ndarray, n: int) -> np.ndarray:
+    """Key of each single channel: ``codes`` shape ``(...)`` -> ``(..., words)``."""
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.zeros((*codes.shape, _words(n)), dtype=np.uint64)
+    bit = np.left_shift(np.uint64(1), (codes & 63).astype(np.uint64))
+    for w in range(out.shape[-1]):
+        out[..., w] = np.where((codes >> 6) == w, bit, np.uint64(0))
+    return out
+
+
+def _member_keys(member: np.ndarray) -> np.ndarray:
+    """Keys of boolean membership rows ``(m, n)`` -> ``(m, words)``."""
+    m, n = member.shape
+    out = np.zeros((m, _words(n)), dtype=np.uint64)
+    for w in range(out.shape[1]):
+        cols = member[:, 64 * w : 64 * (w + 1)].astype(np.uint64)
+        out[:, w] = (cols << np.arange(cols.shape[1], dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+    return out
+
+
+def _key_rows(keys: np.ndarray, n: int) -> np.ndarray:
+    """Boolean membership rows ``(m, n)`` of keys ``(m, words)``."""
+    c = np.arange(n)
+    return ((keys[:, c >> 6] >> (c & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
+
+
+def _sortable(keys: np.ndarray) -> np.ndarray:
+    """A one-dimensional array ordering and comparing keys ``(m, words)`` as wholes."""
+    if keys.shape[1] == 1:
+        return keys[:, 0]
+    keys = np.ascontiguousarray(keys)
+    return keys.view(np.dtype((np.void, 8 * keys.shape[1]))).reshape(-1)
+
+
+def _key_size(keys: np.ndarray) -> np.ndarray:
+    """Number of channels of each key."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(keys).sum(axis=1, dtype=np.int64)
+    bits = np.unpackbits(np.ascontiguousarray(keys).view(np.uint8), axis=1)
+    return bits.sum(axis=1, dtype=np.int64)
+
+
+def _masks(member: np.ndarray) -> np.ndarray:
+    """Integer bitmask of each boolean row (at most 62 columns)."""
+    return member.astype(np.int64) @ (np.int64(1) << np.arange(member.shape[1], dtype=np.int64))
+
+
+def _coalition_names(rows: np.ndarray, channels) -> list[str]:
+    names = np.asarray(channels, dtype=object)
+    return [" + ".join(names[r]) if r.any() else "(empty)" for r in rows]
 
 
 # ---------------------------------------------------------------------- distinct channel sets
@@ -113,6 +174,7 @@ class _Sets:
     path_set: np.ndarray  # (paths,) distinct-set id of each path
     member: np.ndarray  # (sets, n) bool membership of each distinct set
     size: np.ndarray  # (sets,) channels in each set
+    keys: np.ndarray  # (sets, words) coalition key of each set, sets in key order
 
     def codes(self, idx) -> np.ndarray:
         """Member codes of sets ``idx`` (all of one size k): array (len(idx), k)."""
@@ -121,34 +183,46 @@ class _Sets:
 
 
 def _channel_sets(journeys: Journeys) -> _Sets:
+    """Distinct (path, channel) pairs and distinct channel sets: two integer sorts."""
     n = max(journeys.n_channels, 1)
     key = journeys.path_index * n + journeys.touches
     pair_key, touch_pair, pair_touches = np.unique(key, return_inverse=True, return_counts=True)
     pair_path, pair_chan = pair_key // n, pair_key % n
-    member = np.zeros((journeys.n_paths, journeys.n_channels), dtype=bool)
-    member[pair_path, pair_chan] = True
-    packed = np.packbits(member, axis=1)
-    _, first, path_set = np.unique(packed, axis=0, return_index=True, return_inverse=True)
-    set_member = member[first]
+    if journeys.n_paths:
+        # pairs are sorted by path and every path has a touch: one segment per path,
+        # and the sum of distinct bits is their union
+        starts = np.flatnonzero(np.r_[True, pair_path[1:] != pair_path[:-1]])
+        path_keys = np.add.reduceat(_bit_keys(pair_chan, n), starts, axis=0)
+    else:
+        path_keys = np.zeros((0, _words(n)), dtype=np.uint64)
+    _, first, path_set = np.unique(
+        _sortable(path_keys), return_index=True, return_inverse=True
+    )
+    set_keys = path_keys[first]
+    member = _key_rows(set_keys, journeys.n_channels)
     return _Sets(
         pair_path=pair_path,
         pair_chan=pair_chan,
         touch_pair=touch_pair.reshape(-1),
         pair_touches=pair_touches,
         path_set=path_set.reshape(-1),
-        member=set_member,
-        size=set_member.sum(axis=1),
+        member=member,
+        size=member.sum(axis=1),
+        keys=set_keys,
     )
 
 
-def _masks(member: np.ndarray) -> np.ndarray:
-    """Integer bitmask of each boolean row (at most 62 columns)."""
-    return member.astype(np.int64) @ (np.int64(1) << np.arange(member.shape[1], dtype=np.int64))
+def _subgame_keys(codes: np.ndarray, n: int) -> np.ndarray:
+    """Keys of every coalition of each set's subgame, in bitmask order.
 
-
-def _coalition_names(rows: np.ndarray, channels) -> list[str]:
-    names = np.asarray(channels, dtype=object)
-    return [" + ".join(names[r]) if r.any() else "(empty)" for r in rows]
+    ``codes`` ``(m, k)`` -> ``(m, 2 ** k, words)``; entry ``s`` holds ``codes[:, i]``
+    exactly when bit ``i`` of ``s`` is set (the layout of :func:`shapley_values`).
+    """
+    bits = _bit_keys(codes, n)
+    out = np.zeros((len(codes), 1, bits.shape[-1]), dtype=np.uint64)
+    for i in range(codes.shape[1]):
+        out = np.concatenate([out, out + bits[:, i : i + 1]], axis=1)
+    return out
 
 
 # ---------------------------------------------------------------------- value functions
@@ -171,47 +245,149 @@ class _ConversionRate:
         conv = np.bincount(sets.path_set, journeys.conversions, minlength=len(sets.size))
         tot = conv + np.bincount(sets.path_set, journeys.nulls, minlength=len(sets.size))
         seen = tot > 0
-        self.obs = sets.member[seen]
+        self.obs_keys = sets.keys[seen]  # sorted: sets are in key order
+        self.obs_sorted = _sortable(self.obs_keys)
         self.rate = conv[seen] / tot[seen]
+        self.candidates = None
         if self.n <= _TABLE_LIMIT:
             table = np.full(1 << self.n, 0.0 if missing == "zero" else -np.inf)
-            table[_masks(self.obs)] = self.rate
+            table[self.obs_keys[:, 0].astype(np.intp)] = self.rate
             table[0] = self.empty
             self.table = subset_max(table) if missing == "best_subset" else table
         else:
             self.table = None
+        # above the table limit, best_subset needs the maximum over the observed subsets
+        # of a coalition: within an exact subgame, a subset-max transform of its table
+        self.local_max = missing == "best_subset" and self.table is None
 
-    def __call__(self, rows: np.ndarray) -> np.ndarray:
-        if self.table is not None:
-            return self.table[_masks(rows)]
-        out = np.empty(len(rows))
-        obs = self.obs.astype(np.float64)
-        size = self.obs.sum(axis=1)
-        chunk = max(1, 20_000_000 // max(len(obs), 1))
-        for lo in range(0, len(rows), chunk):
-            r = rows[lo : lo + chunk]
-            contained = (obs @ (~r).T.astype(np.float64)) == 0  # observed set within row
-            if self.missing == "zero":
-                exact = contained & (size[:, None] == r.sum(axis=1)[None, :])
-                got = np.where(exact.any(axis=0), self.rate[exact.argmax(axis=0)], 0.0)
-            else:
-                rates = np.where(contained, self.rate[:, None], -np.inf)
-                got = np.maximum(rates.max(axis=0, initial=-np.inf), self.empty)
-            out[lo : lo + chunk] = got
-        out[~rows.any(axis=1)] = self.empty
+    def _exact(self, keys: np.ndarray) -> np.ndarray:
+        """Rate of the observed set equal to each key; ``missing``'s fill otherwise."""
+        fill = 0.0 if self.missing == "zero" else -np.inf
+        q = _sortable(keys)
+        if not len(self.obs_sorted):
+            out = np.full(len(keys), fill)
+        else:
+            pos = np.minimum(np.searchsorted(self.obs_sorted, q), len(self.obs_sorted) - 1)
+            out = np.where(self.obs_sorted[pos] == q, self.rate[pos], fill)
+        out[~keys.any(axis=1)] = self.empty
         return out
+
+    def worth(self, keys: np.ndarray) -> np.ndarray:
+        """Worths of coalitions; with ``local_max`` the exact-match rates (-inf if unseen)."""
+        if self.table is not None:
+            return self.table[keys[:, 0].astype(np.intp)]
+        return self._exact(keys)
+
+    def prepare_sampling(self, set_keys: np.ndarray) -> None:
+        """best_subset above the table limit: the observed subsets of each sampled set."""
+        if not self.local_max:
+            return
+        obs, rate = self.obs_keys, self.rate
+        nonempty = obs.any(axis=1)
+        obs, rate = obs[nonempty], rate[nonempty]
+        owners, cands = [], []
+        step = max(1, (1 << 24) // max(len(obs) * obs.shape[1], 1))
+        for lo in range(0, len(set_keys), step):  # chunks of sampled sets, not one per set
+            t = set_keys[lo : lo + step]
+            inside = np.all((obs[None, :, :] & ~t[:, None, :]) == 0, axis=2)  # (chunk, obs)
+            o, c = np.nonzero(inside)
+            owners.append(o + lo)
+            cands.append(c)
+        owner = np.concatenate(owners) if owners else np.zeros(0, np.int64)
+        cand = np.concatenate(cands) if cands else np.zeros(0, np.int64)
+        counts = np.bincount(owner, minlength=len(set_keys))
+        width = max(int(counts.max(initial=0)), 1)
+        slot = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        ck = np.full((len(set_keys), width, obs.shape[1]), ~np.uint64(0), dtype=np.uint64)
+        cr = np.full((len(set_keys), width), -np.inf)
+        ck[owner, slot] = obs[cand]
+        cr[owner, slot] = rate[cand]
+        self.candidates = (ck, cr)
+
+    def worth_within(self, keys: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        """Worths of coalitions of the sampled sets ``owner`` (see :meth:`prepare_sampling`)."""
+        if self.candidates is None:
+            return self.worth(keys)
+        ck, cr = self.candidates
+        out = np.empty(len(keys))
+        step = max(1, (1 << 24) // (ck.shape[1] * ck.shape[2]))
+        for lo in range(0, len(keys), step):
+            q, o = keys[lo : lo + step], owner[lo : lo + step]
+            inside = np.all((ck[o] & ~q[:, None, :]) == 0, axis=2)
+            best = np.where(inside, cr[o], -np.inf).max(axis=1)
+            out[lo : lo + step] = np.maximum(best, self.empty)
+        return out
+
+
+def _chain_conversion(chain, keeps: np.ndarray) -> np.ndarray:
+    """P(conversion) of ``chain`` with only the states ``keeps`` ``(m, states)`` kept.
+
+    Dense chains: each kept set's own system ``(I - Q_KK) x = r_K`` is solved,
+    batched by its number of states (equal to solving the full system with the
+    removed states' rows and columns replaced by the identity, as
+    :meth:`MarkovChain.conversion_probabilities` does, at a fraction of the cost).
+    """
+    out = np.zeros(len(keeps))
+    try:
+        if chain.solver != "dense":
+            return np.asarray(chain._solve_many(keeps), dtype=np.float64)[:, 0]
+        A = chain._A.toarray()
+        r = np.asarray(chain._rhs, dtype=np.float64)[:, 0]
+        p0 = np.asarray(chain.start_probability, dtype=np.float64)
+    except AttributeError:  # the chain's internals changed: its public (slower) method
+        names = np.asarray(chain.channels, dtype=object)
+        removed = [names[~k].tolist() for k in _states_to_channels(chain, keeps)]
+        return np.asarray(chain.conversion_probabilities(removed), dtype=np.float64)
+    count = keeps.sum(axis=1)
+    by_count = np.argsort(count, kind="stable")
+    bounds = np.searchsorted(count[by_count], np.arange(keeps.shape[1] + 2))
+    for s in range(1, keeps.shape[1] + 1):
+        rows = by_count[bounds[s] : bounds[s + 1]]
+        step = max(1, (1 << 22) // (s * s))
+        for lo in range(0, len(rows), step):
+            sub = rows[lo : lo + step]
+            idx = np.nonzero(keeps[sub])[1].reshape(len(sub), s)
+            x = np.linalg.solve(A[idx[:, :, None], idx[:, None, :]], r[idx][:, :, None])
+            out[sub] = np.einsum("bs,bs->b", p0[idx], x[:, :, 0])
+    return out
+
+
+def _states_to_channels(chain, keeps):  # pragma: no cover - fallback only
+    """Channels whose states are all kept (used only by the public-method fallback)."""
+    contains = np.asarray(chain.contains, dtype=bool)
+    return ~((~keeps).astype(np.int64) @ contains.astype(np.int64) > 0)
 
 
 class _Markov:
     """Conversion probability of the fitted chain with the channels outside S removed."""
 
     name = "markov"
+    local_max = False
 
     def __init__(self, journeys: Journeys, order: int):
         from .markov import fit_chain
 
         self.chain = fit_chain(journeys, order=order)
         self.channels = np.asarray(journeys.channels, dtype=object)
+        # each state as the key of the journeys' channels its window contains
+        index = {c: i for i, c in enumerate(journeys.channels)}
+        cols = np.array([index.get(c, -1) for c in self.chain.channels], dtype=np.int64)
+        contains = np.asarray(self.chain.contains, dtype=bool)
+        member = np.zeros((contains.shape[0], journeys.n_channels), dtype=bool)
+        ok = cols >= 0
+        member[:, cols[ok]] = contains[:, ok]
+        self.state_keys = _member_keys(member)
+
+    def worth(self, keys: np.ndarray) -> np.ndarray:
+        # a state is kept when every channel of its window is in the coalition
+        n_states = len(self.state_keys)
+        out = np.empty(len(keys))
+        step = max(1, (1 << 23) // max(n_states * keys.shape[1], 1))
+        for lo in range(0, len(keys), step):
+            k = keys[lo : lo + step]
+            keeps = np.all((self.state_keys[None, :, :] & ~k[:, None, :]) == 0, axis=2)
+            out[lo : lo + step] = _chain_conversion(self.chain, keeps)
+        return out
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         removed = [self.channels[~r].tolist() for r in rows]
@@ -221,6 +397,8 @@ class _Markov:
 class _UserFunction:
     """A user's callable on frozensets (or on boolean rows), or a classifier's probability."""
 
+    local_max = False
+
     def __init__(self, func, channels, vectorized: bool):
         self.func = func
         self.channels = np.asarray(channels, dtype=object)
@@ -228,6 +406,9 @@ class _UserFunction:
         self.classifier = hasattr(func, "predict_proba")
         kind = "classifier" if self.classifier else "callable"
         self.name = f"{kind}:{getattr(func, '__name__', type(func).__name__)}"
+
+    def worth(self, keys: np.ndarray) -> np.ndarray:
+        return self(_key_rows(keys, len(self.channels)))
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         if self.classifier:
@@ -259,14 +440,123 @@ class _Split:
     sampled: np.ndarray  # (sets,) bool: estimated by sampling
     permutations: int
     degenerate: np.ndarray  # (sets,) bool
-    coalitions: tuple[np.ndarray, np.ndarray] | None  # (rows, worths) evaluated exactly
+    coalitions: tuple[np.ndarray, np.ndarray] | None  # (keys, worths) evaluated exactly
 
 
-def _subset_bits(k: int) -> np.ndarray:
-    return ((np.arange(1 << k)[:, None] >> np.arange(k)) & 1).astype(bool)
+def _progress_bar(total: int):
+    """A tqdm bar on stderr, shown on terminals only (``disable=None``)."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total, desc="shapley games", unit="path set", file=sys.stderr, disable=None,
+        leave=False,
+    )  # fmt: skip
 
 
-def _journey_games(sets: _Sets, game, n, *, method, max_exact, tol, max_permutations, seed):
+def _distinct(keys: np.ndarray, n: int):
+    """Distinct keys and the inverse map: a bitmap up to ``_TABLE_LIMIT`` channels, else a sort."""
+    if n <= _TABLE_LIMIT:
+        flat = keys[:, 0].astype(np.intp)
+        seen = np.zeros(1 << n, dtype=bool)
+        seen[flat] = True
+        uniq = np.flatnonzero(seen)
+        where = np.zeros(1 << n, dtype=np.intp)
+        where[uniq] = np.arange(len(uniq))
+        return uniq.astype(np.uint64)[:, None], where[flat]
+    uniq, first, inverse = np.unique(_sortable(keys), return_index=True, return_inverse=True)
+    return keys[first], inverse.reshape(-1)
+
+
+def _exact_games(sets, game, n, exact, frac, gain, scale, bar):
+    """Every coalition of every exact set, evaluated once, solved in batches by set size."""
+    groups, blocks = [], []
+    for k in np.unique(sets.size[exact]):
+        idx = np.flatnonzero(exact & (sets.size == k))
+        codes = sets.codes(idx)
+        groups.append((idx, codes, int(k)))
+        blocks.append(_subgame_keys(codes, n).reshape(-1, _words(n)))
+    if not blocks:
+        return None
+    ukeys, inverse = _distinct(np.concatenate(blocks), n)
+    del blocks
+    worth = np.asarray(game.worth(ukeys), dtype=np.float64)
+    start = 0
+    tables = []
+    for idx, _codes, k in groups:
+        inv = inverse[start : start + (len(idx) << k)]
+        start += len(idx) << k
+        table = worth[inv].reshape(len(idx), 1 << k)
+        if game.local_max:  # best observed subset: a max over each subgame's own table
+            table = subset_max(table)
+        tables.append((inv, table))
+    if game.local_max:
+        for inv, table in tables:
+            worth[inv] = table.reshape(-1)
+    for (idx, codes, _k), (_inv, table) in zip(groups, tables, strict=True):
+        frac[idx[:, None], codes] = shapley_values(table)
+        gain[idx] = table[:, -1] - table[:, 0]
+        scale[idx] = np.maximum(np.abs(table[:, -1]), np.abs(table[:, 0]))
+        bar.update(len(idx))
+    return ukeys, worth
+
+
+def _sampled_games(sets, game, n, sampled, frac, se, gain, scale, bar, *, tol, mp, seed):
+    """Permutation sampling of every sampled set at once, in stacks of equal size."""
+    rng = np.random.default_rng(seed)
+    if hasattr(game, "prepare_sampling"):
+        game.prepare_sampling(sets.keys[sampled])
+    within = getattr(game, "worth_within", None)
+    owner_of = np.full(len(sets.size), -1, dtype=np.int64)
+    owner_of[sampled] = np.arange(len(sampled))
+    perms = 0
+    words = _words(n)
+    for k in np.unique(sets.size[sampled]):
+        idx = sampled[sets.size[sampled] == k]
+        codes = sets.codes(idx)
+        bits = _bit_keys(codes, n)  # (m, k, words)
+        full = bits.sum(axis=1, dtype=np.uint64)
+        ends = np.stack([np.zeros_like(full), full], axis=1).reshape(-1, words)
+        if within is None:
+            ends_worth = game.worth(ends).reshape(len(idx), 2)
+        else:
+            ends_worth = within(ends, np.repeat(owner_of[idx], 2)).reshape(len(idx), 2)
+        if not np.all(np.isfinite(ends_worth)):
+            raise ModelError("the value function returned a non-finite worth")
+
+        def prefix_worth(games, order, bits=bits, idx=idx):
+            step = np.take_along_axis(bits[games][:, None, :, :], order[..., None], axis=2)
+            keys = np.zeros((*order.shape[:2], order.shape[2] + 1, words), dtype=np.uint64)
+            np.cumsum(step, axis=2, dtype=np.uint64, out=keys[:, :, 1:])
+            flat = keys.reshape(-1, words)
+            if within is None:
+                return game.worth(flat)
+            return within(flat, np.repeat(owner_of[idx[games]], keys.shape[1] * keys.shape[2]))
+
+        phi, phi_se, used = sample_shapley_stack(
+            prefix_worth,
+            len(idx),
+            int(k),
+            scale=np.where(
+                np.abs(ends_worth[:, 1] - ends_worth[:, 0]) > 0,
+                np.abs(ends_worth[:, 1] - ends_worth[:, 0]),
+                1.0,
+            ),
+            tol=tol,
+            max_permutations=mp,
+            seed=rng,
+            progress=bar.update,
+        )
+        perms += int(used.sum())
+        gain[idx] = ends_worth[:, 1] - ends_worth[:, 0]
+        scale[idx] = np.maximum(np.abs(ends_worth[:, 0]), np.abs(ends_worth[:, 1]))
+        frac[idx[:, None], codes] = phi
+        se[idx[:, None], codes] = phi_se
+    return perms
+
+
+def _journey_games(sets, game, n, *, method, max_exact, tol, max_permutations, seed):
     """Shapley split of every distinct channel set in the subgame of ``game`` on it."""
     n_sets = len(sets.size)
     frac = np.zeros((n_sets, n))
@@ -280,55 +570,16 @@ def _journey_games(sets: _Sets, game, n, *, method, max_exact, tol, max_permutat
                 f"limited to {_EXACT_LIMIT} (2**{_EXACT_LIMIT} coalitions); use method='sampling'"
             )
         exact[:] = True
-    # exact: every coalition of every set, evaluated once, solved in batches by set size
-    groups, blocks = [], []
-    for k in np.unique(sets.size[exact]):
-        idx = np.flatnonzero(exact & (sets.size == k))
-        codes = sets.codes(idx)
-        rows = np.zeros((len(idx), 1 << k, n), dtype=bool)
-        rows[
-            np.arange(len(idx))[:, None, None], np.arange(1 << k)[None, :, None], codes[:, None, :]
-        ] = _subset_bits(k)[None]
-        groups.append((idx, codes, k))
-        blocks.append(rows.reshape(-1, n))
-    coalitions = None
-    if blocks:
-        packed = np.packbits(np.concatenate(blocks), axis=1)
-        uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        urows = np.unpackbits(uniq, axis=1, count=n).astype(bool)
-        worth = np.asarray(game(urows), dtype=np.float64)
-        coalitions = (urows, worth)
-        start = 0
-        for idx, codes, k in groups:
-            table = worth[inverse[start : start + (len(idx) << k)]].reshape(len(idx), 1 << k)
-            start += len(idx) << k
-            phi = shapley_values(table)
-            gain[idx] = table[:, -1] - table[:, 0]
-            scale[idx] = np.maximum(np.abs(table[:, -1]), np.abs(table[:, 0]))
-            frac[idx[:, None], codes] = phi
-    # sampling: one estimator per remaining set
     sampled = np.flatnonzero(~exact)
     se = np.zeros((n_sets, n)) if len(sampled) else None
     perms = 0
-    rng = np.random.default_rng(seed)
-    for s in sampled:
-        codes = np.flatnonzero(sets.member[s])
-
-        def sub(m, codes=codes):
-            rows = np.zeros((len(m), n), dtype=bool)
-            rows[:, codes] = m
-            return game(rows)
-
-        ends = sub(np.array([np.zeros(len(codes), bool), np.ones(len(codes), bool)]))
-        phi, phi_se, used = sample_shapley(
-            sub, len(codes), tol=tol, max_permutations=max_permutations, seed=rng
-        )
-        perms += used
-        gain[s] = ends[1] - ends[0]
-        scale[s] = max(abs(ends[0]), abs(ends[1]))
-        frac[s, codes] = phi
-        se[s, codes] = phi_se
+    with _progress_bar(n_sets) as bar:
+        coalitions = _exact_games(sets, game, n, exact, frac, gain, scale, bar)
+        if len(sampled):
+            perms = _sampled_games(
+                sets, game, n, sampled, frac, se, gain, scale, bar,
+                tol=tol, mp=max_permutations, seed=seed,
+            )  # fmt: skip
     degenerate = np.abs(gain) <= 1e-12 * scale
     ok = ~degenerate
     frac[ok] /= gain[ok, None]
@@ -373,10 +624,10 @@ def _assemble(
             if a is not None and not np.allclose(a, b, rtol=1e-9, atol=1e-9 * max(1, abs(b).sum())):
                 raise ModelError(f"internal error: {model} channel totals {a} != journey sums {b}")
     names = np.asarray(journeys.channels, dtype=object)
-    paths = np.asarray(journeys.path_strings(), dtype=object)
+    path_col, chan_col = _pair_labels(journeys, sets)
     jc = {
-        "path": paths[sets.pair_path],
-        "channel": names[sets.pair_chan],
+        "path": path_col,
+        "channel": chan_col,
         "share": pair_frac,
         "conversions": pair_frac * journeys.conversions[sets.pair_path],
     }
@@ -415,6 +666,31 @@ def _assemble(
         extras=extras,
         removed=journeys.removed,
     )
+
+
+def _pair_labels(journeys, sets):
+    """Path text (``"a > b"``) and channel name of every (path, channel) pair.
+
+    Joined in Arrow (``binary_join`` over the paths' touch lists) and returned as
+    pandas string arrays: no Python string per path or pair.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = pa.array(list(journeys.channels), type=pa.string())
+    touches = names.take(pa.array(journeys.touches))
+    lists = pa.LargeListArray.from_arrays(pa.array(journeys.offsets, type=pa.int64()), touches)
+    paths = pc.binary_join(lists, " > ").take(pa.array(sets.pair_path))
+    chans = names.take(pa.array(sets.pair_chan))
+    try:
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
+        return pd.array(paths, dtype=dtype), pd.array(chans, dtype=dtype)
+    except (TypeError, ValueError, ImportError):  # pandas without that dtype: plain objects
+        return (
+            np.asarray(paths.to_pylist(), dtype=object),
+            np.asarray(chans.to_pylist(), dtype=object),
+        )
 
 
 def _coalition_frame(worth, channels, *, rows=None, mask=None, size=None):
@@ -604,8 +880,15 @@ def _run(
     credited = (journeys.conversions != 0) | (journeys.value_counts() != 0)
     extras["degenerate_paths"] = int((split.degenerate[sets.path_set] & credited).sum())
     if split.coalitions is not None:
-        urows, worth = split.coalitions
-        extras["coalition_values"] = _coalition_frame(worth, journeys.channels, rows=urows)
+        ukeys, worth = split.coalitions
+        n = journeys.n_channels
+        if n <= 62:
+            frame = _coalition_frame(
+                worth, journeys.channels, mask=ukeys[:, 0].astype(np.int64), size=_key_size(ukeys)
+            )
+        else:
+            frame = _coalition_frame(worth, journeys.channels, rows=_key_rows(ukeys, n))
+        extras["coalition_values"] = frame
     ci = None
     if split.se is not None:
         from scipy.stats import norm
