@@ -171,3 +171,12 @@ def test_compare_against_a_baseline_as_ga_model_comparison():
     assert pct[0] == 0.0 and np.isnan(pct[1]) and pct[2] == -50.0  # B: baseline gave it 0
     with pytest.raises(ModelError, match="baseline 'first_touch' is not one of"):
         pc.compare([last, lin], baseline="first_touch")
+
+
+def test_attributes_cannot_be_reassigned(journeys):
+    r = pc.attribute(journeys, model="linear")
+    with pytest.raises(AttributeError, match="immutable; use result.replace"):
+        r.model = "something else"
+    with pytest.raises(TypeError):
+        r.extras["x"] = 1
+    assert r.replace(label="other").label == "other" and r.label == "linear"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -119,7 +120,7 @@ class AttributionResult:
         self.total_conversions = float(total_conversions)
         self.total_value = None if total_value is None else float(total_value)
         self.additive = additive
-        self.extras: dict[str, Any] = dict(extras or {})
+        self.extras: Mapping[str, Any] = dict(extras or {})
         self.removed = tuple(removed)
         self.draws = {k: _frozen(v) for k, v in (draws or {}).items()}
         self.ci_prob = None if ci_prob is None else float(ci_prob)
@@ -136,6 +137,18 @@ class AttributionResult:
         self._check_draws_and_bounds()
         if additive:
             self._check_totals()
+        for name in ("extras", "params", "lower", "upper", "draws"):
+            object.__setattr__(self, name, MappingProxyType(getattr(self, name)))
+        if self.fingerprint is not None:
+            object.__setattr__(self, "fingerprint", MappingProxyType(self.fingerprint))
+        self._frozen = True
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_frozen", False):
+            raise AttributeError(
+                f"AttributionResult is immutable; use result.replace({name}=...) for a changed copy"
+            )
+        object.__setattr__(self, name, value)
 
     def replace(self, **changes) -> AttributionResult:
         """A copy with some constructor arguments changed (the result itself never changes).
@@ -147,13 +160,15 @@ class AttributionResult:
         ('mine', 'm')
         """
         args = {
-            "model": self.model, "params": self.params, "channels": self.channels,
+            "model": self.model, "params": dict(self.params), "channels": self.channels,
             "conversions": self.conversions, "value": self.value,
             "total_conversions": self.total_conversions, "total_value": self.total_value,
-            "additive": self.additive, "extras": self.extras, "lower": self.lower or None,
-            "upper": self.upper or None, "removed": self.removed, "draws": self.draws or None,
+            "additive": self.additive, "extras": dict(self.extras),
+            "lower": dict(self.lower) or None, "upper": dict(self.upper) or None,
+            "removed": self.removed,
+            "draws": dict(self.draws) or None,
             "ci_prob": self.ci_prob, "ci_kind": self.ci_kind, "label": self.label,
-            "fingerprint": self.fingerprint,
+            "fingerprint": None if self.fingerprint is None else dict(self.fingerprint),
         }  # fmt: skip
         unknown = sorted(set(changes) - set(args))
         if unknown:
@@ -336,7 +351,7 @@ class AttributionResult:
             ],
             "ci_prob": self.ci_prob,
             "version": self.version,
-            "input": self.fingerprint,
+            "input": None if self.fingerprint is None else dict(self.fingerprint),
         }
         extras = {k: _jsonable(v) for k, v in self.extras.items()}
         out["extras"] = {k: v for k, v in extras.items() if v is not _SKIP}
