@@ -102,6 +102,10 @@ _REGISTRY: dict[str, ModelSpec] = {
                   "p_i + 1/(2N) sum_j (p_ij - p_i - p_j), p = conversion rates of exposed "
                   "journeys (needs nulls)",
                   kind="data-driven"),
+        ModelSpec("bayesian_markov", ".bayesian.markov:bayesian_markov",
+                  "posterior of markov's credit: Dirichlet(prior + counts) transition rows (order "
+                  ">= 2 shrunk toward the lower-order row), exact removal effects per draw; "
+                  "posterior mean, HDI bounds", kind="data-driven"),
     ]
 }
 
