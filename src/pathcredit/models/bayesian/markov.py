@@ -71,8 +71,8 @@ from ...results import AttributionResult, _hdi
 
 __all__ = ["bayesian_markov"]
 
-#: Float64 entries per batch of dense (draws x states x states) matrices (128 MiB).
-_BATCH_CELLS = 2**24
+#: Float64 entries per batch of dense (draws x states x states) matrices (32 MiB).
+_BATCH_CELLS = 2**22
 #: Largest chain sampled (dense inverse per draw, O(states^3)).
 _MAX_STATES = 6000
 _CONV, _NULL = -1, -2
