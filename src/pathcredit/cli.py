@@ -181,7 +181,7 @@ def _params_for(models, named: dict, extra: list[str]):
     for item in extra:
         key, val = _parse_param(item)
         given[key] = val
-    per_model = {m: {} for m in models}
+    per_model: dict[str, dict] = {m: {} for m in models}
     for key, val in given.items():
         takers = [m for m in models if key in get_model(m).parameters()]
         if not takers:

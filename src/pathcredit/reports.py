@@ -20,6 +20,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +34,9 @@ __all__ = ["path_reports", "PathReports", "channel_report", "top_paths", "path_l
 class PathReports:
     """The three path reports; each is a DataFrame with fixed columns."""
 
-    channels: object
-    top_paths: object
-    path_length: object
+    channels: Any  # pandas.DataFrame (pandas is imported only when a report is built)
+    top_paths: Any
+    path_length: Any
 
     def to_dict(self) -> dict:
         """Plain-JSON form (the CLI's ``report --format json``)."""

@@ -159,7 +159,7 @@ class AttributionResult:
         >>> r.replace(label="mine").label, r.label
         ('mine', 'm')
         """
-        args = {
+        args: dict[str, Any] = {
             "model": self.model, "params": dict(self.params), "channels": self.channels,
             "conversions": self.conversions, "value": self.value,
             "total_conversions": self.total_conversions, "total_value": self.total_value,
@@ -273,7 +273,11 @@ class AttributionResult:
         return az.InferenceData(posterior=self.to_xarray())
 
     def _attrs(self) -> dict[str, Any]:
-        attrs = {"label": self.label, "model": self.model, "pathcredit_version": self.version}
+        attrs: dict[str, Any] = {
+            "label": self.label,
+            "model": self.model,
+            "pathcredit_version": self.version,
+        }
         if self.ci_prob is not None:
             attrs["ci_prob"] = self.ci_prob
         if self.fingerprint is not None:

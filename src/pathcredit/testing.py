@@ -195,7 +195,7 @@ CHECKS = (
 )
 
 #: main parameter settings of the registered models, beyond their defaults
-MAIN_SETTINGS = {
+MAIN_SETTINGS: dict[str, list[dict]] = {
     "markov": [{"order": k, "credit": c} for k in (1, 2, 3, 4) for c in ("removal", "anderl")],
     "shapley": [
         {"value_function": "zhao"},
@@ -218,7 +218,7 @@ def model_settings(models=None) -> list[tuple[str, dict]]:
     """(model, params) pairs: every registered model with its defaults and its main settings."""
     from .models import available_models
 
-    out = []
+    out: list[tuple[str, dict]] = []
     for name in models or available_models():
         out.append((name, {}))
         out.extend((name, dict(p)) for p in MAIN_SETTINGS.get(name, []))

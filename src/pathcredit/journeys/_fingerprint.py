@@ -56,18 +56,16 @@ def fingerprint(journeys) -> dict:
         if journeys.n_paths
         else np.zeros(0, np.uint64)
     )
-    rows = np.rec.fromarrays(
-        [
-            digest,
-            journeys.lengths.astype(np.int64),
-            journeys.conversions,
-            journeys.value_counts(),
-            journeys.null_counts(),
-        ],
-        names="digest,length,conversions,value,nulls",
-    )
-    rows = np.sort(rows, order=["digest", "length", "conversions", "value", "nulls"])
-    sha = hashlib.sha256(rows.tobytes()).hexdigest()[:16]
+    columns = [
+        digest,
+        journeys.lengths.astype(np.int64),
+        np.asarray(journeys.conversions, dtype=np.float64),
+        np.asarray(journeys.value_counts(), dtype=np.float64),
+        np.asarray(journeys.null_counts(), dtype=np.float64),
+    ]
+    order = np.lexsort(columns[::-1])  # by digest, then length, then the counts
+    data = b"".join(np.ascontiguousarray(c[order]).tobytes() for c in columns)
+    sha = hashlib.sha256(data).hexdigest()[:16]
     return {
         "paths": int(journeys.n_paths),
         "channels": int(journeys.n_channels),

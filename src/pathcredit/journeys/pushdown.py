@@ -12,19 +12,18 @@ and only one row per channel comes back. The rules are those of
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ..exceptions import ModelError
+from ..models.heuristics import DEFAULT_DIRECT as _DEFAULT_DIRECT  # one source for the rule
 from ..results import AttributionResult
 
 __all__ = ["attribute_in_engine", "ENGINE_MODELS"]
 
-#: one source for the direct channels: the in-memory rule's default
-from ..models.heuristics import DEFAULT_DIRECT as _DEFAULT_DIRECT  # noqa: E402
-
 #: Models that can run inside the engine, with their parameter defaults.
-ENGINE_MODELS = {
+ENGINE_MODELS: dict[str, dict[str, Any]] = {
     "first_touch": {},
     "last_touch": {},
     "last_non_direct": {"direct_channels": _DEFAULT_DIRECT},

@@ -59,7 +59,8 @@ def plot_attribution(results, *, metric: str = "share", ax=None, title: str | No
         return _heatmap(table, metric, ax=ax, title=title)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(table.index) + 2), 4.5))
-    palette = plt.get_cmap("tab10" if n_models <= 10 else "tab20").colors
+    cmap = plt.get_cmap("tab10" if n_models <= 10 else "tab20")
+    palette = [cmap(k) for k in range(n_models)]  # qualitative maps: one colour per index
     width = 0.8 / n_models
     x = np.arange(len(table.index))
     for k, r in enumerate(results):
