@@ -1,0 +1,211 @@
+"""Numpy kernels of the scenarios: coalition masks, Shapley weights, the exposure process.
+
+Journeys are held as padded matrices: ``ch[i, k]`` is the channel code of
+journey (or distinct path) ``i``'s ``k``-th touch, ``-1`` past its length
+``length[i]``. Coalitions of channels are bit masks ``0 .. 2**C - 1`` (bit ``c``
+set: channel ``c`` is in the coalition). Nothing here builds a DataFrame.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "mask_bits",
+    "shapley_matrix",
+    "shapley_reference",
+    "sample_categorical",
+    "length_probabilities",
+    "sample_exposures",
+    "enumerate_exposures",
+    "sample_days_before",
+    "to_csr",
+    "group_rows",
+]
+
+
+def mask_bits(n_channels: int) -> np.ndarray:
+    """``(2**C, C)`` bool: row ``m`` says which channels coalition ``m`` holds."""
+    masks = np.arange(2**n_channels)
+    return ((masks[:, None] >> np.arange(n_channels)) & 1).astype(bool)
+
+
+def shapley_matrix(n_channels: int) -> np.ndarray:
+    """``W`` of shape ``(2**C, C)`` with ``phi = V @ W`` the Shapley values of the games ``V``.
+
+    ``V`` has one game per row and one column per coalition mask. Column ``j``
+    holds ``+w(|S|)`` at ``S + j`` and ``-w(|S|)`` at ``S`` for every ``S``
+    without ``j``, ``w(s) = s! (C - s - 1)! / C!`` (Shapley 1953). Channels not
+    on a journey are null players of its game, so using all ``C`` channels for
+    every journey gives the same values as using only the journey's own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> V = np.array([[0.0, 1.0, 2.0, 4.0]])  # v({}), v({0}), v({1}), v({0, 1})
+    >>> (V @ shapley_matrix(2)).tolist()
+    [[1.5, 2.5]]
+    """
+    C = n_channels
+    bits = mask_bits(C)
+    size = bits.sum(axis=1)
+    w = np.array(
+        [math.factorial(s) * math.factorial(C - s - 1) / math.factorial(C) for s in range(C)]
+    )
+    W = np.zeros((2**C, C))
+    masks = np.arange(2**C)
+    for j in range(C):
+        without = masks[~bits[:, j]]
+        W[without | (1 << j), j] += w[size[without]]
+        W[without, j] -= w[size[without]]
+    return W
+
+
+def shapley_reference(value, players) -> dict:
+    """Shapley values by the permutation definition (slow, obviously correct; for tests).
+
+    ``value`` maps a frozenset of players to a number.
+    """
+    import itertools
+
+    players = list(players)
+    phi = dict.fromkeys(players, 0.0)
+    cache: dict = {}
+
+    def v(s):
+        if s not in cache:
+            cache[s] = value(s)
+        return cache[s]
+
+    perms = list(itertools.permutations(players))
+    for perm in perms:
+        s: frozenset = frozenset()
+        for p in perm:
+            phi[p] += v(s | {p}) - v(s)
+            s = s | {p}
+    return {p: v / len(perms) for p, v in phi.items()}
+
+
+def sample_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+    """One draw per row of ``probs`` (rows sum to 1), by inverse CDF."""
+    cdf = np.cumsum(probs, axis=1)
+    u = rng.random(len(probs)) * cdf[:, -1]
+    return np.minimum((u[:, None] >= cdf).sum(axis=1), probs.shape[1] - 1)
+
+
+def length_probabilities(continue_prob: float, max_length: int) -> np.ndarray:
+    """``P(L = l)``, ``l = 1..max_length``: geometric (one more touch with ``continue_prob``),
+    truncated at ``max_length`` and renormalised."""
+    p = (1.0 - continue_prob) * continue_prob ** np.arange(max_length)
+    return p / p.sum()
+
+
+def sample_exposures(rng, n, mix, trans, latent_probs, length_probs):
+    """Sample ``n`` journeys' touch sequences.
+
+    Parameters
+    ----------
+    mix : ``(U, C)`` first-touch channel probabilities per latent class.
+    trans : ``(U, C, C)`` next-touch probabilities given the previous channel.
+    latent_probs : ``(U,)`` class shares (one class: ``[1.0]``).
+    length_probs : ``(max_length,)`` path-length distribution.
+
+    Returns
+    -------
+    ch : ``(n, max_length)`` int16, -1 padded; length : ``(n,)`` int; latent : ``(n,)`` int.
+    """
+    U = len(latent_probs)
+    latent = rng.choice(U, size=n, p=latent_probs) if U > 1 else np.zeros(n, dtype=np.int64)
+    max_len = len(length_probs)
+    length = 1 + rng.choice(max_len, size=n, p=length_probs)
+    ch = np.full((n, max_len), -1, dtype=np.int16)
+    ch[:, 0] = sample_categorical(rng, mix[latent])
+    for t in range(1, max_len):
+        rows = np.flatnonzero(length > t)
+        if not len(rows):
+            break
+        ch[rows, t] = sample_categorical(rng, trans[latent[rows], ch[rows, t - 1]])
+    return ch, length, latent
+
+
+def enumerate_exposures(mix, trans, latent_probs, length_probs, tol):
+    """Every touch sequence (and latent class) with its probability, for population mode.
+
+    Prefixes are extended while ``P(class) * P(L > l) * P(prefix)`` is at least
+    ``tol``; the probability of the sequences left out is ``1 - weight.sum()``
+    (the coverage is reported by the scenarios).
+
+    Returns ``ch, length, latent, weight`` (weights are probabilities).
+    """
+    max_len = len(length_probs)
+    U, C = mix.shape
+    surv = np.concatenate([np.cumsum(length_probs[::-1])[::-1], [0.0]])  # surv[l] = P(L > l)
+    out_ch, out_len, out_u, out_w = [], [], [], []
+    for u in range(U):
+        prefix = np.arange(C, dtype=np.int16)[:, None]
+        q = mix[u].copy()
+        for ln in range(1, max_len + 1):
+            keep = q > 0
+            prefix, q = prefix[keep], q[keep]
+            if not len(q):
+                break
+            padded = np.full((len(q), max_len), -1, dtype=np.int16)
+            padded[:, :ln] = prefix
+            out_ch.append(padded)
+            out_len.append(np.full(len(q), ln))
+            out_u.append(np.full(len(q), u))
+            out_w.append(latent_probs[u] * length_probs[ln - 1] * q)
+            if ln == max_len:
+                break
+            ext = latent_probs[u] * surv[ln] * q >= tol
+            prefix, q = prefix[ext], q[ext]
+            last = prefix[:, -1]
+            child_q = (q[:, None] * trans[u][last]).ravel()
+            child = np.tile(np.arange(C, dtype=np.int16), len(q))[:, None]
+            prefix = np.concatenate([np.repeat(prefix, C, axis=0), child], axis=1)
+            q = child_q
+    return (
+        np.concatenate(out_ch),
+        np.concatenate(out_len),
+        np.concatenate(out_u),
+        np.concatenate(out_w),
+    )
+
+
+def sample_days_before(rng, length, max_len, mean_gap_days, lag_days):
+    """Days from each touch to the journey's decision (``(n, max_len)``, NaN padded).
+
+    Consecutive touches are exponential gaps apart (mean ``mean_gap_days``); the
+    decision (conversion, or the end of a journey that does not convert) comes an
+    exponential time with mean ``lag_days`` after the last touch.
+    """
+    n = len(length)
+    gaps = rng.exponential(mean_gap_days, size=(n, max_len))
+    pos = np.arange(max_len)
+    gaps[pos[None, :] >= (length[:, None] - 1)] = 0.0  # gap k: from touch k to touch k + 1
+    lag = rng.exponential(lag_days, size=n)
+    after = np.cumsum(gaps[:, ::-1], axis=1)[:, ::-1]  # sum of gaps k.. end
+    days = lag[:, None] + after
+    days[pos[None, :] >= length[:, None]] = np.nan
+    return days
+
+
+def to_csr(ch: np.ndarray, length: np.ndarray):
+    """Padded touches -> ``(touches, offsets)`` (row-major, so path order is kept)."""
+    touches = ch[ch >= 0].astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(length)]).astype(np.int64)
+    return touches, offsets
+
+
+def group_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)``: one representative row per distinct combination of the columns.
+
+    Columns are 1-D or 2-D integer arrays with one row per journey.
+    """
+    mat = np.column_stack([np.asarray(c).reshape(len(c), -1).astype(np.int64) for c in columns])
+    mat = np.ascontiguousarray(mat)
+    keys = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
