@@ -499,7 +499,7 @@ def test_partitions_more_than_people_and_no_valid_event():
     ej = build(hand_log(), identity_map=IDENTITY, partitions=50)
     assert _table(ej.journeys) == EXPECTED
     no_user = hand_log().assign(user_id=None)  # an all-missing object column
-    with pytest.raises(InputError, match="no journey"):
+    with pytest.raises(InputError, match="no valid event .25 of the 25 events: missing user"):
         build(no_user, partitions=4)
     with pytest.raises(InputError, match=r"\d+ event\(s\) with missing user"):
         build(no_user, invalid="raise")

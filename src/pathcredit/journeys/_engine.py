@@ -181,6 +181,10 @@ def source_table(events, engine: Engine | None, *, file_format: str | None = Non
         for p in paths:
             if not any(ch in p for ch in "*?[") and not Path(p).exists():
                 raise InputError("file not found", source=p)
+            if Path(p).is_file() and Path(p).stat().st_size == 0:
+                raise InputError(
+                    "the file is empty (0 bytes): the event log has no events", source=p
+                )
         name = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} files)"
         fmt = file_format or _guess_format(paths[0])
         try:
@@ -190,6 +194,14 @@ def source_table(events, engine: Engine | None, *, file_format: str | None = Non
                 table = engine.con.read_csv(paths if len(paths) > 1 else paths[0])
         except Exception as exc:  # noqa: BLE001 - engine-specific reader errors
             raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
+        if fmt == "csv":
+            dup = csv_header_duplicates(paths, len(table.columns))
+            if dup is not None:
+                raise InputError(
+                    "the header repeats a column name (the second would be ignored)",
+                    source=dup[0],
+                    column=dup[1],
+                )
         return table, engine, name
     raise InputError(
         f"cannot read events from a {type(events).__name__}; pass a pandas or polars "
@@ -214,10 +226,14 @@ def check_columns(table, required: dict[str, str | None], source: str) -> None:
             )
 
 
-def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_col, source):
+def normalize(
+    table, *, user_col, time_col, channel_col, conversion_col, value_col, source, carry=()
+):
     """Project the input onto ``person, raw_ts, ts, channel, cv, val`` with a ``reason``.
 
     ``reason`` is NULL for a valid event, else one of :data:`INVALID_REASONS`.
+    Columns named in ``carry`` are passed through unchanged (a row number, to
+    locate a bad value in an error message).
     """
     import ibis
 
@@ -242,6 +258,9 @@ def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_c
     conv = table[conversion_col]
     if cdt.is_boolean():
         cv = conv.fill_null(False).cast("int64")
+    elif cdt.is_floating():
+        # NaN (a CSV "nan") is a missing flag, as in pandas: not a conversion
+        cv = ((conv.fill_null(0) != 0) & ~conv.isnan().fill_null(False)).cast("int64")
     elif cdt.is_numeric():
         cv = (conv.fill_null(0) != 0).cast("int64")
     else:
@@ -262,7 +281,10 @@ def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_c
                 source=source,
                 column=value_col,
             )
-        val = (cv == 1).ifelse(table[value_col].cast("float64").fill_null(0.0), 0.0)
+        v = table[value_col].cast("float64")
+        # a missing value (NULL or NaN) counts as 0
+        v = (v.isnull() | v.isnan().fill_null(False)).ifelse(0.0, v)
+        val = (cv == 1).ifelse(v, 0.0)
     reason = ibis.cases(
         (user.isnull(), INVALID_REASONS[0]),
         (raw_ts.isnull(), INVALID_REASONS[1]),
@@ -280,7 +302,104 @@ def normalize(table, *, user_col, time_col, channel_col, conversion_col, value_c
         cv=cv,
         val=val.cast("float64"),
         reason=reason,
+        **{c: table[c] for c in carry},
     )
+
+
+#: The path separator of path tables: a channel may not contain it.
+PATH_SEP = ">"
+
+
+def first_bad_row(table, predicate, normalize_options):
+    """``(row, normalized event)`` of the first input row where ``predicate(norm)`` holds.
+
+    Run only to word an error message. ``row`` is the 0-based position in the
+    input as the engine scans it (file order for a CSV or Parquet file on
+    DuckDB); ``None`` when the engine cannot number rows without an order (Spark).
+    """
+    import ibis
+
+    try:
+        numbered = table.mutate(_row=ibis.row_number().over())
+        norm = normalize(numbered, **normalize_options, carry=("_row",))
+        hit = norm.filter(predicate(norm)).order_by("_row").limit(1)
+        rows = hit.to_pyarrow().to_pylist()
+    except Exception:  # noqa: BLE001 - engines that need an order to number rows
+        norm = normalize(table, **normalize_options)
+        rows = norm.filter(predicate(norm)).limit(1).to_pyarrow().to_pylist()
+        return (None, rows[0]) if rows else (None, None)
+    return (int(rows[0]["_row"]), rows[0]) if rows else (None, None)
+
+
+def csv_header_duplicates(paths, ncols: int) -> tuple[str, str] | None:
+    """``(file, name)`` of the first CSV file whose header repeats a column name.
+
+    DuckDB and pandas both rename a repeated header (``channel_1``,
+    ``channel.1``), so the second column would be silently ignored. The header
+    line is split with the delimiter that gives the engine's number of columns.
+    """
+    import csv
+    import glob
+
+    files = []
+    for p in paths:
+        files.extend(sorted(glob.glob(p)) if any(ch in p for ch in "*?[") else [p])
+    for f in files:
+        if os.path.isdir(f):
+            continue
+        try:
+            with open(f, newline="", encoding="utf-8", errors="replace") as fh:
+                line = fh.readline()
+        except OSError:
+            continue
+        for delim in (",", ";", "\t", "|"):
+            names = next(csv.reader([line], delimiter=delim), [])
+            names = [n.strip() for n in names]
+            if len(names) == ncols or (ncols is None and len(names) > 1):
+                seen = set()
+                for n in names:
+                    if n in seen:
+                        return f, n
+                    seen.add(n)
+                break
+    return None
+
+
+def check_frame(frame, source: str, columns) -> None:
+    """Refuse a pandas frame with repeated column names or an object column of mixed types.
+
+    A column holding, say, text and timestamps, or integers and text, has no one
+    meaning (is ``1`` the same user as ``"1"``?): the error names the column,
+    the first row whose type differs from the first value's, and that value.
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        return
+    dup = frame.columns[frame.columns.duplicated()]
+    if len(dup):
+        raise InputError("the column name is repeated", source=source, column=str(dup[0]))
+    for col in columns:
+        if col is None or col not in frame.columns:
+            continue
+        s = frame[col]
+        if s.dtype != object:
+            continue
+        kind = pd.api.types.infer_dtype(s, skipna=True)
+        if not kind.startswith("mixed") or kind == "mixed-integer-float":
+            continue
+        present = s.notna().to_numpy().nonzero()[0]
+        values = s.iloc[present]
+        # error path only: the type of each value, to find the first odd one
+        types = values.map(lambda v: "text" if isinstance(v, str) else type(v).__name__)
+        odd = types.ne(types.iloc[0]).to_numpy().nonzero()[0][0]
+        raise InputError(
+            f"the column mixes {types.iloc[0]} and {types.iloc[odd]} values; give it one type",
+            source=source,
+            column=col,
+            row=int(present[odd]),
+            value=values.iloc[odd],
+        )
 
 
 #: Leading or trailing ASCII whitespace, as escapes that RE2 (DuckDB) and Java (Spark) both read.
@@ -386,8 +505,17 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
         e = events.mutate(**marks, _pcv=events.cv.lag().over(w), _pts=events.ts.lag().over(w))
         gap = e.ts.delta(e._pts, unit="microsecond").cast("float64")
         start = e._pcv.isnull() | (e._pcv == 1) | (gap > float(inactivity_days) * US_PER_DAY)
+        if mark_duplicates:  # a copy never starts a journey: it joins its original's
+            start = start & (e._dup == 0)
         e = e.mutate(_start=start.cast("int64"))
-        cw = ibis.cumulative_window(group_by=e.person, order_by=[e.ts, e.cv, e.channel, e.val])
+        # The journey number is a running count of starts in a SECOND sort. Exact
+        # copies tie on every key, so the two sorts may order them differently: a
+        # RANGE frame counts all peers (copies) alike, and only the first copy of
+        # the first sort can carry a start, so every copy gets its original's
+        # journey whatever the engine's tie order.
+        cw = ibis.range_window(
+            group_by=e.person, order_by=[e.ts, e.cv, e.channel, e.val], preceding=None, following=0
+        )
         e = e.mutate(journey=e._start.sum().over(cw) - 1).drop("_pcv", "_pts", "_start")
         jw = ibis.window(group_by=[e.person, e.journey])
         e = e.mutate(
@@ -515,24 +643,50 @@ def partition_files(engine: Engine, events, partitions: int):
 
 
 def merge_path_tables(parts):
-    """Sum :func:`path_table` results (over disjoint sets of people) path by path."""
-    out = parts.group_by("path").agg(
-        conversions=parts.conversions.sum(),
-        value=parts.value.sum(),
-        journeys=parts.journeys.sum(),
+    """Merge :func:`path_table` parts (over disjoint sets of people), then :func:`final_paths`."""
+    out = parts.group_by(["path", "value"]).agg(
+        conversions=parts.conversions.sum(), journeys=parts.journeys.sum()
     )
-    return out.order_by("path")
+    return final_paths(out)
 
 
 def path_table(summary):
-    """Distinct paths (arrays of channel names) with conversions, value and journeys.
+    """Distinct ``(path, value)`` pairs (``path`` an array of channel names, ``value`` one
+    journey's conversion value) with their ``conversions`` and ``journeys``.
 
-    ``summary`` is a :func:`journey_summary` table.
+    ``summary`` is a :func:`journey_summary` table. Values stay apart until
+    :func:`final_paths` so that summing them is left to a fixed order: a float
+    sum inside the engine follows its thread schedule and changes in the last
+    bits from run to run.
     """
     per = summary.filter(summary.n_kept > 0)
-    out = per.group_by("path").agg(
-        conversions=per.converted.sum(),
-        value=per.value.sum(),
-        journeys=per.count(),
+    return per.group_by(["path", "value"]).agg(
+        conversions=per.converted.sum(), journeys=per.count()
     )
-    return out.order_by("path")
+
+
+def final_paths(pairs):
+    """One row per path: ``conversions``, ``journeys`` (exact integer sums) and
+    ``values``, the sorted array of ``value * journeys`` over its non-zero values,
+    which :func:`path_values` adds up in that order on every engine and run."""
+    out = pairs.group_by("path").agg(
+        conversions=pairs.conversions.sum(),
+        journeys=pairs.journeys.sum(),
+        values=(pairs.value * pairs.journeys.cast("float64")).collect(where=pairs.value != 0),
+    )
+    return out.mutate(values=out["values"].sort()).order_by("path")
+
+
+def path_values(table):
+    """Per row of a :func:`final_paths` Arrow table, the sum of ``values`` in array order."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = table.column("values")
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(col).to_numpy(zero_copy_only=False).astype(np.float64)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    # bincount adds each row's values one after the other, in array (sorted) order
+    return np.bincount(rows, weights=flat, minlength=len(lengths))

@@ -29,12 +29,35 @@ def _read(events):
     if type(events).__module__.split(".")[0] == "polars":
         return events.to_pandas(), "polars DataFrame"
     if isinstance(events, str | os.PathLike):
+        from ._engine import csv_header_duplicates
+
         name = str(events)
         if not os.path.exists(name):
             raise InputError("file not found", source=name)
-        if name.lower().endswith((".parquet", ".pq")):
-            return pd.read_parquet(name), name
-        return pd.read_csv(name), name
+        if os.path.isdir(name):
+            raise InputError(
+                "the pandas backend reads one file, not a folder (use the DuckDB backend)",
+                source=name,
+            )
+        if os.path.getsize(name) == 0:
+            raise InputError(
+                "the file is empty (0 bytes): the event log has no events", source=name
+            )
+        try:
+            if name.lower().endswith((".parquet", ".pq")):
+                return pd.read_parquet(name), name
+            dup = csv_header_duplicates([name], None)
+            if dup is not None:
+                raise InputError(
+                    "the header repeats a column name (the second would be ignored)",
+                    source=name,
+                    column=dup[1],
+                )
+            return pd.read_csv(name), name
+        except InputError:
+            raise
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
     raise InputError(f"the pandas backend cannot read a {type(events).__name__}")
 
 
@@ -48,7 +71,18 @@ def _to_us(col, source, time_col):
     elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
         s = col.astype("string").str.strip(SPACE)
         raw_missing = s.isna() | (s == "")
-        ts = pd.to_datetime(s.mask(raw_missing), errors="coerce", format="ISO8601")
+        try:
+            ts = pd.to_datetime(s.mask(raw_missing), errors="coerce", format="ISO8601")
+        except ValueError as exc:  # "Mixed timezones detected" (offsets, or naive and aware)
+            row, value = _first_other_offset(s.mask(raw_missing))
+            raise InputError(
+                "the time column mixes time-zone offsets (or offsets and none); "
+                "write every time in one offset, or convert to UTC first",
+                source=source,
+                column=time_col,
+                row=row,
+                value=value,
+            ) from exc
     else:
         raise InputError(
             "the time column must hold timestamps, dates or ISO date-time strings, "
@@ -61,6 +95,23 @@ def _to_us(col, source, time_col):
     us = ts.astype("datetime64[us]").astype("int64").to_numpy()
     parsed = ts.notna().to_numpy()
     return us, parsed, raw_missing.to_numpy()
+
+
+def _first_other_offset(s):
+    """Row and text of the first time whose offset differs from the first one's (error path)."""
+    import pandas as pd
+
+    offsets = s.str.extract(r"(Z|[+-]\d\d:?\d\d)$", expand=False).fillna("none")
+    present = s.notna().to_numpy()
+    idx = present.nonzero()[0]
+    if not len(idx):
+        return None, None
+    first = offsets.iloc[idx[0]]
+    other = idx[(offsets.iloc[idx] != first).to_numpy()]
+    if not len(other):
+        return None, None
+    row = int(other[0])
+    return row, (s.iloc[row] if not pd.isna(s.iloc[row]) else None)
 
 
 def build_journeys_pandas(
@@ -81,9 +132,11 @@ def build_journeys_pandas(
     """Same arguments and result as ``build_journeys(..., backend="pandas")``."""
     import pandas as pd
 
+    from ._engine import PATH_SEP, check_frame
     from .events import TOUCH_COLUMNS, EventJourneys
 
     df, source = _read(events)
+    check_frame(df, source, (user_col, time_col, channel_col, conversion_col, value_col))
     for role, col in (
         ("user", user_col),
         ("time", time_col),
@@ -97,6 +150,8 @@ def build_journeys_pandas(
                 source=source,
                 column=col,
             )
+    if len(df) == 0:
+        raise InputError("the event log has no events", source=source)
     person = df[user_col].astype("string").str.strip(SPACE)
     person = person.mask(person == "")
     us, parsed, ts_missing = _to_us(df[time_col], source, time_col)
@@ -112,9 +167,37 @@ def build_journeys_pandas(
     channel = df[channel_col].astype("string").str.strip(SPACE)
     channel = channel.mask((channel == "") | (cv == 1))
     if value_col is not None:
+        if not (pd.api.types.is_numeric_dtype(df[value_col]) or df[value_col].isna().all()):
+            raise InputError(
+                f"the value column must be numeric, not {df[value_col].dtype}",
+                source=source,
+                column=value_col,
+            )
+        # a missing value (NaN) counts as 0
         val = np.where(cv == 1, df[value_col].astype(np.float64).fillna(0.0).to_numpy(), 0.0)
+        bad = np.isinf(val) | (val < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                "a conversion value must be finite and >= 0",
+                source=source,
+                column=value_col,
+                row=row,
+                value=float(val[row]),
+            )
     else:
         val = np.zeros(len(df))
+    sep = channel.str.contains(PATH_SEP, regex=False).fillna(False).to_numpy(dtype=bool)
+    if sep.any():
+        row = int(np.flatnonzero(sep)[0])
+        raise InputError(
+            f"a channel name may not contain the path separator {PATH_SEP!r} "
+            "(the path table would read it back as two channels); rename the channel",
+            source=source,
+            column=channel_col,
+            row=row,
+            value=channel.iloc[row],
+        )
     ev = pd.DataFrame(
         {
             "person": person.to_numpy(dtype=object),
@@ -138,9 +221,11 @@ def build_journeys_pandas(
     ]
     removed = []
     taken = np.zeros(len(ev), dtype=bool)
+    counts = []
     for reason, mask, col in reasons:
         m = mask & ~taken
         taken |= m
+        counts.append((int(m.sum()), reason, col))
         if not m.any():
             continue
         n_conv = int(cv[m].sum())
@@ -159,28 +244,41 @@ def build_journeys_pandas(
                 value=float(val[m].sum()),
             )
         )
+    if taken.all():
+        n, reason, col = max(counts, key=lambda t: t[0])
+        example = None
+        if reason == "unparseable timestamp":
+            example = str(df[time_col].iloc[int(np.flatnonzero(~parsed & ~ts_missing)[0])])
+        raise InputError(
+            f"no valid event ({n} of the {len(ev)} events: {reason})"
+            + (" (ISO 8601 date-times are expected)" if example is not None else ""),
+            source=source,
+            column=col,
+            value=example,
+        )
     ev = ev[~taken].reset_index(drop=True)
 
     if identity_map is not None:
+        from .events import resolve_identity
+
         dev, pid = identity_cols
         if isinstance(identity_map, Mapping):
-            mapping = {str(k).strip(SPACE): str(v).strip(SPACE) for k, v in identity_map.items()}
+            im = pd.DataFrame(
+                {dev: [str(k) for k in identity_map], pid: [str(v) for v in identity_map.values()]}
+            )
+            name = "identity map"
         else:
             im, name = _read(identity_map)
-            for c in (dev, pid):
-                if c not in im.columns:
-                    raise InputError(f"missing identity column {c!r}", source=name, column=c)
-            im = im[[dev, pid]].dropna().astype(str)
-            im = im.apply(lambda s: s.str.strip(SPACE)).drop_duplicates()
-            if im[dev].duplicated().any():
-                bad = im.loc[im[dev].duplicated(), dev].iloc[0]
-                raise InputError(
-                    "the identity map sends one device id to several person ids",
-                    source=name,
-                    value=bad,
-                )
-            mapping = dict(zip(im[dev], im[pid], strict=True))
-        ev["person"] = ev["person"].map(lambda p: mapping.get(p, p))
+        check_frame(im, name, identity_cols)
+        for c in (dev, pid):
+            if c not in im.columns:
+                raise InputError(f"missing identity column {c!r}", source=name, column=c)
+        im = im[[dev, pid]].dropna().astype(str)
+        im = im.apply(lambda s: s.str.strip(SPACE)).drop_duplicates()
+        im = im[(im[dev] != "") & (im[pid] != "")]
+        device, person = resolve_identity(im[dev].to_numpy(), im[pid].to_numpy(), name)
+        mapped = ev["person"].map(pd.Series(person, index=device))
+        ev["person"] = mapped.where(mapped.notna(), ev["person"])
 
     # duplicates: identical person, time, channel, flag and value
     key = ["person", "ts", "channel", "cv", "val"]

@@ -351,6 +351,8 @@ def build_journeys(
         )
     from . import _engine as eng
 
+    columns = (user_col, time_col, channel_col, conversion_col, value_col)
+    eng.check_frame(events, "DataFrame", columns)
     engine = None if backend is None else eng.connect(backend)
     table, engine, source = eng.source_table(events, engine, file_format=file_format)
     eng.check_columns(
@@ -364,8 +366,7 @@ def build_journeys(
         },
         source,
     )
-    norm = eng.normalize(
-        table,
+    norm_options = dict(
         user_col=user_col,
         time_col=time_col,
         channel_col=channel_col,
@@ -373,19 +374,35 @@ def build_journeys(
         value_col=value_col,
         source=source,
     )
+    try:
+        norm = eng.normalize(table, **norm_options)
+    except InputError:
+        # a header-only CSV has text columns: say that the log is empty instead
+        if engine.to_arrow(table.limit(1)).num_rows == 0:
+            raise InputError("the event log has no events", source=source) from None
+        raise
     removed: list[Removal] = []
-    # one pass over the input for the (usually empty) bad-event counts; the
-    # cleaned events are not stored: the journey query below reads the input again
-    bad = engine.to_arrow(
-        norm.filter(norm.reason.notnull())
-        .group_by("reason")
-        .agg(
+    # one pass over the input for the (usually empty) bad-event counts and the
+    # checks of values and channels; the cleaned events are not stored: the
+    # journey query below reads the input again
+    checks = dict(
+        bad_value=(norm.val.isinf() | (norm.val < 0)).cast("int64").sum(),
+        bad_channel=norm.channel.contains(eng.PATH_SEP).cast("int64").sum(),
+    )
+    groups = engine.to_arrow(
+        norm.group_by("reason").agg(
             touches=(1 - norm.cv).sum(),
             conversions=norm.cv.sum(),
             value=norm.val.sum(),
             example=norm.raw_ts.max(),
+            **checks,
         )
     ).to_pylist()
+    _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source)
+    n_events = sum(int(r["touches"]) + int(r["conversions"]) for r in groups)
+    if n_events == 0:
+        raise InputError("the event log has no events", source=source)
+    bad = [r for r in groups if r["reason"] is not None]
     bad.sort(key=lambda r: eng.INVALID_REASONS.index(r["reason"]))
     for row in bad:
         n = int(row["touches"]) + int(row["conversions"])
@@ -409,6 +426,8 @@ def build_journeys(
                 value=float(row["value"]) if value_col else 0.0,
             )
         )
+    if all(r["reason"] is not None for r in groups):
+        _raise_nothing_valid(bad, n_events, user_col, time_col, channel_col, source)
     valid = norm.filter(eng.is_valid(norm)).select("person", "ts", "channel", "cv", "val")
     if identity_map is not None:
         ident = _identity_table(identity_map, identity_cols, engine)
@@ -507,8 +526,11 @@ def _summarize(engine, valid, options, partitions):
         finally:
             engine.release(summary)
 
+    def to_paths(pairs):
+        return engine.to_arrow(eng.final_paths(pairs))
+
     if partitions == 1:
-        return summarize(valid, engine.to_arrow), counts
+        return summarize(valid, to_paths), counts
     if engine.name != "duckdb":
         import pyarrow as pa
 
@@ -531,11 +553,54 @@ def _summarize(engine, valid, options, partitions):
             for part in files:
                 summarize(part, keep)
             if not store:  # no valid event at all: the one-pass result (empty) says so
-                return summarize(valid.limit(0), engine.to_arrow), counts
+                return summarize(valid.limit(0), to_paths), counts
             return engine.to_arrow(eng.merge_path_tables(store[0])), counts
         finally:
             for table in store:
                 engine.release(table)
+
+
+def _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source):
+    """Refuse an infinite or negative conversion value and a channel holding the path
+    separator (which would read back as two channels), naming the first such row."""
+    from . import _engine as eng
+
+    if value_col is not None and sum(int(r["bad_value"] or 0) for r in groups):
+        row, ev = eng.first_bad_row(table, lambda n: n.val.isinf() | (n.val < 0), norm_options)
+        raise InputError(
+            "a conversion value must be finite and >= 0",
+            source=source,
+            column=value_col,
+            row=row,
+            value=None if ev is None else ev["val"],
+        )
+    if sum(int(r["bad_channel"] or 0) for r in groups):
+        row, ev = eng.first_bad_row(table, lambda n: n.channel.contains(eng.PATH_SEP), norm_options)
+        raise InputError(
+            f"a channel name may not contain the path separator {eng.PATH_SEP!r} "
+            "(the path table would read it back as two channels); rename the channel",
+            source=source,
+            column=channel_col,
+            row=row,
+            value=None if ev is None else ev["channel"],
+        )
+
+
+def _raise_nothing_valid(bad, n_events, user_col, time_col, channel_col, source):
+    """Every event is invalid: name the most common reason, its column and an example."""
+    top = max(bad, key=lambda r: int(r["touches"]) + int(r["conversions"]))
+    n = int(top["touches"]) + int(top["conversions"])
+    col = {"user": user_col, "timestamp": time_col, "channel": channel_col}[
+        top["reason"].split(" ")[-1]
+    ]
+    example = top["example"] if top["reason"] == "unparseable timestamp" else None
+    raise InputError(
+        f"no valid event ({n} of the {n_events} events: {top['reason']})"
+        + (" (ISO 8601 date-times are expected)" if example is not None else ""),
+        source=source,
+        column=col,
+        value=example,
+    )
 
 
 def _check_params(lookback_days, max_touches, inactivity_days, invalid):
@@ -550,23 +615,96 @@ def _check_params(lookback_days, max_touches, inactivity_days, invalid):
         raise InputError("invalid must be 'drop' or 'raise'", value=invalid)
 
 
+def resolve_identity(device, person, source):
+    """Follow an identity map to its end: ``a -> b, b -> c`` sends ``a`` (and ``b``) to ``c``.
+
+    ``device`` and ``person`` are arrays of distinct ``(device, person)`` string
+    pairs. A pair ``x -> x`` is ignored. Returns ``(device, person)`` with every
+    device sent to the end of its chain.
+
+    Raises
+    ------
+    InputError
+        A device sent to several persons, or a cycle (``a -> b, b -> a``), whose
+        first device in sort order is named.
+
+    Notes
+    -----
+    Pointer jumping on integer codes: each step replaces every node's target by
+    its target's target, so chains of length L resolve in ceil(log2 L) steps of
+    O(n) numpy work.
+    """
+    device = np.asarray(device, dtype=object)
+    person = np.asarray(person, dtype=object)
+    keep = device != person
+    device, person = device[keep], person[keep]
+    if len(device) == 0:
+        return device, person
+    nodes, codes = np.unique(np.concatenate([device, person]), return_inverse=True)
+    d, p = codes[: len(device)], codes[len(device) :]
+    order = np.argsort(d, kind="stable")
+    again = np.flatnonzero(d[order][1:] == d[order][:-1])
+    if len(again):
+        raise InputError(
+            "the identity map sends one device id to several person ids",
+            source=source,
+            value=nodes[d[order][again[0]]],
+        )
+    target = np.arange(len(nodes))
+    target[d] = p
+    for _ in range(int(np.ceil(np.log2(len(nodes) + 1))) + 1):
+        nxt = target[target]
+        if np.array_equal(nxt, target):
+            break
+        target = nxt
+    # a chain ends at an id that is not itself mapped; on a cycle it never does
+    is_device = np.zeros(len(nodes), dtype=bool)
+    is_device[d] = True
+    stuck = d[is_device[target[d]] | (target[target[d]] != target[d])]
+    if len(stuck):
+        raise InputError(
+            "the identity map has a cycle (a device id leads back to itself through "
+            "the person ids); map every id of the cycle to one person id",
+            source=source,
+            value=nodes[stuck.min()],
+        )
+    return nodes[d], nodes[target[d]]
+
+
 def _identity_table(identity_map, identity_cols, engine):
-    """The identity map as an Ibis table with columns ``device, person_id``."""
+    """The identity map as an Ibis table with columns ``device, person_id``, chains resolved."""
     import pandas as pd
+    import pyarrow as pa
 
     from . import _engine as eng
 
     dev, pid = identity_cols
     if isinstance(identity_map, Mapping):
         identity_map = pd.DataFrame(
-            {dev: list(identity_map.keys()), pid: list(identity_map.values())}
+            {dev: [str(k) for k in identity_map], pid: [str(v) for v in identity_map.values()]}
         )
+    eng.check_frame(identity_map, "identity map", identity_cols)
     table, _, name = eng.source_table(identity_map, engine)
+    if name in ("DataFrame", "polars DataFrame"):
+        name = f"identity map ({name})"
     eng.check_columns(table, {"identity device": dev, "identity person": pid}, name)
-    return table.select(
-        device=eng.strip_space(table[dev].cast("string")),
-        person_id=eng.strip_space(table[pid].cast("string")),
-    ).filter(lambda t: t.device.notnull() & t.person_id.notnull())
+    pairs = engine.to_arrow(
+        table.select(
+            device=eng.strip_space(table[dev].cast("string")),
+            person_id=eng.strip_space(table[pid].cast("string")),
+        )
+        .filter(lambda t: t.device.notnull() & t.person_id.notnull())
+        .distinct()
+    )
+    device, person = resolve_identity(
+        pairs.column("device").to_numpy(zero_copy_only=False),
+        pairs.column("person_id").to_numpy(zero_copy_only=False),
+        name,
+    )
+    resolved = pa.table(
+        {"device": pa.array(device, pa.string()), "person_id": pa.array(person, pa.string())}
+    )
+    return engine.register(resolved)
 
 
 def _removal_counts(summary, max_touches):
@@ -644,7 +782,9 @@ def _journeys_from_arrow(paths, has_value, removed, source) -> Journeys:
     codes = rank[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
     conv = np.asarray(paths.column("conversions").to_numpy(), dtype=np.float64)
     n = np.asarray(paths.column("journeys").to_numpy(), dtype=np.float64)
-    value = np.asarray(paths.column("value").to_numpy(), dtype=np.float64) if has_value else None
+    from ._engine import path_values
+
+    value = path_values(paths) if has_value else None
     # the engine grouped by path: rows are distinct already, no merge pass needed
     return Journeys(
         channels.tolist(),
