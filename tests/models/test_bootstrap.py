@@ -151,3 +151,25 @@ def test_too_few_conversions():
     j = Journeys.from_paths([["A"], ["B"]], conversions=[0.1, 0.1], nulls=[5, 5])
     with pytest.raises(ModelError, match="no conversion"):
         bootstrap(j, model="linear", n_resamples=50)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_vectorised_markov_equals_rerunning_markov_per_resample(order, monkeypatch):
+    # the vectorised path rebuilds each resample's chain from a path-transition design matrix
+    # and solves all resamples in batches; rerunning markov on the reweighted paths is the
+    # reference (same seed, one chunk of resamples -> the same resampled counts)
+    import pathcredit.models.bootstrap as boot
+
+    j = tiny_journeys(with_times=False)
+    fast = bootstrap(j, model="markov", order=order, n_resamples=60, seed=8)
+    monkeypatch.setattr(boot, "_VECTORISE_MARKOV", False)
+    slow = bootstrap(j, model="markov", order=order, n_resamples=60, seed=8)
+    assert fast.extras["bootstrap"]["vectorised"] and not slow.extras["bootstrap"]["vectorised"]
+    for metric in ["conversions", "share", "value", "removal_effect"]:
+        np.testing.assert_allclose(fast.draws[metric], slow.draws[metric], rtol=1e-9, atol=1e-12)
+
+
+def test_markov_with_anderl_credit_or_auto_order_reruns_the_model():
+    j = tiny_journeys(with_times=False)
+    r = bootstrap(j, model="markov", order=2, credit="anderl", n_resamples=5, seed=0)
+    assert not r.extras["bootstrap"]["vectorised"]

@@ -32,6 +32,11 @@ __all__ = ["bootstrap", "BootstrapWarning"]
 _RESAMPLING = ("poisson", "multinomial")
 #: Resamples drawn at once (bounds the (resamples, paths) weight block in memory).
 _CHUNK_CELLS = 2**23
+#: Markov with removal credit: rebuild each resample's chain from a path-transition design
+#: matrix and solve all resamples in batches (False: rerun ``markov`` per resample).
+_VECTORISE_MARKOV = True
+#: Largest chain solved densely per resample in the vectorised Markov path.
+_MARKOV_DENSE_MAX = 1000
 
 
 class BootstrapWarning(UserWarning):
@@ -113,8 +118,13 @@ def bootstrap(
       dropped (counted in ``extras``; more than half dropped is an error).
     - **Cost.** Rule models with a per-touch weight kernel (first, last,
       linear, linear_unique, last_non_direct, time decay): one sparse product,
-      ``O(n_resamples * (paths + nnz))``. Other models run once per resample on
-      the reweighted paths (a Python loop over resamples, never over journeys).
+      ``O(n_resamples * (paths + nnz))``. ``markov`` with removal credit at a fixed
+      order (chains up to 1000 states): each resample's chain comes from a
+      paths x transitions design matrix (the chain's counts are linear in the path
+      counts) and all resamples are solved exactly in dense batches (one inverse per
+      resample, a Schur-complement solve per channel, as ``bayesian_markov``).
+      Other models run once per resample on the reweighted paths (a Python loop
+      over resamples, never over journeys).
 
     References
     ----------
@@ -167,6 +177,7 @@ def bootstrap(
     fast = weights_kernel is not None and spec.additive and journeys.times is None
     if fast:
         fractions = _path_fractions(journeys, weights_kernel(journeys, **params))
+    design = _markov_design(journeys, model, params) if _VECTORISE_MARKOV else None
     n_paths = journeys.n_paths
     chunk = max(1, min(n_resamples, _CHUNK_CELLS // max(2 * n_paths, 1)))
     credit_c, credit_v, totals_c, totals_v, removal = [], [], [], [], []
@@ -176,6 +187,16 @@ def bootstrap(
         k = min(chunk, n_resamples - lo)
         c_b, n_b = _resample(rng, conv, nulls, k, resampling, journeys.has_nulls)
         v_b = c_b * mean_value if has_value else None
+        if design is not None:
+            tc, tv = c_b.sum(axis=1), (v_b.sum(axis=1) if has_value else None)
+            share_b, vshare_b, eff_b = _markov_resamples(design, c_b, n_b, v_b)
+            credit_c.append(share_b * tc[:, None])
+            totals_c.append(tc)
+            if has_value:
+                credit_v.append(vshare_b * tv[:, None])
+                totals_v.append(tv)
+            removal.extend(eff_b)
+            continue
         if fast:
             credit_c.append(np.asarray(fractions.T @ c_b.T).T)
             if has_value:
@@ -230,7 +251,10 @@ def bootstrap(
         credit_v = np.concatenate(credit_v)[keep]
         totals_v = np.concatenate([np.ravel(t) for t in totals_v])[keep]
         scale = np.divide(
-            journeys.total_value, totals_v, out=np.zeros_like(totals_v), where=totals_v > 0
+            journeys.total_value,
+            totals_v,
+            out=np.zeros_like(totals_v),
+            where=totals_v > 0,
         )
         draws["value"] = (credit_v * scale[:, None])[None]
     if removal and all(e is not None for e, k in zip(removal, keep, strict=True) if k):
@@ -273,7 +297,7 @@ def bootstrap(
         "seed": seed if isinstance(seed, int | None) else repr(seed),
         "dropped": dropped,
         "widened": widened,
-        "vectorised": fast,
+        "vectorised": fast or design is not None,
     }
     return point.replace(
         draws=draws,
@@ -301,6 +325,120 @@ def _resample(rng, conv, nulls, k, resampling, has_nulls):
     total = int(round(cells.sum()))
     draw = rng.multinomial(total, cells / cells.sum(), size=k).astype(np.float64)
     return draw[:, :n], draw[:, n:]
+
+
+def _markov_design(journeys: Journeys, model: str, params: dict):
+    """The chain's transitions per path, so any reweighting of the paths gives its chain.
+
+    ``None`` unless the model is ``markov`` with removal credit at a fixed order and a
+    chain small enough for dense batched solves. The chain's sufficient statistics are
+    linear in the path counts: transition counts ``= W @ T`` (``T``: paths x edges,
+    how often each path makes each transition, consecutive repeats merged as in
+    :func:`pathcredit.models.markov.fit_chain`), and what leaves each state for
+    conversion, null and value is summed over the paths ending there.
+    """
+    if model != "markov" or params.get("credit", "removal") != "removal":
+        return None
+    order = params.get("order", 1)
+    if isinstance(order, bool) or not isinstance(order, int | np.integer):
+        return None  # "auto" or a string: selection per resample needs the model itself
+    import scipy.sparse as sp
+
+    from .markov import fit_chain
+
+    base = journeys.n_channels + 1
+    order = int(order)
+    if order * np.log2(base) >= 62:
+        return None
+    weight = journeys.conversions + journeys.null_counts()
+    kept = np.flatnonzero(weight > 0)  # a path without journeys stays empty when resampled
+    chain = fit_chain(journeys, order)
+    n = chain.n_states
+    if n > _MARKOV_DENSE_MAX or n == 0:
+        return None
+    index = {c: i + 1 for i, c in enumerate(chain.channels)}
+    scode = np.array(
+        [sum(index[c] * base ** (order - 1 - j) for j, c in enumerate(s)) for s in chain.states],
+        dtype=np.int64,
+    )
+    # every window of every path: left-aligned channel digits (code + 1), 0 pads
+    lengths = journeys.lengths
+    pos = journeys.position
+    L = np.repeat(lengths, lengths)
+    starts = np.flatnonzero(pos <= np.maximum(L - order, 0))
+    code = np.zeros(len(starts), dtype=np.int64)
+    last_touch = len(journeys.touches) - 1
+    for j in range(order):
+        ok = pos[starts] + j < L[starts]
+        digit = np.where(ok, journeys.touches[np.minimum(starts + j, last_touch)] + 1, 0)
+        code = code * base + digit
+    path_of = journeys.path_index[starts]
+    use = weight[path_of] > 0
+    code, path_of = code[use], path_of[use]
+    state = np.searchsorted(scode, code)
+    if np.any(state >= n) or np.any(scode[np.minimum(state, n - 1)] != code):
+        return None  # not the chain's states: leave it to the model
+    same = np.zeros(len(state), dtype=bool)
+    same[1:] = (state[1:] == state[:-1]) & (path_of[1:] == path_of[:-1])
+    state, path_of = state[~same], path_of[~same]
+    first = np.ones(len(state), dtype=bool)
+    first[1:] = path_of[1:] != path_of[:-1]
+    last = np.ones(len(state), dtype=bool)
+    last[:-1] = path_of[1:] != path_of[:-1]
+    frm = np.where(first, n, np.roll(state, 1))
+    key = frm * n + state
+    edges, col = np.unique(key, return_inverse=True)
+    P = journeys.n_paths
+    T = sp.csr_matrix((np.ones(len(key)), (path_of, col.ravel())), shape=(P, len(edges)))
+    T.sum_duplicates()
+    ends = sp.csr_matrix((np.ones(int(last.sum())), (path_of[last], state[last])), shape=(P, n))
+    assert len(np.unique(path_of[last])) == len(kept)
+    from .bayesian.markov import _removal_sets
+
+    idx, mask = _removal_sets(chain.contains)
+    return {"n": n, "T": T.T.tocsr(), "ends": ends.T.tocsr(), "frm": edges // n,
+            "to": edges % n, "idx": idx, "mask": mask}  # fmt: skip
+
+
+def _markov_resamples(design, c_b, n_b, v_b):
+    """Shares of conversions and value, and removal effects, of ``markov`` on each resample."""
+    from .bayesian.markov import _removal_kernel
+
+    n, frm, to = design["n"], design["frm"], design["to"]
+    w = c_b + n_b
+    flow = np.asarray(design["T"] @ w.T).T  # (k, edges)
+    conv = np.asarray(design["ends"] @ c_b.T).T  # (k, n)
+    null = np.asarray(design["ends"] @ n_b.T).T
+    value = np.asarray(design["ends"] @ v_b.T).T if v_b is not None else np.zeros_like(conv)
+    k = len(c_b)
+    inner = frm < n
+    out = conv + null
+    np.add.at(out.T, frm[inner], flow[:, inner].T)
+    start_total = flow[:, ~inner].sum(axis=1)
+    inv = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
+    shares, vshares, effs = [], [], []
+    batch = max(1, 2**22 // (n * n))
+    for lo in range(0, k, batch):
+        sl = slice(lo, min(k, lo + batch))
+        b = sl.stop - sl.start
+        Q = np.zeros((b, n, n))
+        Q[:, frm[inner], to[inner]] = flow[sl][:, inner] * inv[sl][:, frm[inner]]
+        p0 = np.zeros((b, n))
+        st = np.divide(1.0, start_total[sl], out=np.zeros(b), where=start_total[sl] > 0)
+        p0[:, to[~inner]] = flow[sl][:, ~inner] * st[:, None]
+        r = np.stack([conv[sl] * inv[sl], value[sl] * inv[sl]], axis=2)
+        whole, removed = _removal_kernel(Q, p0, r, design["idx"], design["mask"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            eff = np.clip(1.0 - removed[:, :, 0] / whole[:, :1], 0.0, None)
+            ev = whole[:, 1:]
+            veff = np.where(ev > 0, np.clip(1.0 - removed[:, :, 1] / np.where(ev > 0, ev, 1), 0,
+                                            None), 0.0)  # fmt: skip
+            s = eff / eff.sum(axis=1, keepdims=True)
+            vs = veff / veff.sum(axis=1, keepdims=True)
+        shares.append(np.nan_to_num(s))
+        vshares.append(np.nan_to_num(vs))
+        effs.append(eff)
+    return np.concatenate(shares), np.concatenate(vshares), list(np.concatenate(effs))
 
 
 def _path_fractions(journeys: Journeys, touch_weights: np.ndarray):
