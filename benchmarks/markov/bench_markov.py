@@ -86,8 +86,18 @@ def run(path, order):
     t2 = time.perf_counter()
     text = json.dumps([r.to_dict()], indent=2, allow_nan=False)  # as the CLI writes it
     t3 = time.perf_counter()
-    return {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2,
-            "bytes": len(text), "conv": dict(zip(r.channels, r.conversions.tolist()))}
+    out = {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2,
+           "bytes": len(text), "conv": dict(zip(r.channels, r.conversions.tolist()))}
+    if fingerprint is not None:  # diagnostic, outside the total: attribute() computes it
+        t4 = time.perf_counter()
+        fingerprint(j)
+        out["fingerprint"] = time.perf_counter() - t4
+    return out
+
+try:
+    from pathcredit.journeys._fingerprint import fingerprint
+except ImportError:  # older pathcredit
+    fingerprint = None
 
 for order in (1, 2, 3, 4):  # lazy imports (pyarrow, pandas, scipy) and first calls
     run(sys.argv[1], order)
@@ -202,9 +212,10 @@ print(before, _status("VmHWM:"))
 
 
 class CAWorker:
-    def __init__(self, python: str, csv: str, script: str = CA_WORKER):
+    def __init__(self, python: str, csv: str, script: str = CA_WORKER, env=None):
         self.proc = subprocess.Popen(
             [python, "-c", script, csv],
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -289,39 +300,52 @@ def accuracy(j, result, order, ca_results) -> dict:
     )
 
 
-def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True):
-    """From the CSV file on disk to the JSON text, each tool in its own persistent worker."""
+def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True, baseline=None):
+    """From the CSV file on disk to the JSON text, each tool in its own persistent worker.
+
+    ``baseline``: a ``src`` directory of another pathcredit checkout, run as a third
+    worker in the same rotation (``base_*`` columns), for before/after comparisons
+    that see the same machine load.
+    """
     csv = os.path.join(tmp, f"{name.replace(' ', '_')}.csv")
     df.to_csv(csv, index=False)
     warm = os.path.join(tmp, f"{name.replace(' ', '_')}-warmup.csv")
     df.head(200).to_csv(warm, index=False)
     size_mb = os.path.getsize(csv) / 1e6
-    ca = CAWorker(ca_python, warm, E2E_CA_WORKER)
-    pcw = CAWorker(sys.executable, warm, E2E_PC_WORKER)
+    workers = {
+        "ca": CAWorker(ca_python, warm, E2E_CA_WORKER),
+        "pc": CAWorker(sys.executable, warm, E2E_PC_WORKER),
+    }
+    if baseline:
+        env = dict(os.environ, PYTHONPATH=str(Path(baseline).resolve()))
+        workers["base"] = CAWorker(sys.executable, warm, E2E_PC_WORKER, env=env)
     j = pc.read_paths(csv)
     print(
         f"\n## {name}, end to end from a {size_mb:.1f} MB CSV file: {j.n_paths} distinct "
         f"paths, {j.n_channels} channels, {int(j.total_conversions + j.total_nulls)} journeys",
         flush=True,
     )
+    names = list(workers)
     rows = []
     for order in orders:
-        runs = {"ca": [], "pc": []}
+        runs = {tool: [] for tool in names}
         for rep in range(repeats):
-            tools = ("ca", "pc") if rep % 2 == 0 else ("pc", "ca")
+            # rotate which tool goes first; each sees the same load on average
+            tools = names[rep % len(names) :] + names[: rep % len(names)]
             for tool in tools:
-                worker = ca if tool == "ca" else pcw
-                runs[tool].append(worker.run(order, rep, path=csv))
-            c, p = runs["ca"][-1], runs["pc"][-1]
-            print(
-                f"  order {order} rep {rep} ({tools[0]} first): CA {c['time']:.3f}s "
-                f"(read {c['read']:.3f} model {c['model']:.3f})  pathcredit {p['time']:.3f}s "
-                f"(read {p['read']:.3f} model {p['model']:.3f} json {p['json']:.4f})",
-                flush=True,
+                runs[tool].append(workers[tool].run(order, rep, path=csv))
+            line = "  ".join(
+                f"{t} {runs[t][-1]['time']:.3f}s (read {runs[t][-1]['read']:.3f} "
+                f"model {runs[t][-1]['model']:.3f} json {runs[t][-1]['json']:.4f})"
+                for t in names
             )
+            print(f"  order {order} rep {rep} ({tools[0]} first): {line}", flush=True)
 
         def med(tool, key, runs=runs):
             return statistics.median(r[key] for r in runs[tool])
+
+        def paired(a, b, runs=runs):
+            return [x["time"] / y["time"] for x, y in zip(runs[a], runs[b], strict=True)]
 
         result = pc.attribute(j, model="markov", order=order)
         # the worker's credits are the exact solution computed here
@@ -335,16 +359,29 @@ def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True):
             ca_median_s=med("ca", "time"),
             pc_median_s=med("pc", "time"),
             ratio=med("ca", "time") / med("pc", "time"),
-            ratio_min=min(
-                c["time"] / p["time"] for c, p in zip(runs["ca"], runs["pc"], strict=True)
-            ),
+            # ratios within each repeat: robust to load that drifts between repeats
+            ratio_paired_median=statistics.median(paired("ca", "pc")),
+            ratio_min=min(paired("ca", "pc")),
             ca_read_s=med("ca", "read"),
             ca_model_s=med("ca", "model"),
             pc_read_s=med("pc", "read"),
             pc_model_s=med("pc", "model"),
             pc_json_s=med("pc", "json"),
+            # part of pc_model_s: the input fingerprint attribute() adds to every result
+            pc_fingerprint_s=med("pc", "fingerprint") if "fingerprint" in runs["pc"][0] else None,
+        )
+        if baseline:
+            row.update(
+                base_median_s=med("base", "time"),
+                base_read_s=med("base", "read"),
+                base_model_s=med("base", "model"),
+                base_ratio=med("ca", "time") / med("base", "time"),
+                speedup_vs_base=statistics.median(paired("base", "pc")),
+            )
+        row.update(
             **accuracy(j, result, order, [r["conv"] for r in runs["ca"]]),
             runs=repeats,
+            **{f"{t}_runs_s": [round(r["time"], 4) for r in runs[t]] for t in names},
         )
         if memory:
             row["pc_peak_mib"], row["pc_delta_mib"] = peak_memory(
@@ -355,9 +392,9 @@ def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True):
             )
         rows.append(row)
         print("  ", json.dumps(row), flush=True)
-    ca.close()
-    pcw.close()
-    return rows, ca.version
+    for w in workers.values():
+        w.close()
+    return rows, workers["ca"].version
 
 
 def bench_set(name, df, orders, repeats, ca_python, tmp, memory=True):
@@ -415,7 +452,7 @@ def bench_set(name, df, orders, repeats, ca_python, tmp, memory=True):
 
 
 def markdown(rows) -> str:
-    cols = list(rows[0])
+    cols = [c for c, v in rows[0].items() if not isinstance(v, list)]
 
     def fmt(v):
         if isinstance(v, float):
@@ -439,6 +476,12 @@ def main(argv=None):
         "--e2e",
         action="store_true",
         help="end to end from the CSV file (12 channels, --orders; --orders50 ignored)",
+    )
+    ap.add_argument(
+        "--baseline",
+        metavar="SRC",
+        help="with --e2e: also time the pathcredit found in this src directory "
+        "(e.g. an export of an older commit) in the same rotation",
     )
     ap.add_argument("--out", default=None, help="write the rows as JSON here")
     args = ap.parse_args(argv)
@@ -464,6 +507,7 @@ def main(argv=None):
                 args.ca_python,
                 tmp,
                 memory=not args.no_memory,
+                baseline=args.baseline,
             )
             print(f"ChannelAttribution {version}\n\n{markdown(r)}", flush=True)
             if args.out:
@@ -471,6 +515,7 @@ def main(argv=None):
                     machine=machine,
                     pathcredit=pc.__file__,
                     channelattribution=version,
+                    baseline=args.baseline,
                     date=time.strftime("%Y-%m-%d"),
                 )
                 Path(args.out).write_text(json.dumps({"meta": meta, "rows": r}, indent=1))
