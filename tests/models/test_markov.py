@@ -472,6 +472,9 @@ def test_folds_at_most_the_number_of_journeys():
     with pytest.raises(ModelError, match=r"from 2 to 6 .*number of journeys, 6\), got 7"):
         markov(j, order="auto", folds=7)
     assert markov(j, order="auto", folds=6, max_order=2).extras["order"] in (1, 2)
+    tiny = Journeys.from_paths([["A"], ["B"]], conversions=[0.5, 0.0], nulls=[0.0, 1.0])
+    with pytest.raises(ModelError, match=r"^order selection needs at least 2 journeys .* 1\.5$"):
+        markov(tiny, order="auto", folds=2)
 
 
 def test_bad_arguments():

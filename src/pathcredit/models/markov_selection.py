@@ -173,6 +173,10 @@ def select_order(
     n_journeys = journeys.total_conversions + (journeys.total_nulls or 0.0)
     # (paths, folds) tables are held in memory, and every fold scores every path
     high = int(min(MAX_FOLDS, np.floor(n_journeys)))
+    if high < 2:
+        raise ModelError(
+            f"order selection needs at least 2 journeys (one per fold), got {n_journeys:g}"
+        )
     if isinstance(folds, bool) or not isinstance(folds, int | np.integer) or not 2 <= folds <= high:
         raise ModelError(
             f"folds must be a whole number from 2 to {high} (at most {MAX_FOLDS} and at most "
