@@ -173,3 +173,21 @@ def test_markov_with_anderl_credit_or_auto_order_reruns_the_model():
     j = tiny_journeys(with_times=False)
     r = bootstrap(j, model="markov", order=2, credit="anderl", n_resamples=5, seed=0)
     assert not r.extras["bootstrap"]["vectorised"]
+
+
+def test_journey_level_rows_with_touch_times():
+    # time_decay needs times, so the journeys are one row per journey (not merged); the
+    # vectorised rule and a per-resample rerun agree there too
+    j = tiny_journeys()
+    fast = bootstrap(j, model="time_decay", half_life=2.0, n_resamples=40, seed=1)
+    assert fast.extras["bootstrap"]["vectorised"]
+    exact = attribute(j, model="time_decay", half_life=2.0)
+    np.testing.assert_array_equal(fast.conversions, exact.conversions)
+    rng = np.random.default_rng(1)
+    c = rng.poisson(np.broadcast_to(j.conversions, (40, j.n_paths))).astype(float)
+    z = rng.poisson(np.broadcast_to(j.nulls, (40, j.n_paths))).astype(float)
+    b = int(np.flatnonzero(c.sum(axis=1) > 0)[0])
+    per_conversion = j.value / np.where(j.conversions > 0, j.conversions, 1)
+    jb = j.replace(conversions=c[b], nulls=z[b], value=per_conversion * c[b])
+    by_hand = attribute(jb, model="time_decay", half_life=2.0)
+    np.testing.assert_allclose(fast.draws["share"][0, 0], by_hand.share, rtol=1e-12)

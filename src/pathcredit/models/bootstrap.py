@@ -174,7 +174,7 @@ def bootstrap(
                 "fractional: use resampling='poisson'"
             )
     weights_kernel = spec.weights
-    fast = weights_kernel is not None and spec.additive and journeys.times is None
+    fast = weights_kernel is not None and spec.additive
     if fast:
         fractions = _path_fractions(journeys, weights_kernel(journeys, **params))
     design = _markov_design(journeys, model, params) if _VECTORISE_MARKOV else None
