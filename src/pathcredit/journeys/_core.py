@@ -326,14 +326,76 @@ def _fmt(x: float | None) -> str:
 def _group_paths(touches: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Group id of every path (equal paths share an id, numbered by first appearance).
 
-    Each path's int32 codes are viewed as one binary string, so Arrow's hash-based
-    dictionary encoding groups them without a Python loop.
+    Each path is hashed to one 64-bit integer (a polynomial in its codes, in chunks of
+    touches so that memory stays small) and the hashes are sorted (a hash table of as
+    many entries would take several times the memory). Equal paths have equal hashes,
+    so distinct hashes are distinct paths; paths that share a hash are compared code by
+    code with the first of their group, and a collision falls back to
+    :func:`_group_paths_exact`.
     """
+    n = len(offsets) - 1
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    lengths = np.diff(offsets)
+    hashes = _path_hashes(touches, offsets, lengths)
+    hashes.sort()
+    if not (hashes[1:] == hashes[:-1]).any():  # the usual case: no two paths alike
+        return np.arange(n, dtype=np.int64)
+    hashes = _path_hashes(touches, offsets, lengths)
+    order = np.argsort(hashes, kind="stable")
+    new = np.ones(n, dtype=bool)
+    new[1:] = hashes[order[1:]] != hashes[order[:-1]]
+    del hashes
+    firsts = order[new]  # the first path of every group (stable sort: lowest index first)
+    rank = np.empty(len(firsts), dtype=np.int64)
+    rank[np.argsort(firsts)] = np.arange(len(firsts))  # groups numbered by first appearance
+    codes = np.empty(n, dtype=np.int64)
+    codes[order] = rank[np.cumsum(new) - 1]
+    del order, new
+    rep = np.sort(firsts)[codes]
+    others = np.flatnonzero(rep != np.arange(n))  # paths grouped with an earlier one
+    if not np.array_equal(lengths[others], lengths[rep[others]]):
+        return _group_paths_exact(touches, offsets)
+    for chunk in np.array_split(others, max(1, len(others) // 65536)):
+        size = lengths[chunk]
+        within = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+        mine = np.repeat(offsets[chunk], size) + within
+        theirs = np.repeat(offsets[rep[chunk]], size) + within
+        if not np.array_equal(touches[mine], touches[theirs]):
+            return _group_paths_exact(touches, offsets)
+    return codes
+
+
+def _path_hashes(touches, offsets, lengths, chunk: int = 1 << 16) -> np.ndarray:
+    """A 64-bit polynomial hash of every path's codes (wrapping arithmetic)."""
+    n = len(lengths)
+    powers = np.full(int(lengths.max()), 0x9E3779B97F4A7C15, dtype=np.uint64)
+    powers[0] = 1
+    np.cumprod(powers, out=powers)
+    out = np.empty(n, dtype=np.uint64)
+    # path boundaries that cut the touches into chunks of about `chunk`
+    cuts = np.unique(np.searchsorted(offsets, np.arange(0, offsets[-1], chunk), side="right") - 1)
+    cuts = np.append(cuts, n)
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        size = lengths[a:b]
+        base = offsets[a]
+        codes = touches[base : offsets[b]].astype(np.uint64) + np.uint64(1)
+        starts = offsets[a:b] - base
+        codes *= powers[np.arange(len(codes)) - np.repeat(starts, size)]
+        out[a:b] = np.add.reduceat(codes, starts)
+    out ^= lengths.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    out ^= out >> np.uint64(31)
+    return out
+
+
+def _group_paths_exact(touches: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Reference grouping: each path's int32 codes viewed as one binary string, numbered by
+    Arrow's hash-based dictionary encoding (exact, no Python loop; slower, more memory)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    data = pa.py_buffer(np.ascontiguousarray(touches, dtype=np.int32).tobytes())
-    byte_offsets = pa.py_buffer((offsets * 4).astype(np.int64).tobytes())
+    data = pa.py_buffer(np.ascontiguousarray(touches, dtype=np.int32))
+    byte_offsets = pa.py_buffer(np.ascontiguousarray(offsets * 4, dtype=np.int64))
     keys = pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), len(offsets) - 1, [None, byte_offsets, data]
     )
