@@ -153,6 +153,18 @@ def test_concentration_is_large_for_first_order_data_and_smaller_for_second_orde
     assert first.extras["concentration"][2] > 100 * r2.extras["concentration"][2]
 
 
+def test_parent_uncertainty_is_propagated_when_children_follow_their_parent():
+    # First-order data at order 2 with a huge concentration: every child row is its parent's
+    # draw, so the credit is as uncertain as the order-1 chain's (pooled counts), not
+    # certain. (Plugging in the parents' means gave sds near 0 and 78% coverage.)
+    rng = np.random.default_rng(8)
+    start, T = random_chain(4, rng)
+    j = simulate_chain(start, T, 30_000, rng)
+    sd1 = bayesian_markov(j, draws=2000).draws["share"][0].std(axis=0)
+    sd2 = bayesian_markov(j, order=2, draws=2000, concentration=1e9).draws["share"][0].std(axis=0)
+    assert np.all((sd2 / sd1 > 0.85) & (sd2 / sd1 < 1.4)), sd2 / sd1
+
+
 def test_a_given_concentration_is_used_and_shrinks_toward_the_parent():
     j = tiny_journeys(with_times=False)
     r = bayesian_markov(j, order=2, concentration=3.0, draws=50)

@@ -27,9 +27,14 @@ value that maximises the Dirichlet-multinomial evidence of that level's counts
 higher-order rows are trusted only where they have many more observations than
 the prior's weight; small kappa keeps them close to their own counts. Windows
 shorter than ``k`` (paths shorter than the order) only go to conversion or null
-and get Dirichlet(``prior`` + counts). The parent means are plugged in (empirical
-Bayes), so the uncertainty of the parents themselves is not propagated; with
-parents pooled from many children it is small next to the children's.
+and get Dirichlet(``prior`` + counts). In every draw the parent rows are drawn
+first, from their own Dirichlet posteriors (pooled counts, shrunk toward their own
+parents), and each child row is then Dirichlet(counts + kappa * parent draw): with
+a large kappa the children follow their parent's draw and keep its uncertainty,
+with a small one they follow their own counts. Plugging in the parents' means
+instead made the credit far too certain when kappa is large (78% coverage of 90%
+intervals in ``benchmarks/bayesian``). Only the kappas are set with the parents at
+their posterior means (empirical Bayes).
 
 Removal effects, batched
 ------------------------
@@ -258,14 +263,39 @@ def bayesian_markov(
 # ---------------------------------------------------------------------- the posterior
 @dataclass
 class _Posterior:
-    """Dirichlet rows as a flat edge list sorted by row (row ``n`` is start)."""
+    """Dirichlet rows as a flat edge list sorted by row (row ``n`` is start).
+
+    ``alpha`` holds each edge's fixed parameter (counts + prior; counts alone on the
+    shrunk rows). Shrunk rows (order >= 2) add ``kappa * m_parent`` per draw, with the
+    parents' rows drawn from their own Dirichlet posteriors level by level
+    (``levels``: pooled counts, parent index and kappa of orders 1 .. k - 1).
+    """
 
     n: int
     row: np.ndarray  # (E,) source row, 0..n
     target: np.ndarray  # (E,) target state, or _CONV / _NULL
     count: np.ndarray  # (E,) observed transitions
-    alpha: np.ndarray  # (E,) posterior Dirichlet parameter (prior + count)
+    alpha: np.ndarray  # (E,) fixed part of the posterior Dirichlet parameter
     kappa: dict  # order -> concentration used
+    prior: float = 0.5
+    hier: np.ndarray | None = None  # (E,) bool: edge of a shrunk row
+    hier_group: np.ndarray | None = None  # order k - 1 suffix group of the edge's row
+    hier_symbol: np.ndarray | None = None  # next symbol of the edge
+    levels: list | None = None
+
+    def base_draws(self, rng, b: int):
+        """``(b, shrunk edges)``: ``kappa_k * m_parent`` of every shrunk edge, per draw."""
+        m = None
+        for j, (N, parent, kj) in enumerate(self.levels):
+            extra = self.prior if j == 0 else kj * m[:, parent, :]
+            g = rng.standard_gamma(N[None] + extra, size=(b, *N.shape))
+            m = g / g.sum(axis=2, keepdims=True)
+        base = m[:, self.hier_group, self.hier_symbol]
+        rows = self.row[self.hier]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        ids = np.cumsum(np.r_[True, rows[1:] != rows[:-1]]) - 1
+        sums = np.add.reduceat(base, starts, axis=1)
+        return self.kappa[len(self.levels) + 1] * base / sums[:, ids]
 
 
 def _windows(chain) -> np.ndarray:
@@ -310,42 +340,52 @@ def _posterior(chain, has_nulls: bool, prior: float, concentration) -> _Posterio
     row = np.concatenate(all_rows)
     target = np.concatenate(all_targets)
     count = np.concatenate(all_counts)
+    order_ = np.lexsort((target, row))
+    row, target, count = row[order_], target[order_], count[order_]
     # symbol of each edge: next channel, conversion (C) or null (C + 1)
     last = win[np.arange(n), np.maximum((win >= 0).sum(axis=1) - 1, 0)]
     symbol = np.where(
         target == _CONV, C, np.where(target == _NULL, C + 1, last[np.maximum(target, 0)])
     )
-    base = np.full(len(row), prior)
-    kappa: dict[int, float] = {}
-    hier = (row < n) & full[np.minimum(row, n - 1)] if k >= 2 else np.zeros(len(row), dtype=bool)
+    hier = (row < n) & full[np.minimum(row, n - 1)] if k >= 2 else np.zeros(len(row), bool)
+    post = _Posterior(n, row, target, count, count + np.where(hier, 0.0, prior), {}, prior)
     if k >= 2 and hier.any():
-        base[hier], kappa = _back_off(win, full, row[hier], symbol[hier], count[hier],
-                                      C + 1 + has_nulls, prior, concentration)  # fmt: skip
-    order_ = np.lexsort((target, row))
-    row, target, count, base = row[order_], target[order_], count[order_], base[order_]
-    return _Posterior(n, row, target, count, count + base, kappa)
+        post.hier = hier
+        post.hier_group, post.hier_symbol, post.levels, post.kappa = _back_off(
+            win, full, row[hier], symbol[hier], count[hier], C + 1 + has_nulls, prior,
+            concentration,
+        )  # fmt: skip
+    return post
 
 
 def _back_off(win, full, row, symbol, count, n_symbols, prior, concentration):
-    """Prior parameters ``kappa_k * m_parent`` of the full-window rows at order ``k >= 2``."""
+    """The parent levels of the full-window rows at order ``k >= 2``.
+
+    Returns ``(group, symbol, levels, kappa)``: each shrunk edge's order ``k - 1``
+    suffix group and symbol; per level ``j = 1 .. k - 1`` the pooled next-symbol
+    counts of each ``j``-suffix, the index of its parent ``(j - 1)``-suffix group
+    and ``kappa_j``; and ``kappa`` (order -> concentration, levels 2 .. k). Each
+    ``kappa`` is chosen with the parents at their posterior means (empirical Bayes).
+    """
     k = win.shape[1]
     states = np.flatnonzero(full)
-    # level-j groups of the full states: their last j channels
     groups = {}
-    for j in range(1, k):
+    for j in range(1, k):  # level-j groups of the full states: their last j channels
         _, g = np.unique(win[states, k - j :], axis=0, return_inverse=True)
         groups[j] = np.full(len(win), -1)
         groups[j][states] = g.ravel()
-    kappa = {}
-    # pooled next-symbol counts of each level-j suffix
+    kappa: dict[int, float] = {}
+    levels = []
     m_prev = None
     for j in range(1, k):
         g = groups[j][row]
         G = int(groups[j].max()) + 1
         N = np.zeros((G, n_symbols))
         np.add.at(N, (g, symbol), count)
+        parent = None
         if j == 1:
             m = (N + prior) / (N.sum(axis=1, keepdims=True) + n_symbols * prior)
+            kj = None
         else:
             parent = np.zeros(G, dtype=np.int64)
             parent[groups[j][states]] = groups[j - 1][states]
@@ -355,14 +395,15 @@ def _back_off(win, full, row, symbol, count, n_symbols, prior, concentration):
             )  # fmt: skip
             kappa[j] = kj
             m = (N + kj * b) / (N.sum(axis=1, keepdims=True) + kj)
+        levels.append((N, parent, kj))
         m_prev = m
     # the states' rows: parent mean restricted to the row's allowed outcomes, renormalised
-    b = m_prev[groups[k - 1][row], symbol]
+    group = groups[k - 1][row]
+    b = m_prev[group, symbol]
     _, r = np.unique(row, return_inverse=True)
     b = b / np.bincount(r, weights=b)[r]
-    kk = concentration if concentration != "auto" else _evidence_kappa(r, count, b)
-    kappa[k] = kk
-    return kk * b, kappa
+    kappa[k] = concentration if concentration != "auto" else _evidence_kappa(r, count, b)
+    return group, symbol, levels, kappa
 
 
 def _evidence_kappa(row, count, base) -> float:
@@ -421,7 +462,11 @@ def _sample(post: _Posterior, contains: np.ndarray, vbar: np.ndarray, rng, draws
     out = {k: [] for k in ("p", "ev", "eff", "veff")}
     for lo in range(0, draws, batch):
         b = min(batch, draws - lo)
-        g = rng.standard_gamma(post.alpha, size=(b, len(post.alpha)))
+        alpha = np.broadcast_to(post.alpha, (b, len(post.alpha)))
+        if post.levels is not None:
+            alpha = alpha.copy()
+            alpha[:, post.hier] += post.base_draws(rng, b)
+        g = rng.standard_gamma(alpha)
         sums = np.add.reduceat(g, starts, axis=1)
         prob = g / sums[:, edge_row]
         Q = np.zeros((b, n, n))
