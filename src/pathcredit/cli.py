@@ -520,3 +520,8 @@ main.add_command(journeys_command, "journeys")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+from ._cli_simulate import benchmark_command, simulate_command  # noqa: E402
+
+main.add_command(simulate_command, "simulate")
+main.add_command(benchmark_command, "benchmark")

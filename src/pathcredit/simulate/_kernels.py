@@ -182,9 +182,10 @@ def sample_days_before(rng, length, max_len, mean_gap_days, lag_days):
     exponential time with mean ``lag_days`` after the last touch.
     """
     n = len(length)
-    gaps = rng.exponential(mean_gap_days, size=(n, max_len))
     pos = np.arange(max_len)
-    gaps[pos[None, :] >= (length[:, None] - 1)] = 0.0  # gap k: from touch k to touch k + 1
+    gaps = np.zeros((n, max_len))
+    inner = pos[None, :] < (length[:, None] - 1)  # gap k: from touch k to touch k + 1
+    gaps[inner] = rng.exponential(mean_gap_days, size=int(inner.sum()))
     lag = rng.exponential(lag_days, size=n)
     after = np.cumsum(gaps[:, ::-1], axis=1)[:, ::-1]  # sum of gaps k.. end
     days = lag[:, None] + after
@@ -199,13 +200,25 @@ def to_csr(ch: np.ndarray, length: np.ndarray):
     return touches, offsets
 
 
-def group_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, inverse)``: one representative row per distinct combination of the columns.
+def group_rows(ch: np.ndarray, latent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)``: one representative row per distinct padded path (and latent class).
 
-    Columns are 1-D or 2-D integer arrays with one row per journey.
+    Paths are encoded as base-``(C + 1)`` integers when they fit in 63 bits (a
+    sort of int64 keys), else compared as raw bytes.
     """
-    mat = np.column_stack([np.asarray(c).reshape(len(c), -1).astype(np.int64) for c in columns])
-    mat = np.ascontiguousarray(mat)
+    n, width = ch.shape
+    lat = np.zeros(n, dtype=np.int64) if latent is None else np.asarray(latent, dtype=np.int64)
+    base = int(ch.max(initial=0)) + 2
+    n_lat = int(lat.max(initial=0)) + 1
+    if width * math.log2(base) + math.log2(n_lat) < 62:
+        code = np.zeros(n, dtype=np.int64)
+        for k in range(width):
+            code *= base
+            code += ch[:, k].astype(np.int64) + 1
+        code = code * n_lat + lat
+        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        return first, inverse.ravel()
+    mat = np.ascontiguousarray(np.column_stack([ch.astype(np.int64), lat]))
     keys = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return first, inverse.ravel()

@@ -486,13 +486,7 @@ class ExposureScenario(Scenario):
             journeys=float(gw.sum()),
             expected_value=float((gw * g_value) @ p_all),
         )
-        # aggregated journeys: merge rows by path (sufficient statistics)
-        if inverse is not None:
-            agg = [np.bincount(inverse, weights=a, minlength=G)
-                   for a in (conversions, value, nulls)]
-            j = _journeys(p["channels"], g_ch, g_len, *agg, self.name)
-        else:
-            j = _journeys(p["channels"], ch, length, conversions, value, nulls, self.name)
+        j = _journeys(p["channels"], ch, length, conversions, value, nulls, self.name)
         rows = dict(ch=ch, length=length, days=days, conversions=conversions, value=value,
                     latent=latent)
         return Simulation(self.name, dict(p), n, seed, population, j, truth, coverage, rows)
@@ -508,8 +502,14 @@ class ExposureScenario(Scenario):
 
 
 def _journeys(channels, ch, length, conversions, value, nulls, name) -> Journeys:
+    """Aggregated journeys: rows merged by path (the sufficient statistics models read)."""
+    first, inverse = K.group_rows(ch)
+    G = len(first)
+    conversions, value, nulls = (
+        np.bincount(inverse, weights=a, minlength=G) for a in (conversions, value, nulls)
+    )
     keep = (conversions + nulls) > 0
-    touches, offsets = K.to_csr(ch[keep], length[keep])
+    touches, offsets = K.to_csr(ch[first][keep], length[first][keep])
     return Journeys(channels, touches, offsets, conversions[keep], value[keep], nulls[keep],
                     source=f"simulate:{name}")
 
@@ -1051,7 +1051,9 @@ class MarkovWorld(Scenario):
             nulls = 1.0 - conversions
             weight = np.ones(n)
             coverage = 1.0
-            days = K.sample_days_before(rng_time, length, L, p["mean_gap_days"], p["lag_days"])
+            width = int(length.max())
+            days = K.sample_days_before(rng_time, length, width, p["mean_gap_days"],
+                                        p["lag_days"])
         width = int(length.max())
         ch = ch[:, :width]
         if days is not None:

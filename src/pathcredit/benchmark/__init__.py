@@ -1,0 +1,39 @@
+"""Score every registered attribution model against simulated worlds with a known truth.
+
+:func:`run_benchmark` runs the grid (models x scenarios x sizes x seeds, plus
+population cells), cached and in parallel, and returns a :class:`BenchmarkResult`
+with a tidy table, a Markdown summary and figures. Metrics are in
+:data:`METRICS`; scenarios and their truth in :mod:`pathcredit.simulate`.
+"""
+
+from .metrics import METRICS, share_metrics
+from .report import BenchmarkResult, machine_info
+from .runner import (
+    DEFAULT_VARIANTS,
+    FULL_GRID,
+    QUICK_GRID,
+    TABLE_COLUMNS,
+    Cell,
+    ModelEntry,
+    default_models,
+    make_grid,
+    run_benchmark,
+    run_cell,
+)
+
+__all__ = [
+    "run_benchmark",
+    "run_cell",
+    "make_grid",
+    "default_models",
+    "share_metrics",
+    "machine_info",
+    "BenchmarkResult",
+    "Cell",
+    "ModelEntry",
+    "METRICS",
+    "TABLE_COLUMNS",
+    "DEFAULT_VARIANTS",
+    "FULL_GRID",
+    "QUICK_GRID",
+]

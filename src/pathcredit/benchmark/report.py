@@ -1,0 +1,242 @@
+"""The benchmark's outputs: tidy table, Markdown summary, figures, machine description."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BenchmarkResult", "machine_info"]
+
+#: Share error below which a model is said to recover the truth (the issue's threshold).
+RECOVERY_THRESHOLD = 0.02
+
+
+def machine_info() -> dict[str, Any]:
+    """Where a benchmark ran: platform, CPUs, memory, Python and library versions."""
+    import numpy
+    import pandas
+    import scipy
+
+    from .. import __version__
+
+    mem = None
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f.readline().split()[1] + " kB"
+    except OSError:
+        pass
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "memory": mem,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pandas.__version__,
+        "pathcredit": __version__,
+    }
+
+
+@dataclass
+class BenchmarkResult:
+    """What :func:`run_benchmark` returns.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Tidy: ``scenario, mode, size, seed, model, model_name, truth, metric, value, note``.
+    wall_time_s : float
+    settings : dict
+    """
+
+    table: Any
+    wall_time_s: float = float("nan")
+    settings: dict = field(default_factory=dict)
+
+    # -------------------------------------------------------------- views
+    def errors(self):
+        """Rows of models that could not run (``metric == "error"``), with the reason."""
+        t = self.table
+        return t[t.metric == "error"][["scenario", "mode", "size", "seed", "model", "note"]]
+
+    def pivot(self, metric: str = "share_mae", *, truth: str = "incremental",
+              mode: str = "sample", size: int | None = None):
+        """Mean of ``metric`` over seeds, models as rows and scenarios as columns.
+
+        ``size`` defaults to the largest sampled size (ignored for population cells).
+        A model that failed on every seed of a scenario shows NaN.
+        """
+        t = self.table
+        t = t[t["mode"] == mode]
+        if mode == "sample" and len(t):
+            size = int(t["size"].max()) if size is None else size
+            t = t[t["size"] == size]
+        sel = t[(t.metric == metric) & ((t.truth == truth) if truth else t.truth.isna())]
+        if not len(sel):
+            return sel.pivot_table(index="model", columns="scenario", values="value")
+        return sel.pivot_table(index="model", columns="scenario", values="value", aggfunc="mean",
+                               dropna=False)
+
+    def by_size(self, metric: str = "share_mae", *, truth: str = "incremental"):
+        """Mean and standard deviation of ``metric`` over seeds per scenario, model and size."""
+        t = self.table
+        sel = t[(t["mode"] == "sample") & (t.metric == metric) & (t.truth == truth)]
+        return (sel.groupby(["scenario", "model", "size"])["value"]
+                .agg(["mean", "std", "count"]).reset_index())
+
+    def summary(self, *, truth: str = "incremental") -> str:
+        """Markdown: share error per model and scenario (largest sample and population),
+        the best model per scenario, failures."""
+        lines = [f"# Attribution benchmark: share error against the {truth} truth", ""]
+        s = self.settings
+        if s:
+            lines += [
+                f"Scenarios: {', '.join(s.get('scenarios', []))}. Sizes: "
+                f"{', '.join(f'{n:,}' for n in s.get('sizes', []))} journeys; seeds: "
+                f"{len(s.get('seeds', []))}; population cells: {s.get('population')}. "
+                f"Wall time {self.wall_time_s:.0f} s with {s.get('n_jobs')} worker(s).",
+                "",
+            ]
+        lines += [
+            "Cells are the mean absolute error of channel shares (share units: 0.02 = two "
+            f"percentage points), mean over seeds; `*` marks errors below {RECOVERY_THRESHOLD}.",
+            "",
+        ]
+        for mode in ("sample", "population"):
+            p = self.pivot("share_mae", truth=truth, mode=mode)
+            if not p.size:
+                continue
+            if mode == "sample":
+                size = int(self.table[self.table["mode"] == "sample"]["size"].max())
+                lines += [f"## Sampled, {size:,} journeys", ""]
+            else:
+                lines += ["## Population (expected counts, no sampling noise)", ""]
+            lines += [_markdown(p), ""]
+            best = p.idxmin(axis=0)
+            lines += ["Nearest the truth: " + "; ".join(
+                f"{sc}: {best[sc]} ({p.loc[best[sc], sc]:.3f})" for sc in p.columns
+                if isinstance(best[sc], str)
+            ) + ".", ""]
+        err = self.errors()
+        if len(err):
+            lines += ["## Models that could not run", ""]
+            g = err.groupby(["model", "scenario"])["note"].agg(["count", "first"]).reset_index()
+            for r in g.itertuples():
+                lines.append(f"- {r.model} on {r.scenario} ({r.count} cells): {r.first}")
+            lines.append("")
+        return "\n".join(lines)
+
+    # -------------------------------------------------------------- figures
+    def plot_error_by_model(self, *, truth: str = "incremental", mode: str = "sample", ax=None):
+        """Heatmap of the mean share error, models x scenarios."""
+        import matplotlib.pyplot as plt
+
+        p = self.pivot("share_mae", truth=truth, mode=mode)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1.1 * p.shape[1] + 3, 0.35 * p.shape[0] + 1.5))
+        im = ax.imshow(p.to_numpy(), cmap="viridis_r", aspect="auto", vmin=0)
+        ax.set_xticks(range(p.shape[1]), p.columns, rotation=45, ha="right")
+        ax.set_yticks(range(p.shape[0]), p.index)
+        for (i, j), v in np.ndenumerate(p.to_numpy()):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=7,
+                        color="white" if v > np.nanmax(p.to_numpy()) / 2 else "black")
+        ax.figure.colorbar(im, ax=ax, label="mean |share error|")
+        size = int(self.table["size"].max())
+        where = "population" if mode == "population" else f"{size:,} journeys"
+        ax.set_title(f"Share error against the {truth} truth ({where})")
+        return ax
+
+    def plot_error_vs_size(self, *, truth: str = "incremental", models=None, axes=None):
+        """Mean share error against journeys (log scale), one panel per scenario."""
+        import matplotlib.pyplot as plt
+
+        d = self.by_size("share_mae", truth=truth)
+        scen = sorted(d.scenario.unique())
+        models = sorted(d.model.unique()) if models is None else list(models)
+        if axes is None:
+            ncol = min(3, len(scen))
+            nrow = int(np.ceil(len(scen) / ncol))
+            fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False,
+                                     sharey=True)
+        axes = np.asarray(axes).ravel()
+        cmap = plt.get_cmap("tab20")
+        for k, sc in enumerate(scen):
+            ax = axes[k]
+            for i, m in enumerate(models):
+                g = d[(d.scenario == sc) & (d.model == m)]
+                if len(g):
+                    ax.plot(g["size"], g["mean"], marker="o", ms=3, lw=1, color=cmap(i % 20),
+                            label=m)
+            ax.axhline(RECOVERY_THRESHOLD, color="grey", ls=":", lw=1)
+            ax.set_xscale("log")
+            ax.set_title(sc)
+            ax.set_xlabel("journeys")
+        for ax in axes[len(scen):]:
+            ax.set_visible(False)
+        axes[0].set_ylabel("mean |share error|")
+        handles, labels = axes[0].get_legend_handles_labels()
+        axes[0].figure.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5),
+                              fontsize=7)
+        return axes
+
+    # -------------------------------------------------------------- files
+    def save(self, out: str | os.PathLike, *, figures: bool = True) -> Path:
+        """Write ``results.parquet``, ``results.csv``, ``summary.md``, ``run.json`` and figures."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        self.table.to_parquet(out / "results.parquet", index=False)
+        self.table.to_csv(out / "results.csv", index=False)
+        (out / "summary.md").write_text(
+            self.summary() + "\n\n" + self.summary(truth="removal") + "\n"
+        )
+        (out / "run.json").write_text(json.dumps(
+            {"settings": self.settings, "wall_time_s": self.wall_time_s,
+             "machine": machine_info()}, indent=2) + "\n")
+        if figures and len(self.table):
+            import matplotlib.pyplot as plt
+
+            ax = self.plot_error_by_model()
+            ax.figure.savefig(out / "error_by_model.png", dpi=110, bbox_inches="tight")
+            plt.close(ax.figure)
+            if (self.table["mode"] == "population").any():
+                ax = self.plot_error_by_model(mode="population")
+                ax.figure.savefig(out / "error_by_model_population.png", dpi=110,
+                                  bbox_inches="tight")
+                plt.close(ax.figure)
+            if self.table[self.table["mode"] == "sample"]["size"].nunique() > 1:
+                axes = self.plot_error_vs_size()
+                axes[0].figure.savefig(out / "error_vs_size.png", dpi=110, bbox_inches="tight")
+                plt.close(axes[0].figure)
+        return out
+
+
+def _markdown(p) -> str:
+    cols = list(p.columns)
+    head = "| model | " + " | ".join(cols) + " |"
+    sep = "|---|" + "---:|" * len(cols)
+    rows = []
+    for m, r in p.iterrows():
+        cells = []
+        for c in cols:
+            v = r[c]
+            cells.append("error" if not np.isfinite(v) else
+                         f"{v:.3f}{'*' if v < RECOVERY_THRESHOLD else ''}")
+        rows.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join([head, sep, *rows])

@@ -1,0 +1,407 @@
+"""The model x scenario x size x seed grid: run cells in parallel, cache them, score them.
+
+One *cell* is one simulated data set (scenario, mode, size, seed). A cell is
+simulated once and every model of the grid runs on it; its rows are written
+to ``<cache>/<key>.parquet``, so a rerun skips the models a cell already has
+and only runs new ones (a model registered later is added without recomputing
+the rest). The key hashes the scenario's resolved parameters, the mode, size
+and seed, and the pathcredit version.
+
+Decisions where the issue is silent:
+
+* every registered model runs with its default parameters, plus the variants
+  in :data:`DEFAULT_VARIANTS` (Markov orders 2 and 3, the other Shapley value
+  functions); models are told apart by their result label (``markov(order=2)``);
+* a model that needs touch times (``time_decay``: it raises a ModelError about
+  times on aggregated paths) is rerun on the converting journeys with their
+  touch times (:meth:`Simulation.timed_journeys`); the row's ``note`` says so;
+* a model that cannot run on a cell gets one row with ``metric="error"`` and
+  the message in ``note``: nothing is dropped silently;
+* every cell is scored against both truths (``truth`` column: ``incremental``,
+  ``removal``); ``runtime_s`` and ``peak_memory_mb`` rows have no truth. Runtime
+  is measured with tracemalloc running (it tracks numpy's allocations), which
+  adds a little to pure-Python work;
+* population cells (``mode="population"``, seed 0) use expected counts, so
+  their errors are the models' bias without sampling noise;
+* ``baseline="holdout"`` (a :data:`DEFAULT_VARIANTS` entry of ``shapley``) is
+  replaced in each cell by the scenario's true conversion rate without
+  exposure: what a holdout experiment would add to the observational data;
+* held-out predictive metrics (log loss, AUC, lift) are not computed yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import InputError, PathcreditError
+from .metrics import share_metrics
+
+__all__ = [
+    "Cell",
+    "ModelEntry",
+    "DEFAULT_VARIANTS",
+    "HOLDOUT",
+    "default_models",
+    "make_grid",
+    "run_cell",
+    "run_benchmark",
+    "TABLE_COLUMNS",
+    "FULL_GRID",
+    "QUICK_GRID",
+]
+
+#: Columns of the tidy result table (one row per cell, model, truth and metric).
+TABLE_COLUMNS = [
+    "scenario", "mode", "size", "seed", "model", "model_name", "truth", "metric", "value", "note",
+]
+#: Extra settings run beside each model's defaults (when the model is registered).
+DEFAULT_VARIANTS: dict[str, list[dict]] = {
+    "markov": [{"order": 2}, {"order": 3}],
+    "shapley": [
+        {"value_function": "conversion_rate"},
+        {"value_function": "conversion_rate", "baseline": "holdout"},
+        {"value_function": "markov"},
+    ],
+}
+#: A parameter value replaced, per cell, by the true conversion rate without exposure,
+#: as a holdout experiment would measure it (``shapley``'s ``baseline``).
+HOLDOUT = "holdout"
+#: The full grid of the issue: every scenario, 10^3 to 10^6 journeys, 20 seeds, population.
+FULL_GRID = {"sizes": (10**3, 10**4, 10**5, 10**6), "seeds": tuple(range(20)), "population": True}
+#: ``pathcredit benchmark --quick``: one size, two seeds, population cells.
+QUICK_GRID = {"sizes": (10**4,), "seeds": (0, 1), "population": True}
+_CACHE_VERSION = 1
+_POPULATION_SIZE = 10**6
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One simulated data set of the grid."""
+
+    scenario: str
+    mode: str  # "sample" | "population"
+    size: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model and the parameters it runs with in the grid."""
+
+    name: str
+    params: tuple = ()
+
+    @property
+    def kwargs(self) -> dict:
+        return dict(self.params)
+
+    @property
+    def label(self) -> str:
+        from ..results import label_of
+
+        return label_of(self.name, self.kwargs)
+
+
+def default_models(names: Iterable[str] | None = None) -> list[ModelEntry]:
+    """Every registered model (or those named) with defaults, plus :data:`DEFAULT_VARIANTS`."""
+    from ..models import available_models, get_model
+
+    registered = available_models()
+    chosen = registered if names is None else list(names)
+    for n in chosen:
+        get_model(n)  # unknown names: one ModelError listing the choices
+    out = []
+    for n in chosen:
+        out.append(ModelEntry(n))
+        for v in DEFAULT_VARIANTS.get(n, []):
+            out.append(ModelEntry(n, tuple(sorted(v.items()))))
+    return out
+
+
+def make_grid(
+    scenarios: Iterable[str] | None = None,
+    *,
+    sizes: Sequence[int] = FULL_GRID["sizes"],
+    seeds: Iterable[int] = FULL_GRID["seeds"],
+    population: bool = True,
+) -> list[Cell]:
+    """The cells: every scenario x size x seed (sampled), plus one population cell each."""
+    from ..simulate import SCENARIOS
+
+    names = list(SCENARIOS) if scenarios is None else list(scenarios)
+    for s in names:
+        if s not in SCENARIOS:
+            raise InputError(f"unknown scenario {s!r}; choose one of {sorted(SCENARIOS)}")
+    cells = [Cell(s, "sample", int(n), int(seed)) for s in names for n in sizes for seed in seeds]
+    if population:
+        cells += [Cell(s, "population", _POPULATION_SIZE, 0) for s in names]
+    return cells
+
+
+def _cell_key(cell: Cell, scenario_params: Mapping) -> str:
+    from .. import __version__
+    from ..simulate import get_scenario
+
+    params = get_scenario(cell.scenario, **scenario_params).params
+    blob = json.dumps(
+        [_CACHE_VERSION, __version__, cell.scenario, cell.mode, cell.size, cell.seed,
+         _plain(params)],
+        sort_keys=True, default=str,
+    )
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return f"{cell.scenario}-{cell.mode}-{cell.size}-{cell.seed}-{digest}"
+
+
+def _plain(v):
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _aligned(result, channels, metric="share"):
+    """The result's per-channel shares (and share bounds) in the truth's channel order."""
+    index = {c: i for i, c in enumerate(result.channels)}
+    take = np.array([index.get(c, -1) for c in channels])
+
+    def align(x):
+        x = np.asarray(x, dtype=np.float64)
+        return np.where(take >= 0, x[np.maximum(take, 0)], 0.0)
+
+    share = align(result.share)
+    lo = hi = None
+    lower, upper = result.lower or {}, result.upper or {}
+    if "share" in lower and "share" in upper:
+        lo, hi = align(lower["share"]), align(upper["share"])
+    elif "conversions" in lower and "conversions" in upper:
+        total = float(np.sum(result.conversions))
+        if total > 0:
+            lo, hi = align(lower["conversions"]) / total, align(upper["conversions"]) / total
+    return share, lo, hi
+
+
+def _run_model(entry: ModelEntry, sim):
+    """``(result, note)``; retries on timed journeys when the model needs touch times."""
+    from ..exceptions import ModelError
+    from ..models import attribute
+
+    kwargs = entry.kwargs
+    for k, v in kwargs.items():
+        if isinstance(v, str) and v == HOLDOUT:
+            kwargs[k] = sim.truth.baseline_conversions / sim.truth.journeys
+    try:
+        return attribute(sim.journeys, model=entry.name, **kwargs), ""
+    except ModelError as e:
+        if "time" not in str(e).lower():
+            raise
+        return (
+            attribute(sim.timed_journeys(), model=entry.name, **kwargs),
+            "ran on converting journeys with touch times",
+        )
+
+
+def run_cell(
+    cell: Cell,
+    models: Sequence[ModelEntry],
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    scenario_params: Mapping | None = None,
+):
+    """Simulate one cell, run the models it does not have yet, return its rows (DataFrame)."""
+    import pandas as pd
+
+    from ..simulate import simulate_journeys
+
+    scenario_params = dict(scenario_params or {})
+    path = None
+    done = pd.DataFrame(columns=TABLE_COLUMNS)
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"{_cell_key(cell, scenario_params)}.parquet"
+        if path.exists():
+            done = _typed(pd.read_parquet(path))
+    have = set(done["model"]) if len(done) else set()
+    todo = [m for m in models if m.label not in have]
+    if not todo:
+        return done[done["model"].isin({m.label for m in models})].reset_index(drop=True)
+    sim = simulate_journeys(
+        cell.scenario, cell.size, seed=cell.seed, population=cell.mode == "population",
+        **scenario_params,
+    )
+    truths = {k: sim.truth.share(k) for k in ("incremental", "removal")}
+    rows = []
+    base = (cell.scenario, cell.mode, cell.size, cell.seed)
+    for m in todo:
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        try:
+            result, note = _run_model(m, sim)
+        except (PathcreditError, ValueError, np.linalg.LinAlgError) as e:
+            tracemalloc.stop()
+            msg = f"{type(e).__name__}: {e}".splitlines()[0][:300]
+            rows.append((*base, m.label, m.name, None, "error", np.nan, msg))
+            continue
+        elapsed = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        share, lo, hi = _aligned(result, sim.channels)
+        for kind, tru in truths.items():
+            for metric, value in share_metrics(share, tru, lo, hi).items():
+                rows.append((*base, m.label, m.name, kind, metric, value, note))
+        rows.append((*base, m.label, m.name, None, "runtime_s", elapsed, note))
+        rows.append((*base, m.label, m.name, None, "peak_memory_mb", peak, note))
+    new = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    new["truth"] = new["truth"].astype(object)
+    out = pd.concat([done, new], ignore_index=True) if len(done) else new
+    out = _typed(out)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        out.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    return out[out["model"].isin({m.label for m in models})].reset_index(drop=True)
+
+
+def _typed(df):
+    df = df.copy()
+    for c in ("scenario", "mode", "model", "model_name", "truth", "metric", "note"):
+        df[c] = df[c].astype(object)
+    df["size"] = df["size"].astype(np.int64)
+    df["seed"] = df["seed"].astype(np.int64)
+    df["value"] = df["value"].astype(np.float64)
+    return df
+
+
+def _cell_job(args):
+    cell, models, cache_dir, scenario_params = args
+    return run_cell(cell, models, cache_dir=cache_dir, scenario_params=scenario_params)
+
+
+def _parallel(jobs, n_jobs, progress):
+    """Run jobs, yielding results as they finish: joblib when installed, else
+    :class:`concurrent.futures.ProcessPoolExecutor`; inline with ``n_jobs=1``."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(jobs), disable=not progress, file=sys.stderr, desc="benchmark cells")
+    try:
+        if n_jobs == 1 or len(jobs) <= 1:
+            for j in jobs:
+                yield _cell_job(j)
+                bar.update()
+            return
+        try:
+            from joblib import Parallel, delayed
+        except ImportError:
+            Parallel = None
+        if Parallel is not None:
+            par = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            for r in par(delayed(_cell_job)(j) for j in jobs):
+                yield r
+                bar.update()
+            return
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = mp.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as ex:
+            futures = [ex.submit(_cell_job, j) for j in jobs]
+            for f in as_completed(futures):
+                yield f.result()
+                bar.update()
+    finally:
+        bar.close()
+
+
+def run_benchmark(
+    scenarios: Iterable[str] | None = None,
+    models: Iterable[str | ModelEntry] | None = None,
+    *,
+    sizes: Sequence[int] = FULL_GRID["sizes"],
+    seeds: Iterable[int] = FULL_GRID["seeds"],
+    population: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    n_jobs: int = 2,
+    progress: bool = True,
+    scenario_params: Mapping[str, Mapping] | None = None,
+):
+    """Score every model against the truth over the grid of scenarios, sizes and seeds.
+
+    Parameters
+    ----------
+    scenarios : iterable of str, optional
+        Scenario names (default: all of :data:`pathcredit.simulate.SCENARIOS`).
+    models : iterable of str or ModelEntry, optional
+        Model names (with their variants) or entries; default: every registered
+        model (:func:`default_models`).
+    sizes : sequence of int, default (10**3, 10**4, 10**5, 10**6)
+        Journeys per sampled cell.
+    seeds : iterable of int, default 0..19
+    population : bool, default True
+        Add one population cell (expected counts of 10**6 journeys) per scenario.
+    cache_dir : path, optional
+        Where finished cells are kept; a rerun skips them.
+    n_jobs : int, default 2
+        Worker processes (``1``: run inline).
+    progress : bool, default True
+        A tqdm progress bar on stderr.
+    scenario_params : mapping, optional
+        ``{scenario: {param: value}}`` overrides.
+
+    Returns
+    -------
+    BenchmarkResult
+        ``.table`` (tidy: :data:`TABLE_COLUMNS`), ``.summary()``, ``.save(dir)``.
+
+    Examples
+    --------
+    >>> r = run_benchmark(["additive"], ["linear", "last_touch"], sizes=[2000], seeds=[0],
+    ...                   population=False, n_jobs=1, progress=False)
+    >>> sorted(r.table.model.unique())
+    ['last_touch', 'linear']
+    """
+    from ..exceptions import ModelError
+    from .report import BenchmarkResult
+
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ModelError(f"n_jobs must be a whole number >= 1, got {n_jobs!r}")
+    entries: list[ModelEntry] = []
+    if models is None:
+        entries = default_models()
+    else:
+        for m in models:
+            entries += [m] if isinstance(m, ModelEntry) else default_models([m])
+    cells = make_grid(scenarios, sizes=sizes, seeds=seeds, population=population)
+    scenario_params = {k: dict(v) for k, v in (scenario_params or {}).items()}
+    # biggest cells first, so the pool ends on small ones
+    cells.sort(key=lambda c: (-c.size, c.mode, c.scenario, c.seed))
+    jobs = [(c, entries, cache_dir, scenario_params.get(c.scenario, {})) for c in cells]
+    t0 = time.perf_counter()
+    import pandas as pd
+
+    frames = list(_parallel(jobs, n_jobs, progress))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
+    table = table.sort_values(["scenario", "mode", "size", "seed", "model", "truth", "metric"],
+                              na_position="last", kind="stable").reset_index(drop=True)
+    return BenchmarkResult(
+        table=_typed(table) if len(table) else table,
+        wall_time_s=time.perf_counter() - t0,
+        settings={
+            "scenarios": sorted({c.scenario for c in cells}),
+            "models": [e.label for e in entries],
+            "sizes": [int(s) for s in sizes],
+            "seeds": [int(s) for s in seeds],
+            "population": bool(population),
+            "n_jobs": n_jobs,
+            "scenario_params": _plain(scenario_params),
+        },
+    )

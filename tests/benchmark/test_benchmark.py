@@ -1,0 +1,218 @@
+"""The benchmark grid: metrics by hand, every registered model picked up, failures recorded,
+cache reuse, determinism, outputs; the CLI commands."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import pathcredit
+from pathcredit.benchmark import (
+    TABLE_COLUMNS,
+    Cell,
+    ModelEntry,
+    default_models,
+    make_grid,
+    run_benchmark,
+    run_cell,
+    share_metrics,
+)
+from pathcredit.cli import main
+
+
+def test_share_metrics_by_hand():
+    m = share_metrics([0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.4, 0.1, 0.1], [0.6, 0.35, 0.3])
+    assert m["share_mae"] == pytest.approx(0.2)
+    assert m["tv_distance"] == pytest.approx(0.3)
+    assert m["max_error"] == pytest.approx(0.3)
+    assert m["spearman"] == pytest.approx(-1)
+    assert m["kendall"] == pytest.approx(-1)
+    assert m["coverage"] == pytest.approx(1 / 3)
+    assert m["width"] == pytest.approx((0.2 + 0.25 + 0.2) / 3)
+    assert np.isnan(share_metrics([0.5, 0.5], [0.2, 0.8])["spearman"])
+
+
+def test_default_models_cover_the_registry():
+    labels = [e.label for e in default_models()]
+    for name in pathcredit.available_models():
+        assert name in labels
+    assert "markov(order=2)" in labels
+    assert len(set(labels)) == len(labels)
+
+
+def test_grid_shape():
+    cells = make_grid(["additive", "markov"], sizes=[100, 1000], seeds=[0, 1, 2])
+    assert len(cells) == 2 * 2 * 3 + 2
+    assert Cell("markov", "population", 10**6, 0) in cells
+    with pytest.raises(pathcredit.InputError, match="unknown scenario"):
+        make_grid(["nope"])
+
+
+def test_every_registered_model_gets_rows_or_an_error_row(tmp_path):
+    r = run_benchmark(["decay"], sizes=[3000], seeds=[0], population=False, n_jobs=1,
+                      progress=False, cache_dir=tmp_path)
+    t = r.table
+    assert list(t.columns) == TABLE_COLUMNS
+    for e in default_models():
+        rows = t[t.model == e.label]
+        assert len(rows), e.label
+        assert (rows.metric == "error").any() or {"share_mae", "runtime_s"} <= set(rows.metric)
+    td = t[(t.model == "time_decay") & (t.metric == "share_mae")]
+    assert (td.note.str.contains("touch times")).all()
+    # interval models report coverage
+    if "bayesian_markov" in pathcredit.available_models():
+        assert {"coverage", "width"} <= set(t[t.model == "bayesian_markov"].metric)
+
+
+def test_failures_are_recorded_not_dropped():
+    # a model parameter that fails: the cell records the error
+    bad = ModelEntry("markov", (("order", 99),))
+    rows = run_cell(Cell("additive", "sample", 500, 0), [bad, ModelEntry("linear")])
+    err = rows[rows.metric == "error"]
+    assert list(err.model) == ["markov(order=99)"]
+    assert "order" in err.note.iloc[0]
+    assert (rows.model == "linear").any()
+
+
+def test_cache_skips_finished_models_and_is_deterministic(tmp_path, monkeypatch):
+    cell = Cell("synergy", "sample", 2000, 3)
+    a = run_cell(cell, [ModelEntry("linear")], cache_dir=tmp_path)
+    files = list(tmp_path.glob("*.parquet"))
+    assert len(files) == 1
+    # a new model is added to the same file; the old rows are reused unchanged
+    b = run_cell(cell, [ModelEntry("linear"), ModelEntry("markov")], cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(b[b.model == "linear"].reset_index(drop=True), a)
+    import pathcredit.simulate as sim_mod
+
+    def boom(*args, **kw):
+        raise AssertionError("simulated again")
+
+    monkeypatch.setattr(sim_mod, "simulate_journeys", boom)
+    c = run_cell(cell, [ModelEntry("linear"), ModelEntry("markov")], cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(c, b)
+    monkeypatch.undo()
+    fresh = run_cell(cell, [ModelEntry("linear")])
+    cols = [c for c in TABLE_COLUMNS if c != "value"]
+    keep = ~fresh.metric.isin(["runtime_s", "peak_memory_mb"])
+    pd.testing.assert_frame_equal(fresh[keep][cols].reset_index(drop=True),
+                                  a[keep][cols].reset_index(drop=True))
+    np.testing.assert_array_equal(fresh[keep].value.to_numpy(), a[keep].value.to_numpy())
+
+
+def test_population_cell_markov_recovers_removal_truth():
+    rows = run_cell(Cell("markov", "population", 10**5, 0), [ModelEntry("markov")])
+    mae = rows[(rows.metric == "share_mae") & (rows.truth == "removal")].value.iloc[0]
+    assert mae < 0.003
+
+
+@pytest.mark.slow
+def test_parallel_runs_match_inline(tmp_path):
+    kw = dict(sizes=[2000], seeds=[0, 1], population=False, progress=False)
+    models = ["linear", "markov"]
+    a = run_benchmark(["additive", "funnel"], models, n_jobs=1, **kw).table
+    b = run_benchmark(["additive", "funnel"], models, n_jobs=2, **kw).table
+    keep = ~a.metric.isin(["runtime_s", "peak_memory_mb"])
+    pd.testing.assert_frame_equal(a[keep].reset_index(drop=True), b[keep].reset_index(drop=True))
+
+
+def test_process_pool_fallback_without_joblib(monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_joblib(name, *args, **kw):
+        if name == "joblib":
+            raise ImportError
+        return real(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_joblib)
+    r = run_benchmark(["additive"], ["linear"], sizes=[500, 600], seeds=[0], population=False,
+                      n_jobs=2, progress=False)
+    assert set(r.table["size"]) == {500, 600}
+
+
+def test_outputs(tmp_path):
+    r = run_benchmark(["additive", "confounded"], ["last_touch", "linear", "markov"],
+                      sizes=[1000, 3000], seeds=[0], population=True, n_jobs=1, progress=False)
+    out = r.save(tmp_path / "res")
+    for f in ("results.parquet", "results.csv", "summary.md", "run.json", "error_by_model.png",
+              "error_vs_size.png", "error_by_model_population.png"):
+        assert (out / f).exists(), f
+    back = pd.read_parquet(out / "results.parquet")
+    assert len(back) == len(r.table)
+    md = (out / "summary.md").read_text()
+    assert "| model |" in md and "confounded" in md and "Population" in md
+    info = json.loads((out / "run.json").read_text())
+    assert info["machine"]["cpu_count"] >= 1
+
+
+def test_bad_n_jobs():
+    with pytest.raises(pathcredit.ModelError, match="n_jobs"):
+        run_benchmark(["additive"], ["linear"], sizes=[100], seeds=[0], n_jobs=0)
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_simulate_writes_files_attribute_reads(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "sim"
+    res = runner.invoke(main, ["simulate", "additive", "--journeys", "5000", "--seed", "2",
+                               "--out", str(out), "--param", "cross_device=0.2"])
+    assert res.exit_code == 0, res.output
+    for f in ("events.parquet", "identity_map.parquet", "paths.csv", "truth.json"):
+        assert (out / f).exists()
+    truth = json.loads((out / "truth.json").read_text())
+    assert truth["scenario"] == "additive"
+    assert set(truth["truth"]) >= {"incremental", "removal"}
+    assert set(truth["truth"]["incremental"]["search"]) >= {"conversions", "share"}
+    # the additive truth recomputed from the params and the paths
+    paths = pd.read_csv(out / "paths.csv")
+    assert list(paths.columns) == ["path", "total_conversions", "total_conversion_value",
+                                   "total_null"]
+    beta = truth["params"]["beta"]
+    journeys = paths.total_conversions + paths.total_null
+    for c, b in beta.items():
+        seen = paths.path.str.split(" > ").apply(lambda p, c=c: c in p)
+        assert truth["truth"]["incremental"][c]["conversions"] == pytest.approx(
+            b * journeys[seen].sum())
+    res = runner.invoke(main, ["attribute", str(out / "paths.csv"), "--model", "linear"])
+    assert res.exit_code == 0, res.output
+
+
+def test_cli_simulate_population_and_list(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(main, ["simulate", "--list"])
+    assert res.exit_code == 0 and "confounded" in res.output
+    out = tmp_path / "pop"
+    res = runner.invoke(main, ["simulate", "funnel", "--population", "--journeys", "1000",
+                               "--out", str(out), "--param", "population_tol=1e-4"])
+    assert res.exit_code == 0, res.output
+    assert (out / "paths.csv").exists() and not (out / "events.parquet").exists()
+
+
+@pytest.mark.parametrize("args,word", [
+    (["simulate", "nope"], "unknown scenario"),
+    (["simulate", "additive", "--param", "baseline=2"], "baseline"),
+    (["simulate", "additive", "--param", "oops"], "KEY=VALUE"),
+    (["simulate"], "SCENARIO"),
+    (["benchmark", "--scenario", "nope"], "unknown scenario"),
+    (["benchmark", "--model", "nope", "--quick"], "unknown model"),
+])
+def test_cli_errors_are_one_line(args, word, tmp_path):
+    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "x")]
+                             if args[0] == "benchmark" or len(args) > 1 else args)
+    assert res.exit_code == 2
+    assert word in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_cli_benchmark_small(tmp_path):
+    out = tmp_path / "bench"
+    res = CliRunner().invoke(main, ["benchmark", "--scenario", "additive", "--model", "linear",
+                                    "--model", "last_touch", "--size", "1000", "--seeds", "1",
+                                    "--no-population", "--jobs", "1", "--no-progress",
+                                    "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "| linear |" in res.output
+    assert (out / "results.csv").exists() and (out / "cache").is_dir()
