@@ -12,6 +12,13 @@ __all__ = ["fingerprint"]
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (Steele, Lea and Flood 2014): spreads every input bit."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def fingerprint(journeys) -> dict:
     """Counts of the journeys and a hash that ignores row order and channel coding.
 
@@ -27,8 +34,9 @@ def fingerprint(journeys) -> dict:
     Notes
     -----
     Each path's digest is a polynomial hash over its channels' name hashes, computed
-    for all touches at once; the sorted (digest, counts) rows are hashed with SHA-256.
-    O(touches + paths log paths).
+    for all touches at once; each row's digest and counts are mixed into one 64-bit
+    hash, and the rows' hashes are summed (and their squares summed) modulo 2^64, which
+    does not depend on row order; SHA-256 of those sums is reported. O(touches).
 
     Examples
     --------
@@ -56,16 +64,15 @@ def fingerprint(journeys) -> dict:
         if journeys.n_paths
         else np.zeros(0, np.uint64)
     )
-    columns = [
-        digest,
-        journeys.lengths.astype(np.int64),
-        np.asarray(journeys.conversions, dtype=np.float64),
-        np.asarray(journeys.value_counts(), dtype=np.float64),
-        np.asarray(journeys.null_counts(), dtype=np.float64),
-    ]
-    order = np.lexsort(columns[::-1])  # by digest, then length, then the counts
-    data = b"".join(np.ascontiguousarray(c[order]).tobytes() for c in columns)
-    sha = hashlib.sha256(data).hexdigest()[:16]
+    # one 64-bit hash per row, mixed from the path digest and the counts' bits, then summed:
+    # a sum is order-independent and costs no sort (the fingerprint runs on every attribute)
+    row = digest ^ _mix(journeys.lengths.astype(np.uint64))
+    for counts in (journeys.conversions, journeys.value_counts(), journeys.null_counts()):
+        row = _mix(row ^ _mix(np.ascontiguousarray(counts, dtype=np.float64).view(np.uint64)))
+    total = np.add.reduce(row, dtype=np.uint64) if len(row) else np.uint64(0)
+    squares = np.add.reduce(row * row, dtype=np.uint64) if len(row) else np.uint64(0)
+    sums = np.array([total, squares, len(row)], dtype=np.uint64).tobytes()
+    sha = hashlib.sha256(sums).hexdigest()[:16]
     return {
         "paths": int(journeys.n_paths),
         "channels": int(journeys.n_channels),
