@@ -79,6 +79,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,6 +100,8 @@ _EXACT_LIMIT = 26
 _TABLE_LIMIT = 22
 #: Coalition tables larger than this carry no channel-name column (it costs strings).
 _NAMED_ROWS = 1 << 10
+#: Above this many distinct coalitions, coalition_values lists the paths' channel sets only.
+_COALITION_ROWS = 1 << 21
 
 
 # ---------------------------------------------------------------------- coalition keys
@@ -277,6 +280,77 @@ class _ConversionRate:
         if self.table is not None:
             return self.table[keys[:, 0].astype(np.intp)]
         return self._exact(keys)
+
+    def _inside(self, set_keys: np.ndarray, codes: np.ndarray):
+        """Observed non-empty sets inside each set: (set, observed set, local bitmask).
+
+        Small sets enumerate their subsets and search them; large ones test every
+        observed set for containment (cost: sets x observed sets, so only for the
+        few sets with more than 12 channels).
+        """
+        m, k = codes.shape
+        obs, local_bit = self.obs_keys, np.int64(1) << np.arange(k, dtype=np.int64)
+        if (k <= 12 and (m << k) < 64 * len(obs)) or not len(obs):
+            sub = _subgame_keys(codes, self.n)[:, 1:]  # (m, 2**k - 1, words): non-empty
+            q = _sortable(sub.reshape(-1, sub.shape[-1]))
+            pos = np.minimum(np.searchsorted(self.obs_sorted, q), max(len(obs) - 1, 0))
+            hit = np.flatnonzero(self.obs_sorted[pos] == q) if len(obs) else np.zeros(0, int)
+            width = (1 << k) - 1
+            return hit // width, pos[hit], hit % width + 1
+        nonempty = np.flatnonzero(obs.any(axis=1))
+        code_keys = _bit_keys(codes, self.n)  # (m, k, words)
+        step = max(1, (1 << 24) // max(len(nonempty) * obs.shape[1], 1))
+        out = []
+        for lo in range(0, m, step):  # chunks of sets, not one per set
+            t = set_keys[lo : lo + step]
+            inside = np.all((obs[nonempty][None] & ~t[:, None, :]) == 0, axis=2)
+            o, c = np.nonzero(inside)
+            o, c = o + lo, nonempty[c]
+            has = np.all((code_keys[o] & obs[c][:, None, :]) == code_keys[o], axis=2)
+            out.append((o, c, has.astype(np.int64) @ local_bit))
+        return tuple(np.concatenate(x) for x in zip(*out, strict=True))
+
+    def subgame_tables(self, set_keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Tables ``(m, 2 ** k)`` of the subgames of sets of ``k`` channels, by scattering.
+
+        Each table starts at ``missing``'s fill with ``v(empty)`` at 0, and every
+        observed set inside the subgame's set is written at its local bitmask
+        (bit ``i`` = ``codes[:, i]``); ``best_subset`` then takes a subset-max.
+        """
+        m, k = codes.shape
+        fill = 0.0 if self.missing == "zero" else -np.inf
+        tables = np.full((m, 1 << k), fill)
+        tables[:, 0] = self.empty
+        o, c, local = self._inside(set_keys, codes)
+        tables[o, local] = self.rate[c]
+        return subset_max(tables) if self.missing == "best_subset" else tables
+
+    def sparse_shapley(self, set_keys: np.ndarray, codes: np.ndarray):
+        """``missing="zero"``: Shapley values of the subgames from their non-zero worths.
+
+        With ``v`` zero except on the observed subsets ``U`` and the empty set,
+        ``phi_j = sum over U containing j of w(|U| - 1) v(U) - sum over U without j
+        of w(|U|) v(U)``, ``w(s) = s! (k - s - 1)! / k!`` (Shapley 1953 [1]_,
+        regrouped by coalition): O(observed subsets x k) instead of O(k 2 ** k).
+
+        Returns ``phi`` ``(m, k)``, ``v(T)`` and ``v(empty)`` per set.
+        """
+        m, k = codes.shape
+        o, c, local = self._inside(set_keys, codes)
+        size = np.bitwise_count(local) if hasattr(np, "bitwise_count") else None
+        if size is None:
+            size = ((local[:, None] >> np.arange(k)) & 1).sum(axis=1)
+        w = np.array([1.0 / (k * math.comb(k - 1, s)) if s < k else 0.0 for s in range(k + 1)])
+        v = self.rate[c]
+        has = ((local[:, None] >> np.arange(k)) & 1).astype(bool)  # (pairs, k)
+        contrib = np.where(has, w[size - 1][:, None], -w[size][:, None]) * v[:, None]
+        phi = np.zeros((m, k))
+        np.add.at(phi, o, contrib)
+        phi -= w[0] * self.empty  # the empty coalition, without every j
+        v_full = np.zeros(m)
+        full = local == (1 << k) - 1
+        v_full[o[full]] = v[full]
+        return phi, v_full, np.full(m, self.empty)
 
     def prepare_sampling(self, set_keys: np.ndarray) -> None:
         """best_subset above the table limit: the observed subsets of each sampled set."""
@@ -470,36 +544,68 @@ def _distinct(keys: np.ndarray, n: int):
 
 
 def _exact_games(sets, game, n, exact, frac, gain, scale, bar):
-    """Every coalition of every exact set, evaluated once, solved in batches by set size."""
-    groups, blocks = [], []
+    """Every coalition of every exact set, solved in batches by set size.
+
+    Games whose worths cost more than a look-up (a Markov chain, a user's function)
+    are evaluated once per distinct coalition. Returns the evaluated coalitions
+    (keys, worths) for ``extras["coalition_values"]``: all of them up to
+    ``_COALITION_ROWS`` distinct coalitions, above that the channel sets of the
+    paths only (the coalitions whose worths split the journeys).
+    """
+    groups = []
     for k in np.unique(sets.size[exact]):
         idx = np.flatnonzero(exact & (sets.size == k))
-        codes = sets.codes(idx)
-        groups.append((idx, codes, int(k)))
-        blocks.append(_subgame_keys(codes, n).reshape(-1, _words(n)))
-    if not blocks:
+        groups.append((idx, sets.codes(idx), int(k)))
+    if not groups:
         return None
-    ukeys, inverse = _distinct(np.concatenate(blocks), n)
-    del blocks
-    worth = np.asarray(game.worth(ukeys), dtype=np.float64)
-    start = 0
-    tables = []
-    for idx, _codes, k in groups:
-        inv = inverse[start : start + (len(idx) << k)]
-        start += len(idx) << k
-        table = worth[inv].reshape(len(idx), 1 << k)
-        if game.local_max:  # best observed subset: a max over each subgame's own table
-            table = subset_max(table)
-        tables.append((inv, table))
-    if game.local_max:
-        for inv, table in tables:
-            worth[inv] = table.reshape(-1)
-    for (idx, codes, _k), (_inv, table) in zip(groups, tables, strict=True):
+    total = sum(len(idx) << k for idx, _, k in groups)
+    cheap = isinstance(game, _ConversionRate)
+    if cheap and n > _TABLE_LIMIT and total > _COALITION_ROWS:
+        coalitions = None
+        ends = []
+        for idx, codes, k in groups:
+            if game.missing == "zero" and k > 12:
+                phi, v_full, v_empty = game.sparse_shapley(sets.keys[idx], codes)
+            else:
+                table = game.subgame_tables(sets.keys[idx], codes)
+                phi, v_full, v_empty = shapley_values(table), table[:, -1], table[:, 0]
+            frac[idx[:, None], codes] = phi
+            gain[idx] = v_full - v_empty
+            scale[idx] = np.maximum(np.abs(v_full), np.abs(v_empty))
+            ends.append((v_full, v_empty))
+            bar.update(len(idx))
+        idx = np.concatenate([g[0] for g in groups])
+        keys = np.concatenate([np.zeros((1, _words(n)), np.uint64), sets.keys[idx]])
+        worth = np.concatenate([ends[0][1][:1]] + [e[0] for e in ends])
+        order = np.argsort(_sortable(keys), kind="stable")
+        return keys[order], worth[order]
+    else:
+        keys = np.concatenate([_subgame_keys(c, n).reshape(-1, _words(n)) for _, c, _ in groups])
+        ukeys, inverse = _distinct(keys, n)
+        del keys
+        worth = np.asarray(game.worth(ukeys), dtype=np.float64)
+        tables, start = [], 0
+        for idx, _codes, k in groups:
+            inv = inverse[start : start + (len(idx) << k)]
+            start += len(idx) << k
+            table = worth[inv].reshape(len(idx), 1 << k)
+            if game.local_max:  # best observed subset: a max over each subgame's own table
+                table = subset_max(table)
+                worth[inv] = table.reshape(-1)
+            tables.append(table)
+        coalitions = (ukeys, worth) if len(ukeys) <= _COALITION_ROWS else None
+    for (idx, codes, _k), table in zip(groups, tables, strict=True):
         frac[idx[:, None], codes] = shapley_values(table)
         gain[idx] = table[:, -1] - table[:, 0]
         scale[idx] = np.maximum(np.abs(table[:, -1]), np.abs(table[:, 0]))
         bar.update(len(idx))
-    return ukeys, worth
+    if coalitions is None:  # the paths' own channel sets (and the empty coalition)
+        idx = np.concatenate([g[0] for g in groups])
+        keys = np.concatenate([np.zeros((1, _words(n)), np.uint64), sets.keys[idx]])
+        worth = np.concatenate([tables[0][:1, 0]] + [t[:, -1] for t in tables])
+        order = np.argsort(_sortable(keys), kind="stable")
+        coalitions = (keys[order], worth[order])
+    return coalitions
 
 
 def _sampled_games(sets, game, n, sampled, frac, se, gain, scale, bar, *, tol, mp, seed):
