@@ -1,0 +1,179 @@
+"""Speed and peak memory of response-model Shapley on realistic sizes (issue 9, point 6).
+
+Four cases, each ``shapley(journeys, value_function)`` with default arguments
+(``method="auto"``, ``max_exact_channels=20``):
+
+- ``exact20``: 20 channels, 200,000 simulated journeys aggregated to about 62,000
+  distinct paths; every path's game is solved exactly.
+- ``mixed50``: 50 channels, 280,000 journeys aggregated to about 101,000 distinct
+  paths (0.2% of the journeys are long, 25-60 touches): paths with at most 20
+  distinct channels are solved exactly, the about 390 paths above are sampled
+  (``extras["method"] == "exact+sampling"``).
+
+each with ``value_function="conversion_rate"`` and ``"markov"``. Every run is a
+fresh interpreter (``subprocess``): it builds the data (fixed seed), reads it with
+``read_paths``, imports the Markov module, then times the one ``shapley`` call
+(wall clock) and reports the process's peak resident memory (``ru_maxrss``) and its
+resident memory just before the call. Runs are interleaved: repetition r runs every
+case before repetition r + 1; the table gives medians.
+
+``--src`` runs another copy of pathcredit's ``src`` (e.g. an older commit unpacked
+with ``git archive``) for before/after numbers; ``--timeout`` kills a run.
+
+Usage (see README.md)::
+
+    .venv/bin/python benchmarks/shapley/bench_speed.py --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+
+CASES = {
+    "exact20": {"journeys": 200_000, "channels": 20, "p": 0.3, "long_share": 0.0},
+    "mixed50": {"journeys": 280_000, "channels": 50, "p": 0.35, "long_share": 0.002},
+}
+VALUE_FUNCTIONS = ("conversion_rate", "markov")
+
+RUN = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    import numpy as np, pandas as pd
+
+    def rss_mib():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) / 1024
+
+    def make_paths(n_journeys, n_channels, seed, p, long_share):
+        rng = np.random.default_rng(seed)
+        names = np.array([f"channel_{i:02d}" for i in range(n_channels)])
+        lengths = np.minimum(rng.geometric(p, n_journeys), 20)
+        long = rng.random(n_journeys) < long_share
+        lengths[long] = rng.integers(25, 61, long.sum())
+        pop = rng.dirichlet(np.ones(n_channels))
+        touches = rng.choice(n_channels, size=int(lengths.sum()), p=pop)
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]
+        paths = [" > ".join(names[touches[s : s + n]]) for s, n in zip(starts, lengths)]
+        conv = rng.random(n_journeys) < 0.02 + 0.01 * np.minimum(lengths, 5)
+        df = pd.DataFrame({"path": paths, "c": conv.astype(float), "n": (~conv).astype(float)})
+        return df.groupby("path", sort=False).agg(
+            total_conversions=("c", "sum"), total_null=("n", "sum")
+        ).reset_index()
+
+    case, vf = json.loads(sys.argv[1]), sys.argv[2]
+    import pathcredit
+    import pathcredit.models.markov  # imports outside the timed call
+    from pathcredit.models.shapley import shapley
+    j = pathcredit.read_paths(make_paths(case["journeys"], case["channels"], 2024,
+                                         case["p"], case["long_share"]))
+    before = rss_mib()
+    t0 = time.perf_counter()
+    r = shapley(j, vf)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({
+        "seconds": seconds, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "before_mib": before, "paths": j.n_paths, "method": r.extras["method"],
+        "sampled_paths": r.extras.get("sampled_paths", 0),
+        "total": float(np.sum(r.conversions)),
+        "conversions": [float(x) for x in r.conversions],
+    }))
+    """
+)
+
+
+def run(case: dict, vf: str, src: str | None, timeout: float):
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", RUN, json.dumps(case), vf],
+            capture_output=True, text=True, timeout=timeout, env=env, check=True,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--src", default=None, help="a pathcredit src directory to run instead")
+    ap.add_argument("--cases", nargs="*", default=list(CASES))
+    ap.add_argument("--value-functions", nargs="*", default=list(VALUE_FUNCTIONS))
+    args = ap.parse_args(argv)
+    keys = [(c, vf) for c in args.cases for vf in args.value_functions]
+    runs: dict = {k: [] for k in keys}
+    timed_out = set()
+    for rep in range(args.repeats):
+        for c, vf in keys:
+            if (c, vf) in timed_out:
+                continue
+            res = run(CASES[c], vf, args.src, args.timeout)
+            if res is None:
+                timed_out.add((c, vf))
+                print(f"rep {rep} {c} {vf}: > {args.timeout:g} s (killed)", flush=True)
+                continue
+            runs[(c, vf)].append(res)
+            print(
+                f"rep {rep} {c} {vf}: {res['seconds']:.3f} s, peak {res['peak_mib']:.0f} MiB "
+                f"(before the call {res['before_mib']:.0f} MiB), {res['paths']} paths, "
+                f"{res['method']}, sampled paths {res['sampled_paths']}",
+                flush=True,
+            )
+    print()
+    print(
+        f"python {platform.python_version()}, {platform.machine()}, {_cpu()}, "
+        f"{_mem_gib():.0f} GiB RAM; src={args.src or 'this checkout'}; repeats={args.repeats}"
+    )
+    print()
+    print("| case | value function | distinct paths | method | median s (min-max) | runs "
+          "| peak RSS MiB (median) | RSS before the call MiB |")  # fmt: skip
+    print("|" + "---|" * 8)
+    for c, vf in keys:
+        rs = runs[(c, vf)]
+        if not rs:
+            print(f"| {c} | {vf} | | | > {args.timeout:g} (killed) | 0 | | |")
+            continue
+        ts = [r["seconds"] for r in rs]
+        print(
+            f"| {c} | {vf} | {rs[0]['paths']:,} | {rs[0]['method']} | "
+            f"{statistics.median(ts):.3f} ({min(ts):.3f}-{max(ts):.3f}) | {len(rs)} | "
+            f"{statistics.median(r['peak_mib'] for r in rs):.0f} | "
+            f"{statistics.median(r['before_mib'] for r in rs):.0f} |"
+        )
+        # same data, same seed: every run must give the same credit
+        first = rs[0]["conversions"]
+        if any(r["conversions"] != first for r in rs[1:]):
+            print(f"  WARNING: {c} {vf}: runs disagree")
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        model = platform.processor() or "unknown CPU"
+    return f"{model}, {os.cpu_count()} cores"
+
+
+def _mem_gib() -> float:
+    try:
+        with open("/proc/meminfo") as f:
+            return int(next(x for x in f if x.startswith("MemTotal")).split()[1]) / 2**20
+    except (OSError, StopIteration):
+        return float("nan")
+
+
+if __name__ == "__main__":
+    main()
