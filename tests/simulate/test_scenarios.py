@@ -166,7 +166,7 @@ def test_removal_truth_against_monte_carlo_counterfactual(name):
 
 def _walk(sc, n, removed, rng):
     """Independent order-1 Markov walker: a journey reaching a removed channel ends (null)."""
-    mix, trans, kappa = sc.mix, sc.trans, sc.conv
+    mix, trans, kappa = sc.mix, sc.trans, sc.conv  # trans: repeat + next_mix
     cont = sc.params["continue_prob"]
     c = (rng.random(n)[:, None] > np.cumsum(mix)).sum(axis=1)
     alive = np.ones(n, dtype=bool)
@@ -346,6 +346,7 @@ BAD = [
     ("additive", {"mix": {"search": -1}}, "mix"),
     ("additive", {"channels": ["a", "a"]}, "channels"),
     ("additive", {"channels": ["a", "b"]}, "mix"),
+    ("additive", {"next_mix": {"search": -1}}, "next_mix"),
     ("additive", {"value_sigma": -1}, "value_sigma"),
     ("additive", {"cross_device": 2}, "cross_device"),
     ("additive", {"offline_channels": ["store"]}, "offline_channels"),
@@ -396,6 +397,7 @@ def test_channel_mappings_override_key_by_key():
     assert sc.params["beta"]["search"] == 0.02
     assert sc.params["beta"]["display"] == 0.004
     sc = get_scenario("additive", channels=["a", "b"], mix={"a": 1, "b": 1},
+                      next_mix={"a": 1, "b": 0},
                       beta={"a": 0.01, "b": 0.0}, value_mean={"a": 10, "b": 20})
     sim = sc.simulate(100, seed=0)
     assert sim.channels == ("a", "b")

@@ -14,8 +14,10 @@ independent of conversion (except in ``confounded``):
   the defaults (0.45, 10) give a mean of 1.8 touches and 55 % one-touch
   journeys, inside the ranges Anderl et al. (2016) report (mean 1.3-2.5);
 * first channel from ``mix``; each next channel is the previous one again with
-  probability ``repeat``, otherwise drawn from ``mix`` (or from the rows of
-  ``transitions`` where given);
+  probability ``repeat``, otherwise drawn from ``next_mix`` (or from the rows of
+  ``transitions`` where given). The defaults put upper-funnel channels
+  (display, social) first more often and lower-funnel ones (search, email,
+  direct) later, so first and last touch differ as in real paths;
 * times: consecutive touches an exponential ``mean_gap_days`` apart, the
   decision (conversion, or the end of a journey without one) an exponential
   ``lag_days`` after the last touch; journeys start uniformly over ``days``.
@@ -97,12 +99,20 @@ CHANNELS = ("search", "display", "social", "email", "affiliate", "direct")
 EXPOSURE_DEFAULTS: dict[str, Any] = {
     "channels": CHANNELS,
     "mix": {
-        "search": 0.28,
-        "display": 0.22,
-        "social": 0.16,
-        "email": 0.12,
+        "search": 0.22,
+        "display": 0.28,
+        "social": 0.20,
+        "email": 0.10,
         "affiliate": 0.08,
-        "direct": 0.14,
+        "direct": 0.12,
+    },
+    "next_mix": {
+        "search": 0.34,
+        "display": 0.12,
+        "social": 0.10,
+        "email": 0.16,
+        "affiliate": 0.10,
+        "direct": 0.18,
     },
     "transitions": None,
     "repeat": 0.3,
@@ -360,6 +370,10 @@ class ExposureScenario(Scenario):
         if mix.sum() <= 0:
             raise InputError("mix must give some channel a positive weight")
         self.mix = mix / mix.sum()
+        nxt = self._channel_map("next_mix", low=0)
+        if nxt.sum() <= 0:
+            raise InputError("next_mix must give some channel a positive weight")
+        self.next_mix = nxt / nxt.sum()
         _real("repeat", p["repeat"], low=0, high=1, high_open=True)
         _real("continue_prob", p["continue_prob"], low=0, high=1, high_open=True)
         p["max_length"] = _int("max_length", p["max_length"], low=1, high=30)
@@ -382,7 +396,7 @@ class ExposureScenario(Scenario):
         except Exception:
             raise InputError(f"start must be a date, got {p['start']!r}") from None
         C = len(chans)
-        trans = (1 - p["repeat"]) * np.tile(self.mix, (C, 1)) + p["repeat"] * np.eye(C)
+        trans = (1 - p["repeat"]) * np.tile(self.next_mix, (C, 1)) + p["repeat"] * np.eye(C)
         if p["transitions"] is not None:
             t = p["transitions"]
             if not isinstance(t, dict) or set(t) - set(chans):
@@ -740,19 +754,21 @@ class Confounded(Additive):
     exposure to ``targeted`` channels, which have no effect (beta 0).
 
     A share ``intent_share`` of journeys are high-intent: baseline
-    ``baseline_high`` instead of ``baseline``, and their channel mix multiplies
-    the targeted channels' weight by ``targeting`` (retargeting and brand search
-    find people about to buy). The targeted channels' true credit is zero under
-    both definitions; observational models credit them anyway, and nothing in
-    the paths can tell them apart.
+    ``baseline_high`` instead of ``baseline``, and their channel mixes (``mix``
+    and ``next_mix``) multiply the targeted channels' weight by ``targeting``
+    (retargeting and brand search find people about to buy). The targeted
+    channels' true credit is zero under both definitions; observational models
+    credit them anyway, and nothing in the paths can tell them apart.
     """
 
     name = "confounded"
     summary = "latent intent raises baseline and retargeting / brand_search exposure (no effect)"
     defaults = {
         "channels": ("search", "display", "social", "email", "retargeting", "brand_search"),
-        "mix": {"search": 0.28, "display": 0.24, "social": 0.18, "email": 0.14,
-                "retargeting": 0.10, "brand_search": 0.06},
+        "mix": {"search": 0.24, "display": 0.30, "social": 0.22, "email": 0.12,
+                "retargeting": 0.07, "brand_search": 0.05},
+        "next_mix": {"search": 0.30, "display": 0.14, "social": 0.12, "email": 0.16,
+                     "retargeting": 0.16, "brand_search": 0.12},
         "value_mean": {"search": 90.0, "display": 70.0, "social": 60.0, "email": 110.0,
                        "retargeting": 85.0, "brand_search": 95.0},
         "baseline": 0.003,
@@ -779,14 +795,17 @@ class Confounded(Additive):
         idx = [p["channels"].index(c) for c in targeted]
         if np.any(self.beta[idx] != 0):
             raise InputError("beta of the targeted channels must be 0 (they have no effect)")
-        high = self.mix.copy()
-        high[idx] *= tilt
-        high /= high.sum()
+        def tilted(m):
+            m = m.copy()
+            m[idx] *= tilt
+            return m / m.sum()
+
         C = len(p["channels"])
         r = p["repeat"]
-        self.mixes = np.stack([self.mix, high])
+        self.mixes = np.stack([self.mix, tilted(self.mix)])
         self.transes = np.stack(
-            [(1 - r) * np.tile(m, (C, 1)) + r * np.eye(C) for m in self.mixes]
+            [(1 - r) * np.tile(m, (C, 1)) + r * np.eye(C)
+             for m in (self.next_mix, tilted(self.next_mix))]
         )
         self.latent_probs = np.array([1 - share, share])
         self.baselines = np.array([self.baseline, self.baseline_high])
@@ -876,7 +895,8 @@ class MarkovWorld(Scenario):
     After a touch, a journey in state ``w`` (its last ``order`` channels, fewer at
     the start) converts with probability ``kappa(w)``; otherwise it goes on with
     probability ``continue_prob`` to a next channel drawn as in the exposure
-    process (``repeat``, ``mix``), or ends without conversion. ``kappa(w) =
+    process (``repeat``, ``next_mix``; the first from ``mix``), or ends without
+    conversion. ``kappa(w) =
     min(conversion[last channel] x prod of assist[d] over the other distinct
     channels d in w, 0.95)``: at order 1 a plain chain, at higher orders earlier
     channels lift later conversions (the chain needs that many states).
@@ -898,6 +918,7 @@ class MarkovWorld(Scenario):
         "channels": CHANNELS,
         "order": 1,
         "mix": EXPOSURE_DEFAULTS["mix"],
+        "next_mix": EXPOSURE_DEFAULTS["next_mix"],
         "repeat": 0.3,
         "continue_prob": 0.45,
         "conversion": {"search": 0.020, "display": 0.004, "social": 0.004, "email": 0.016,
@@ -930,6 +951,10 @@ class MarkovWorld(Scenario):
         if mix.sum() <= 0:
             raise InputError("mix must give some channel a positive weight")
         self.mix = mix / mix.sum()
+        nxt = self._channel_map("next_mix", low=0)
+        if nxt.sum() <= 0:
+            raise InputError("next_mix must give some channel a positive weight")
+        self.next_mix = nxt / nxt.sum()
         _real("repeat", p["repeat"], low=0, high=1, high_open=True)
         _real("continue_prob", p["continue_prob"], low=0, high=1, high_open=True)
         self.conv = self._channel_map("conversion", low=0, high=1)
@@ -946,7 +971,7 @@ class MarkovWorld(Scenario):
         _real("population_tol", p["population_tol"], low=0, high=0.01, low_open=True)
         p["time_draws"] = _int("time_draws", p["time_draws"], low=1, high=1000)
         C = len(chans)
-        self.trans = (1 - p["repeat"]) * np.tile(self.mix, (C, 1)) + p["repeat"] * np.eye(C)
+        self.trans = (1 - p["repeat"]) * np.tile(self.next_mix, (C, 1)) + p["repeat"] * np.eye(C)
         self._build_states()
 
     def _build_states(self):
@@ -1225,8 +1250,8 @@ def simulate_journeys(
     ('search', 'display', 'social', 'email', 'affiliate', 'direct')
     >>> sim.truth.table().query("truth == 'incremental'").round(3).head(2)
         channel        truth  conversions    value  share
-    0    search  incremental       45.408  3987.786  0.486
-    1   display  incremental       12.156   910.619  0.130
+    0    search  incremental       41.208  3632.753  0.453
+    1   display  incremental       13.000   970.630  0.143
 
     Population mode: expected counts of ``n_journeys`` journeys (less what is left out):
 

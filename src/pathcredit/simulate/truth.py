@@ -76,6 +76,14 @@ class Truth:
     expected_value: float = float("nan")
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self):
+        # rounding noise of exact zeros (channels with no effect) is set to 0
+        for name in ("incremental", "incremental_value", "removal", "removal_value"):
+            x = np.asarray(getattr(self, name), dtype=np.float64).copy()
+            scale = np.abs(x).max(initial=0.0)
+            x[np.abs(x) <= 1e-12 * scale] = 0.0
+            object.__setattr__(self, name, x)
+
     @property
     def incremental_share(self) -> np.ndarray:
         """Share of all incremental conversions."""

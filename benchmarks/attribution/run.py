@@ -1,0 +1,47 @@
+"""The full attribution benchmark: every registered model x every scenario x sizes x seeds.
+
+    .venv/bin/python benchmarks/attribution/run.py            # the full grid (issue 11)
+    .venv/bin/python benchmarks/attribution/run.py --seeds 5  # fewer seeds
+
+Same as ``pathcredit benchmark --out benchmarks/attribution/results`` plus a
+compact ``results/aggregated.csv`` (mean, sd and count over seeds per scenario,
+mode, size, model, truth and metric). Finished cells are cached in
+``benchmarks/attribution/cache/`` (not committed), so an interrupted run resumes
+and a rerun with more seeds only computes the new cells.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from pathcredit.benchmark import FULL_GRID, run_benchmark
+
+HERE = Path(__file__).parent
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=len(FULL_GRID["seeds"]))
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(FULL_GRID["sizes"]))
+    ap.add_argument("--scenario", nargs="+", default=None)
+    ap.add_argument("--model", nargs="+", default=None)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    res = run_benchmark(args.scenario, args.model, sizes=args.sizes, seeds=range(args.seeds),
+                        population=True, cache_dir=HERE / "cache", n_jobs=args.jobs)
+    res.save(args.out)
+    t = res.table
+    agg = (t[t.metric != "error"]
+           .groupby(["scenario", "mode", "size", "model", "truth", "metric"], dropna=False)["value"]
+           .agg(["mean", "std", "count"]).reset_index())
+    agg.to_csv(args.out / "aggregated.csv", index=False, float_format="%.6g")
+    print(res.summary())
+    print(f"wall time {time.perf_counter() - t0:.0f} s; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
