@@ -366,7 +366,7 @@ def _group_paths(touches: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return codes
 
 
-def _path_hashes(touches, offsets, lengths, chunk: int = 1 << 16) -> np.ndarray:
+def _path_hashes(touches, offsets, lengths, chunk: int = 1 << 15) -> np.ndarray:
     """A 64-bit polynomial hash of every path's codes (wrapping arithmetic)."""
     n = len(lengths)
     powers = np.full(int(lengths.max()), 0x9E3779B97F4A7C15, dtype=np.uint64)
