@@ -662,3 +662,22 @@ def test_reserved_names_never_collide():
     assert g.nodes["(null)"]["kind"] == "state" and g.nodes["((null))"]["kind"] == "null"
     _, _, conv, _ = brute_from(j, 1).credit(j.channels, j.total_conversions, None)
     np.testing.assert_allclose(r.conversions, conv, atol=1e-12)
+
+
+@pytest.mark.parametrize("order", [2, 3])
+def test_anderl_value_is_the_mean_state_value_removal_effect(order):
+    # brute force: remove each state alone and measure the drop in expected conversion value
+    from pathcredit.testing import tiny_journeys
+
+    j = tiny_journeys()
+    r = markov(j, order=order, credit="anderl")
+    chain = r.extras["chain"]
+    ev = chain._solve_kept(np.ones(chain.n_states, dtype=bool))[1]
+    drops = np.empty(chain.n_states)
+    for s in range(chain.n_states):
+        keep = np.ones(chain.n_states, dtype=bool)
+        keep[s] = False
+        drops[s] = 1.0 - chain._solve_kept(keep)[1] / ev
+    mean = [drops[chain.last_channel == c].mean() for c in range(chain.n_channels)]
+    expected = np.array(mean) / np.sum(mean) * j.total_value
+    np.testing.assert_allclose(r.value, expected, rtol=1e-9)

@@ -943,7 +943,16 @@ def markov(
         total_value = journeys.total_value
         if ev > 0:
             veff = np.clip(1.0 - res[:, 1] / ev, 0.0, None)
-            value = veff / veff.sum() * total_value
+            if credit == "anderl":
+                # value by the same rule as conversions: the mean over the states ending in
+                # the channel of visit * eventual value / expected value (first-entry split)
+                visit = state_table["visit_probability"].to_numpy()
+                state_veff = visit * chain._absorb[:, 1] / ev
+                vsums = np.bincount(chain.last_channel, weights=state_veff, minlength=n)
+                vweights = np.divide(vsums, cnt, out=np.zeros(n), where=cnt > 0)
+                value = vweights / vweights.sum() * total_value
+            else:
+                value = veff / veff.sum() * total_value
         else:  # no value to attribute
             veff = np.zeros(n)
             value = np.zeros(n)
