@@ -820,7 +820,10 @@ def markov(
         ``"removal"`` (ChannelAttribution's convention): a channel's effect is that
         of removing every state containing it. ``"anderl"``: the mean removal
         effect of the single states whose window ends in the channel (Anderl et
-        al. 2016's higher-order credit). Both are the same at order 1.
+        al. 2016's higher-order credit). Both are the same at order 1. Value follows
+        the same rule with the expected conversion value in place of the
+        conversion probability (so equal-valued conversions give value credit
+        proportional to conversion credit under either rule).
     states : bool or ``"auto"``, default ``"auto"``
         Whether to compute per-state visit probabilities and state removal
         effects (a dense inverse of each strongly connected block of states);
