@@ -158,7 +158,8 @@ class BenchmarkResult:
                 ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=7,
                         color="white" if v > np.nanmax(p.to_numpy()) / 2 else "black")
         ax.figure.colorbar(im, ax=ax, label="mean |share error|")
-        size = int(self.table["size"].max())
+        sampled = self.table[self.table["mode"] == "sample"]["size"]
+        size = int(sampled.max()) if len(sampled) else 0
         where = "population" if mode == "population" else f"{size:,} journeys"
         ax.set_title(f"Share error against the {truth} truth ({where})")
         return ax

@@ -40,6 +40,7 @@ import tracemalloc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,10 +77,12 @@ DEFAULT_VARIANTS: dict[str, list[dict]] = {
 #: A parameter value replaced, per cell, by the true conversion rate without exposure,
 #: as a holdout experiment would measure it (``shapley``'s ``baseline``).
 HOLDOUT = "holdout"
+FULL_SIZES: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6)
+FULL_SEEDS: tuple[int, ...] = tuple(range(20))
 #: The full grid of the issue: every scenario, 10^3 to 10^6 journeys, 20 seeds, population.
-FULL_GRID = {"sizes": (10**3, 10**4, 10**5, 10**6), "seeds": tuple(range(20)), "population": True}
+FULL_GRID: dict[str, Any] = {"sizes": FULL_SIZES, "seeds": FULL_SEEDS, "population": True}
 #: ``pathcredit benchmark --quick``: one size, two seeds, population cells.
-QUICK_GRID = {"sizes": (10**4,), "seeds": (0, 1), "population": True}
+QUICK_GRID: dict[str, Any] = {"sizes": (10**4,), "seeds": (0, 1), "population": True}
 _CACHE_VERSION = 1
 _POPULATION_SIZE = 10**6
 
@@ -131,8 +134,8 @@ def default_models(names: Iterable[str] | None = None) -> list[ModelEntry]:
 def make_grid(
     scenarios: Iterable[str] | None = None,
     *,
-    sizes: Sequence[int] = FULL_GRID["sizes"],
-    seeds: Iterable[int] = FULL_GRID["seeds"],
+    sizes: Sequence[int] = FULL_SIZES,
+    seeds: Iterable[int] = FULL_SEEDS,
     population: bool = True,
 ) -> list[Cell]:
     """The cells: every scenario x size x seed (sampled), plus one population cell each."""
@@ -239,7 +242,7 @@ def run_cell(
         **scenario_params,
     )
     truths = {k: sim.truth.share(k) for k in ("incremental", "removal")}
-    rows = []
+    rows: list[tuple] = []
     base = (cell.scenario, cell.mode, cell.size, cell.seed)
     for m in todo:
         tracemalloc.start()
@@ -326,8 +329,8 @@ def run_benchmark(
     scenarios: Iterable[str] | None = None,
     models: Iterable[str | ModelEntry] | None = None,
     *,
-    sizes: Sequence[int] = FULL_GRID["sizes"],
-    seeds: Iterable[int] = FULL_GRID["seeds"],
+    sizes: Sequence[int] = FULL_SIZES,
+    seeds: Iterable[int] = FULL_SEEDS,
     population: bool = True,
     cache_dir: str | os.PathLike | None = None,
     n_jobs: int = 2,
