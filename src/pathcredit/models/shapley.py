@@ -529,17 +529,9 @@ def _progress_bar(total: int):
     )  # fmt: skip
 
 
-def _distinct(keys: np.ndarray, n: int):
-    """Distinct keys and the inverse map: a bitmap up to ``_TABLE_LIMIT`` channels, else a sort."""
-    if n <= _TABLE_LIMIT:
-        flat = keys[:, 0].astype(np.intp)
-        seen = np.zeros(1 << n, dtype=bool)
-        seen[flat] = True
-        uniq = np.flatnonzero(seen)
-        where = np.zeros(1 << n, dtype=np.intp)
-        where[uniq] = np.arange(len(uniq))
-        return uniq.astype(np.uint64)[:, None], where[flat]
-    uniq, first, inverse = np.unique(_sortable(keys), return_index=True, return_inverse=True)
+def _unique_keys(keys: np.ndarray):
+    """Distinct keys (sorted) and the inverse map, by one sort of a one-dimensional view."""
+    _, first, inverse = np.unique(_sortable(keys), return_index=True, return_inverse=True)
     return keys[first], inverse.reshape(-1)
 
 
@@ -579,9 +571,21 @@ def _exact_games(sets, game, n, exact, frac, gain, scale, bar):
         worth = np.concatenate([ends[0][1][:1]] + [e[0] for e in ends])
         order = np.argsort(_sortable(keys), kind="stable")
         return keys[order], worth[order]
+    elif n <= _TABLE_LIMIT:  # a dense bitmap marks the coalitions; a dense table holds worths
+        blocks = [_subgame_keys(c, n)[..., 0].astype(np.intp) for _, c, _ in groups]
+        seen = np.zeros(1 << n, dtype=bool)
+        for block in blocks:
+            seen[block] = True
+        uniq = np.flatnonzero(seen)
+        ukeys = uniq.astype(np.uint64)[:, None]
+        worth = np.asarray(game.worth(ukeys), dtype=np.float64)
+        dense = np.zeros(1 << n)
+        dense[uniq] = worth
+        tables = [dense[block] for block in blocks]
+        coalitions = (ukeys, worth) if len(ukeys) <= _COALITION_ROWS else None
     else:
         keys = np.concatenate([_subgame_keys(c, n).reshape(-1, _words(n)) for _, c, _ in groups])
-        ukeys, inverse = _distinct(keys, n)
+        ukeys, inverse = _unique_keys(keys)
         del keys
         worth = np.asarray(game.worth(ukeys), dtype=np.float64)
         tables, start = [], 0
