@@ -105,6 +105,34 @@ def test_population_cell_markov_recovers_removal_truth():
     rows = run_cell(Cell("markov", "population", 10**5, 0), [ModelEntry("markov")])
     mae = rows[(rows.metric == "share_mae") & (rows.truth == "removal")].value.iloc[0]
     assert mae < 0.003
+    pred = rows.set_index("metric").value
+    assert 0.5 < pred["auc"] < 1 and pred["top_decile_lift"] > 1 and pred["log_loss"] > 0
+
+
+def test_predictive_metrics_by_hand():
+    from pathcredit.benchmark import prediction_metrics
+
+    m = prediction_metrics([0.5, 0.2, 0.2, 0.1], [3, 1, 1, 0], [7, 9, 9, 10])
+    # brute force over the 40 journeys: 3 x 30 + 1 x 10 ... pairs, ties count half
+    assert m["auc"] == pytest.approx(0.7571428571428571)
+    # top 4 journeys all come from the 0.5 group (rate 0.3); overall rate 5 / 40
+    assert m["top_decile_lift"] == pytest.approx(0.3 / 0.125)
+    ll = -(3 * np.log(0.5) + 7 * np.log(0.5) + 2 * (np.log(0.2) + 9 * np.log(0.8))
+           + 10 * np.log(0.9)) / 40
+    assert m["log_loss"] == pytest.approx(ll)
+
+
+def test_last_state_predictions():
+    from pathcredit.benchmark.metrics import last_state_predictions
+
+    train = pathcredit.Journeys.from_paths([["a", "b"], ["b"], ["a"]], conversions=[1, 1, 0],
+                                           nulls=[1, 3, 2])
+    test = pathcredit.Journeys.from_paths([["b"], ["c", "a"], ["c"]], conversions=[1, 1, 0],
+                                          nulls=[1, 1, 1])
+    # order 1: last state b -> 2 / 6; a -> 0 / 2; c unseen -> overall 2 / 8
+    np.testing.assert_allclose(last_state_predictions(train, test, 1), [2 / 6, 0, 0.25])
+    # order 2: "a > b" and "b" differ
+    np.testing.assert_allclose(last_state_predictions(train, test, 2), [1 / 4, 0.25, 0.25])
 
 
 @pytest.mark.slow

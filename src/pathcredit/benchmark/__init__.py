@@ -6,7 +6,7 @@ with a tidy table, a Markdown summary and figures. Metrics are in
 :data:`METRICS`; scenarios and their truth in :mod:`pathcredit.simulate`.
 """
 
-from .metrics import METRICS, share_metrics
+from .metrics import METRICS, prediction_metrics, share_metrics
 from .report import BenchmarkResult, machine_info
 from .runner import (
     DEFAULT_VARIANTS,
@@ -27,6 +27,7 @@ __all__ = [
     "make_grid",
     "default_models",
     "share_metrics",
+    "prediction_metrics",
     "machine_info",
     "BenchmarkResult",
     "Cell",

@@ -133,6 +133,13 @@ class BenchmarkResult:
                 f"{sc}: {best[sc]} ({p.loc[best[sc], sc]:.3f})" for sc in p.columns
                 if isinstance(best[sc], str)
             ) + ".", ""]
+        auc = self.pivot("auc", truth=None)
+        if auc.size:
+            lift = self.pivot("top_decile_lift", truth=None)
+            lines += ["## Predicting conversion (held-out, largest sampled size)", "",
+                      "ROC AUC of P(convert | last state), Anderl et al. (2016):", "",
+                      _markdown(auc, star=False), "", "Top-decile lift:", "",
+                      _markdown(lift, star=False), ""]
         err = self.errors()
         if len(err):
             lines += ["## Models that could not run", ""]
@@ -228,7 +235,7 @@ class BenchmarkResult:
         return out
 
 
-def _markdown(p) -> str:
+def _markdown(p, star: bool = True) -> str:
     cols = list(p.columns)
     head = "| model | " + " | ".join(cols) + " |"
     sep = "|---|" + "---:|" * len(cols)
@@ -238,6 +245,6 @@ def _markdown(p) -> str:
         for c in cols:
             v = r[c]
             cells.append("error" if not np.isfinite(v) else
-                         f"{v:.3f}{'*' if v < RECOVERY_THRESHOLD else ''}")
+                         f"{v:.3f}{'*' if star and v < RECOVERY_THRESHOLD else ''}")
         rows.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join([head, sep, *rows])
