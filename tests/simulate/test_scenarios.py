@@ -402,3 +402,20 @@ def test_channel_mappings_override_key_by_key():
     sim = sc.simulate(100, seed=0)
     assert sim.channels == ("a", "b")
     assert list(itertools.islice(sim.truth.table().channel, 2)) == ["a", "b"]
+
+
+@pytest.mark.parametrize("name", EXPOSURE)
+def test_truth_equals_all_coalitions_on_every_journey(name):
+    """The fast path (one-channel journeys need two coalitions; distinct paths grouped) gives
+    the same truth as every journey's game evaluated on all 2**C coalitions."""
+    sc = get_scenario(name)
+    sim = sc.simulate(3000, seed=9)
+    r = sim._rows
+    C = len(sc.params["channels"])
+    V = sc._response(r["ch"], r["length"], r["days"], r["latent"], K.mask_bits(C))
+    full = 2**C - 1
+    np.testing.assert_allclose(sim.truth.incremental, (V @ K.shapley_matrix(C)).sum(axis=0),
+                               rtol=1e-10, atol=1e-12)
+    lost = V[:, [full]] - V[:, full ^ (1 << np.arange(C))]
+    np.testing.assert_allclose(sim.truth.removal, lost.sum(axis=0), rtol=1e-10, atol=1e-12)
+    assert sim.truth.expected_conversions == pytest.approx(V[:, full].sum(), rel=1e-12)

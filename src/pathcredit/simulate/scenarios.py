@@ -467,13 +467,29 @@ class ExposureScenario(Scenario):
         p_all, p_none = np.empty(G), np.empty(G)
         phi = np.empty((G, C))
         p_minus = np.empty((G, C))
-        for lo in range(0, G, _CHUNK):
-            sl = slice(lo, lo + _CHUNK)
-            V = self._response(g_ch[sl], g_len[sl], None if g_days is None else g_days[sl],
-                               g_lat[sl], bits)
-            p_all[sl], p_none[sl] = V[:, full], V[:, 0]
-            phi[sl] = V @ W
-            p_minus[sl] = V[:, removed_masks]
+        # journeys that saw one channel only need two coalitions: none and all
+        single = (g_ch == g_ch[:, :1]) | (g_ch < 0)
+        single = single.all(axis=1)
+        one = np.flatnonzero(single)
+        many = np.flatnonzero(~single)
+        two = bits[[0, full]]
+        for lo in range(0, len(one), 4 * _CHUNK):
+            r = one[lo : lo + 4 * _CHUNK]
+            V = self._response(g_ch[r], g_len[r], None if g_days is None else g_days[r],
+                               g_lat[r], two)
+            c = g_ch[r, 0].astype(np.int64)
+            p_all[r], p_none[r] = V[:, 1], V[:, 0]
+            phi[r] = 0.0
+            phi[r, c] = V[:, 1] - V[:, 0]
+            p_minus[r] = V[:, 1:2]
+            p_minus[r, c] = V[:, 0]
+        for lo in range(0, len(many), _CHUNK):
+            r = many[lo : lo + _CHUNK]
+            V = self._response(g_ch[r], g_len[r], None if g_days is None else g_days[r],
+                               g_lat[r], bits)
+            p_all[r], p_none[r] = V[:, full], V[:, 0]
+            phi[r] = V @ W
+            p_minus[r] = V[:, removed_masks]
         g_value = self.value_mean[np.maximum(g_ch, 0)]
         g_value = np.where(g_ch >= 0, g_value, 0.0).sum(axis=1) / g_len
         expand = (lambda a: a) if inverse is None else (lambda a: a[inverse])
