@@ -23,10 +23,10 @@ __all__ = ["read_paths"]
 
 #: Separators we look for when the requested one never occurs.
 _LIKELY_SEPARATORS = (">", "|", ",", ";", "->", "/", "~", "\t")
-#: Rows per batch for frames and Parquet files.
-_BATCH_ROWS = 1 << 16
+#: Rows per batch for frames and Parquet files (about 70,000 touches of typical paths).
+_BATCH_ROWS = 1 << 13
 #: Bytes per CSV piece (cut at a line end).
-_CSV_PIECE = 1 << 20
+_CSV_PIECE = 1 << 19
 
 
 def read_paths(
@@ -386,12 +386,16 @@ def _parquet_source(path: Path, name: str):
             def batches(cols):
                 return dataset.read(columns=cols).to_batches(max_chunksize=_BATCH_ROWS)
         else:
-            pfile = pq.ParquetFile(str(path))
+            # no pre-buffering, 1 MiB reads, small batches (the Parquet reader allocates from
+            # Arrow's default pool, which keeps freed memory: see the benchmark README)
+            pfile = pq.ParquetFile(str(path), pre_buffer=False, buffer_size=1 << 20)
             schema = pfile.schema_arrow
 
             def batches(cols):
                 try:
-                    yield from pfile.iter_batches(batch_size=_BATCH_ROWS, columns=cols)
+                    yield from pfile.iter_batches(
+                        batch_size=_BATCH_ROWS, columns=cols, use_threads=False
+                    )
                 except (OSError, pa.ArrowException) as exc:
                     raise InputError(f"cannot read file: {_first_line(exc)}", source=name) from exc
     except (OSError, pa.ArrowException) as exc:
@@ -771,7 +775,7 @@ def _split_numpy(strings, sep, conversions, nulls, name, path_col, row0):
     ix = np.int32 if size < 2**31 - 64 else np.int64  # byte and token positions in the batch
     o = (o - o[0]).astype(ix)
     data = np.frombuffer(dbuf, dtype=np.uint8) if dbuf is not None else np.zeros(0, np.uint8)
-    # a copy, zero-padded to whole 64-bit words plus one, so that words can be read aligned
+    # a copy, zero-padded by at least 8 bytes, so that 64-bit words can be read anywhere
     b = np.zeros((size // 8 + 2) * 8, dtype=np.uint8)
     b[:size] = data[lo:hi]
     sb = np.frombuffer(sep.encode("ascii"), dtype=np.uint8)
@@ -837,17 +841,18 @@ def _split_numpy(strings, sep, conversions, nulls, name, path_col, row0):
     longest = int(lengths.max())
     if longest > _MAX_NAME:
         return None
-    codes = _encode_tokens(b.view("<u8"), size, starts, lengths, longest)
+    codes = _encode_tokens(b, size, starts, lengths, longest)
     rep = np.empty(int(codes.max()) + 1, dtype=ix)
     rep[codes[::-1]] = np.arange(t - 1, -1, -1, dtype=ix)  # first token of every name
     dictionary = [bytes(b[starts[r] : ends[r]]).decode("utf-8") for r in rep]
     return np.diff(np.concatenate([first, [t]])), codes, dictionary, len(matches) > 0
 
 
-def _encode_tokens(aligned, size, starts, lengths, longest) -> np.ndarray:
+def _encode_tokens(b, size, starts, lengths, longest) -> np.ndarray:
     """Exact integer codes of byte strings (at most 64 bytes), numbered by first appearance.
 
-    A name is read as little-endian 64-bit words; Arrow's integer hash table numbers the
+    A name is read as little-endian 64-bit words (``b`` is padded by at least 8 bytes past
+    ``size``); Arrow's integer hash table numbers the
     first word (with the length in its top byte when every name fits in 7 bytes, else
     numbered together with the length next), then each further word together with the
     number so far: ``(number << 32) | word number``, exact at every step."""
@@ -859,16 +864,13 @@ def _encode_tokens(aligned, size, starts, lengths, longest) -> np.ndarray:
     def number(keys):
         return np.asarray(pc.dictionary_encode(pa.array(keys), memory_pool=pool).indices)
 
+    # row i of `windows` is the 8 bytes from byte i (a view; a row gather copies 8 bytes)
+    windows = np.lib.stride_tricks.as_strided(b, shape=(size + 1, 8), strides=(1, 1))
     codes = None
     for k in range(0, longest, 8):
-        at = starts + k if k == 0 else np.minimum(starts + k, size)
-        q = at >> 3
-        r = ((at & 7) << 3).astype(np.uint64)
-        # the 8 bytes from `at`: the tail of one aligned word and the head of the next
-        # ((x << 1) << (63 - r) is x << (64 - r), and 0 when r == 0)
-        word = (aligned[q] >> r) | ((aligned[q + 1] << np.uint64(1)) << (np.uint64(63) - r))
-        del q, r, at
-        word &= _MASKS[np.minimum(lengths - k, 8) if k == 0 else np.clip(lengths - k, 0, 8)]
+        at = starts if k == 0 else np.minimum(starts + k, size)
+        word = windows[at].view("<u8")[:, 0]
+        word &= _MASKS[np.minimum(lengths, 8) if k == 0 else np.clip(lengths - k, 0, 8)]
         if k == 0:
             if longest <= 7:
                 word |= lengths.astype(np.uint64) << np.uint64(56)
