@@ -643,38 +643,36 @@ def partition_files(engine: Engine, events, partitions: int):
 
 
 def merge_path_tables(parts):
-    """Merge :func:`path_table` parts (over disjoint sets of people), then :func:`final_paths`."""
-    out = parts.group_by(["path", "value"]).agg(
-        conversions=parts.conversions.sum(), journeys=parts.journeys.sum()
+    """Merge :func:`path_table` parts (over disjoint sets of people) path by path."""
+    out = parts.group_by("path").agg(
+        conversions=parts.conversions.sum(),
+        journeys=parts.journeys.sum(),
+        values=parts["values"].collect().flatten(),
     )
     return final_paths(out)
 
 
 def path_table(summary):
-    """Distinct ``(path, value)`` pairs (``path`` an array of channel names, ``value`` one
-    journey's conversion value) with their ``conversions`` and ``journeys``.
+    """Distinct paths (arrays of channel names) with ``conversions``, ``journeys`` and
+    ``values``, the array of the non-zero conversion values of their journeys.
 
-    ``summary`` is a :func:`journey_summary` table. Values stay apart until
-    :func:`final_paths` so that summing them is left to a fixed order: a float
-    sum inside the engine follows its thread schedule and changes in the last
-    bits from run to run.
+    ``summary`` is a :func:`journey_summary` table. The values are not summed
+    here: a float sum inside the engine follows its thread schedule and changes
+    in the last bits from run to run (see :func:`final_paths`).
     """
     per = summary.filter(summary.n_kept > 0)
-    return per.group_by(["path", "value"]).agg(
-        conversions=per.converted.sum(), journeys=per.count()
+    return per.group_by("path").agg(
+        conversions=per.converted.sum(),
+        journeys=per.count(),
+        values=per.value.collect(where=per.value != 0),
     )
 
 
-def final_paths(pairs):
-    """One row per path: ``conversions``, ``journeys`` (exact integer sums) and
-    ``values``, the sorted array of ``value * journeys`` over its non-zero values,
-    which :func:`path_values` adds up in that order on every engine and run."""
-    out = pairs.group_by("path").agg(
-        conversions=pairs.conversions.sum(),
-        journeys=pairs.journeys.sum(),
-        values=(pairs.value * pairs.journeys.cast("float64")).collect(where=pairs.value != 0),
-    )
-    return out.mutate(values=out["values"].sort()).order_by("path")
+def final_paths(table):
+    """The path table in path order with each path's ``values`` sorted, so that
+    :func:`path_values` adds them up in the same order on every engine, run and
+    number of partitions (byte-identical output)."""
+    return table.mutate(values=table["values"].sort()).order_by("path")
 
 
 def path_values(table):

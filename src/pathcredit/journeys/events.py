@@ -526,8 +526,8 @@ def _summarize(engine, valid, options, partitions):
         finally:
             engine.release(summary)
 
-    def to_paths(pairs):
-        return engine.to_arrow(eng.final_paths(pairs))
+    def to_paths(table):
+        return engine.to_arrow(eng.final_paths(table))
 
     if partitions == 1:
         return summarize(valid, to_paths), counts
