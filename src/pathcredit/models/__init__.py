@@ -174,7 +174,9 @@ def attribute(journeys, model: str = "linear", **params):
     from ..journeys._fingerprint import fingerprint
     from ..results import label_of
 
-    return result.replace(label=label_of(model, params), fingerprint=fingerprint(journeys))
+    if result.fingerprint is None:  # models built with build_result() carry it already
+        return result.replace(label=label_of(model, params), fingerprint=fingerprint(journeys))
+    return result.replace(label=label_of(model, params))
 
 
 #: Parameters shared by several models, checked once here so every model (and the CLI's

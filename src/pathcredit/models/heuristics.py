@@ -27,6 +27,7 @@ from .._params import check_real
 from ..exceptions import ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
+from ._credit import build_result, credit_from_weights
 
 __all__ = [
     "first_touch",
@@ -49,31 +50,9 @@ DEFAULT_DIRECT = ("direct", "(direct)", "direct / (none)", "(direct) / (none)", 
 
 
 # ---------------------------------------------------------------------- kernels
-def _credit(journeys: Journeys, weights: np.ndarray):
-    """Channel credit from per-touch weights (each path's weights sum to 1)."""
-    pidx = journeys.path_index
-    n = journeys.n_channels
-    conv = np.bincount(journeys.touches, weights=weights * journeys.conversions[pidx], minlength=n)
-    value = None
-    if journeys.value is not None:
-        value = np.bincount(journeys.touches, weights=weights * journeys.value[pidx], minlength=n)
-    return conv, value
-
-
 def _result(journeys, model, params, weights, *, additive=True, extras=None):
-    conv, value = _credit(journeys, weights)
-    return AttributionResult(
-        model,
-        params,
-        journeys.channels,
-        conv,
-        value,
-        total_conversions=journeys.total_conversions,
-        total_value=journeys.total_value,
-        additive=additive,
-        extras=extras,
-        removed=journeys.removed,
-    )
+    conv, value = credit_from_weights(journeys, weights)
+    return build_result(journeys, model, params, conv, value, additive=additive, extras=extras)
 
 
 def _positional_weights(journeys: Journeys, first: float, middle: float, last: float):

@@ -47,6 +47,7 @@ from scipy.sparse.linalg import splu
 from ..exceptions import ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
+from ._credit import build_result
 
 __all__ = ["MarkovChain", "fit_chain", "markov"]
 
@@ -968,14 +969,4 @@ def markov(
         transition_matrix=chain.transition_table(),
         states=state_table,
     )
-    return AttributionResult(
-        "markov",
-        params,
-        journeys.channels,
-        conv,
-        value,
-        total_conversions=journeys.total_conversions,
-        total_value=journeys.total_value,
-        extras=extras,
-        removed=journeys.removed,
-    )
+    return build_result(journeys, "markov", params, conv, value, extras=extras)
