@@ -419,3 +419,25 @@ def test_truth_equals_all_coalitions_on_every_journey(name):
     lost = V[:, [full]] - V[:, full ^ (1 << np.arange(C))]
     np.testing.assert_allclose(sim.truth.removal, lost.sum(axis=0), rtol=1e-10, atol=1e-12)
     assert sim.truth.expected_conversions == pytest.approx(V[:, full].sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_markov_truth_from_the_path_distribution(order):
+    """Withholding c sends every walk that reaches c to null, so the conversions lost are
+    exactly the expected conversions of the paths containing c; the chain's Shapley value
+    is uniform credit over the distinct channels of converting paths (Singal et al. 2022)."""
+    n = 100_000
+    pop = simulate_journeys("markov", n, population=True, order=order, population_tol=1e-8)
+    j = pop.journeys
+    # population mode leaves out long paths (1 - coverage of the journeys); they convert
+    # at well under 5 % each at the defaults
+    slack = (1 - pop.coverage) * n * 0.05 + 1e-6
+    for i in range(len(pop.channels)):
+        has = np.add.reduceat((j.touches == j.channels.index(pop.channels[i])).astype(int),
+                              j.offsets[:-1]) > 0
+        assert pop.truth.removal[i] == pytest.approx(j.conversions[has].sum(), abs=slack)
+    uniform = attribute(j, model="linear_unique").conversions
+    np.testing.assert_allclose(uniform, pop.truth.incremental, atol=slack)
+    if order > 1:
+        res = attribute(j, model="markov", order=order)
+        np.testing.assert_allclose(res.share, pop.truth.removal_share, atol=0.002)
