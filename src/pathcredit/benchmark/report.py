@@ -133,6 +133,11 @@ class BenchmarkResult:
                 f"{sc}: {best[sc]} ({p.loc[best[sc], sc]:.3f})" for sc in p.columns
                 if isinstance(best[sc], str)
             ) + ".", ""]
+            lines += [f"Recovered (error below {RECOVERY_THRESHOLD}):", ""]
+            for sc in p.columns:
+                ok = p.index[p[sc] < RECOVERY_THRESHOLD].tolist()
+                lines.append(f"- {sc}: {', '.join(ok) if ok else 'no model'}")
+            lines.append("")
         auc = self.pivot("auc", truth=None)
         if auc.size:
             lift = self.pivot("top_decile_lift", truth=None)
@@ -216,7 +221,7 @@ class BenchmarkResult:
         )
         (out / "run.json").write_text(json.dumps(
             {"settings": self.settings, "wall_time_s": self.wall_time_s,
-             "machine": machine_info()}, indent=2) + "\n")
+             "machine": machine_info(), "commit": _git_commit()}, indent=2) + "\n")
         if figures and len(self.table):
             import matplotlib.pyplot as plt
 
@@ -233,6 +238,18 @@ class BenchmarkResult:
                 axes[0].figure.savefig(out / "error_vs_size.png", dpi=110, bbox_inches="tight")
                 plt.close(axes[0].figure)
         return out
+
+
+def _git_commit() -> str | None:
+    """The checked-out commit of the working directory's repository, if any."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def _markdown(p, star: bool = True) -> str:
