@@ -476,8 +476,10 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
 
     With ``mark_duplicates``, ``_dup`` is 1 on an event identical to the one
     before it (the sort order covers every column, so copies are adjacent): a
-    copy of a touch sits in its original's journey, a copy of a conversion forms
-    a journey of copies only. Callers leave ``_dup`` rows out and count them.
+    copy of a touch sits in its original's journey; a copy of a conversion forms
+    a journey of copies only without ``inactivity_days`` (same sort, so the same
+    tie order) and sits in its original's journey with it (see below). Callers
+    leave ``_dup`` rows out and count them.
     """
     import ibis
 

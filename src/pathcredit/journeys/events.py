@@ -38,14 +38,29 @@ Rules (the same on every backend)
   table; both are counted.
 * **Identity map.** Device or cookie ids are replaced by person ids before
   anything else, so a person's devices form one journey; ids not in the map
-  are their own person. A device mapped to two persons is an error.
+  are their own person. Chains are followed to their end (``a -> b``,
+  ``b -> c`` sends ``a`` and ``b`` to ``c``); a device mapped to two persons,
+  and a cycle (``a -> b``, ``b -> a``), are errors.
 * **Bad events.** Rows with a missing user, a missing or unparseable timestamp,
   or (touch rows) a missing channel are dropped and counted
   (``invalid="raise"`` raises :class:`~pathcredit.InputError` instead). A
-  missing conversion flag means "not a conversion"; a missing conversion value
-  counts as 0.
+  missing conversion flag (NULL, or NaN such as a CSV ``nan``) means "not a
+  conversion"; a missing conversion value (NULL or NaN) counts as 0.
+* **Refused inputs** (:class:`~pathcredit.InputError` naming the file, column,
+  row and value): a conversion value that is infinite or negative; a channel
+  containing the path separator ``>`` (the path table would read it back as
+  two channels: rename it); a column of mixed types (text and timestamps,
+  integers and text); on the pandas backend, time strings with different
+  time-zone offsets; a CSV header that repeats a column name; an empty file,
+  a log with no events, or one with no valid event.
 * **Duplicates.** Events identical in person, time, channel, conversion flag
-  and value (after stitching) are kept once; the copies are counted.
+  and value (after stitching) are kept once; the copies are counted. Every
+  backend orders a person's events by (time, flag, channel, value), which is a
+  total order once copies are set aside, and a copy always sits in its
+  original's journey, so the engines agree whatever order they give ties.
+* **Determinism.** Each path's value is the sum of its journeys' values in
+  sorted order, so the same input gives the same bits on every run and with
+  any ``partitions``.
 * **Times** are handled at microsecond resolution; days are
   ``microseconds / 86 400 000 000``. Time-zone-aware inputs are compared as
   instants; on Spark set ``spark.sql.session.timeZone`` to ``UTC`` so naive
