@@ -17,6 +17,9 @@ Decisions where the issue is silent:
   touch times (:meth:`Simulation.timed_journeys`); the row's ``note`` says so;
 * a model that cannot run on a cell gets one row with ``metric="error"`` and
   the message in ``note``: nothing is dropped silently;
+* estimated shares are normalised to sum to one over the channels before
+  scoring, so a non-additive model (``participation``, whose credits exceed the
+  conversions by design) is compared on its relative credit;
 * every cell is scored against both truths (``truth`` column: ``incremental``,
   ``removal``); ``runtime_s`` and ``peak_memory_mb`` rows have no truth. Runtime
   is measured with tracemalloc running (it tracks numpy's allocations), which
@@ -87,7 +90,7 @@ FULL_SEEDS: tuple[int, ...] = tuple(range(20))
 FULL_GRID: dict[str, Any] = {"sizes": FULL_SIZES, "seeds": FULL_SEEDS, "population": True}
 #: ``pathcredit benchmark --quick``: one size, two seeds, population cells.
 QUICK_GRID: dict[str, Any] = {"sizes": (10**4,), "seeds": (0, 1), "population": True}
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 #: Held-out journeys for the predictive metrics: at most this many, seed offset.
 _HOLDOUT_MAX = 100_000
 _HOLDOUT_SEED = 10**9
@@ -190,14 +193,19 @@ def _aligned(result, channels, metric="share"):
         return np.where(take >= 0, x[np.maximum(take, 0)], 0.0)
 
     share = align(result.share)
+    scale = 1.0
+    total = share.sum()
+    if total > 0 and not np.isclose(total, 1.0):  # non-additive credit (participation)
+        scale = 1.0 / total
+        share = share * scale
     lo = hi = None
     lower, upper = result.lower or {}, result.upper or {}
     if "share" in lower and "share" in upper:
-        lo, hi = align(lower["share"]), align(upper["share"])
+        lo, hi = align(lower["share"]) * scale, align(upper["share"]) * scale
     elif "conversions" in lower and "conversions" in upper:
-        total = float(np.sum(result.conversions))
-        if total > 0:
-            lo, hi = align(lower["conversions"]) / total, align(upper["conversions"]) / total
+        conv = float(np.sum(result.conversions))
+        if conv > 0:
+            lo, hi = align(lower["conversions"]) / conv, align(upper["conversions"]) / conv
     return share, lo, hi
 
 
