@@ -186,17 +186,18 @@ class BenchmarkResult:
         if axes is None:
             ncol = min(3, len(scen))
             nrow = int(np.ceil(len(scen) / ncol))
-            fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False,
-                                     sharey=True)
+            fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol + 3, 3.2 * nrow),
+                                     squeeze=False, sharey=True, layout="constrained")
         axes = np.asarray(axes).ravel()
-        cmap = plt.get_cmap("tab20")
+        cmap = plt.get_cmap("tab10")
+        styles = ["-", "--", ":", "-."]
         for k, sc in enumerate(scen):
             ax = axes[k]
             for i, m in enumerate(models):
                 g = d[(d.scenario == sc) & (d.model == m)]
                 if len(g):
-                    ax.plot(g["size"], g["mean"], marker="o", ms=3, lw=1, color=cmap(i % 20),
-                            label=m)
+                    ax.plot(g["size"], g["mean"], marker="o", ms=3, lw=1.2, color=cmap(i % 10),
+                            ls=styles[(i // 10) % len(styles)], label=m)
             ax.axhline(RECOVERY_THRESHOLD, color="grey", ls=":", lw=1)
             ax.set_xscale("log")
             ax.set_title(sc)
@@ -205,8 +206,7 @@ class BenchmarkResult:
             ax.set_visible(False)
         axes[0].set_ylabel("mean |share error|")
         handles, labels = axes[0].get_legend_handles_labels()
-        axes[0].figure.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5),
-                              fontsize=7)
+        axes[0].figure.legend(handles, labels, loc="outside right center", fontsize=7)
         return axes
 
     # -------------------------------------------------------------- files
