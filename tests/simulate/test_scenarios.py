@@ -365,7 +365,7 @@ BAD = [
     ("funnel", {"advance": {"search": (0.1,)}}, "advance"),
     ("confounded", {"intent_share": -0.1}, "intent_share"),
     ("confounded", {"beta": {"retargeting": 0.01}}, "targeted"),
-    ("markov", {"order": 4}, "order"),
+    ("markov", {"order": 5}, "order"),
     ("markov", {"conversion": {"search": 1.5}}, "conversion"),
     ("markov", {"population_tol": 0}, "population_tol"),
 ]
@@ -423,7 +423,7 @@ def test_truth_equals_all_coalitions_on_every_journey(name):
     assert sim.truth.expected_conversions == pytest.approx(V[:, full].sum(), rel=1e-12)
 
 
-@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
 def test_markov_truth_from_the_path_distribution(order):
     """Withholding c sends every walk that reaches c to null, so the conversions lost are
     exactly the expected conversions of the paths containing c; the chain's Shapley value

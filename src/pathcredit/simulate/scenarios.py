@@ -967,7 +967,7 @@ class MarkovWorld(Scenario):
         if len(set(chans)) != len(chans) or not 1 <= len(chans) <= 8:
             raise InputError(f"channels must be 1 to 8 distinct names, got {list(chans)}")
         p["channels"] = chans
-        p["order"] = _int("order", p["order"], low=1, high=3)
+        p["order"] = _int("order", p["order"], low=1, high=4)
         mix = self._channel_map("mix", low=0)
         if mix.sum() <= 0:
             raise InputError("mix must give some channel a positive weight")
