@@ -486,3 +486,48 @@ def test_relabelling_channels_permutes_the_truth():
         assert pa.truth.incremental[i] == pytest.approx(pb.truth.incremental[k], rel=1e-9)
         assert pa.truth.removal[i] == pytest.approx(pb.truth.removal[k], rel=1e-9)
     assert b.truth.channels == rev
+
+
+# ---------------------------------------------------------------------- mechanisms
+def _funnel_walk(sc, ch, length, rng, withheld=-1):
+    """Stages drawn touch by touch (not the dynamic programme): conversions of each journey."""
+    n = len(ch)
+    stage = (rng.random(n)[:, None] > np.cumsum(sc.start)).sum(axis=1)
+    for t in range(ch.shape[1]):
+        c = ch[:, t]
+        act = (c >= 0) & (c != withheld)
+        adv = sc.adv[np.maximum(c, 0), stage]
+        stage = stage + (act & (rng.random(n) < adv))
+    return rng.random(n) < sc.stage_conv[stage]
+
+
+def _noisy_or_draw(sc, ch, days, rng, withheld=-1):
+    """Every touch (and the baseline) gets its own coin: a journey converts if any lands."""
+    c = np.maximum(ch, 0)
+    p = sc.p[c]
+    if days is not None and hasattr(sc, "half_life"):
+        p = p * np.exp2(-np.nan_to_num(days) / sc.half_life[c])
+    hit = (rng.random(ch.shape) < p) & (ch >= 0) & (ch != withheld)
+    return hit.any(axis=1) | (rng.random(len(ch)) < sc.baseline)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["funnel", "noisy_or", "decay"])
+def test_truth_against_the_mechanism(name):
+    """P(convert) and the removal truth against a simulation of the mechanism itself (stages
+    moved touch by touch; one coin per touch), 4.5 standard errors."""
+    sc = get_scenario(name)
+    sim = sc.simulate(20_000, seed=13)
+    r = sim._rows
+    rng = np.random.default_rng(2)
+    reps = 30
+    draw = (lambda w: _funnel_walk(sc, r["ch"], r["length"], rng, w)) if name == "funnel" else (
+        lambda w: _noisy_or_draw(sc, r["ch"], r["days"], rng, w))
+    base = np.array([draw(-1).sum() for _ in range(reps)], dtype=float)
+    p = sim.truth.expected_conversions / 20_000
+    se = np.sqrt(20_000 * p * (1 - p) / reps)
+    assert base.mean() == pytest.approx(sim.truth.expected_conversions, abs=4.5 * se)
+    for c in range(len(sim.channels)):
+        without = np.array([draw(c).sum() for _ in range(reps)], dtype=float)
+        lost = base.mean() - without.mean()
+        assert lost == pytest.approx(sim.truth.removal[c], abs=4.5 * np.sqrt(2) * se)
