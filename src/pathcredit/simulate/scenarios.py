@@ -142,10 +142,6 @@ _CHUNK = 32768
 _POPULATION_TIME_SEED = 20181
 
 
-def _err(msg: str) -> InputError:
-    return InputError(msg)
-
-
 def _real(name, value, **kw) -> float:
     return check_real(name, value, error=InputError, **kw)
 
@@ -1068,7 +1064,6 @@ class MarkovWorld(Scenario):
         )
         if population:
             ch, length, conv_p = self._enumerate(p["population_tol"], L)
-            weight = n * conv_p.sum(axis=1)
             coverage = float(conv_p.sum())
             conversions = n * conv_p[:, 0]
             nulls = n * conv_p[:, 1]
@@ -1095,7 +1090,6 @@ class MarkovWorld(Scenario):
                 state[alive] = self.nxt[s, c]
             conversions = converted.astype(np.float64)
             nulls = 1.0 - conversions
-            weight = np.ones(n)
             coverage = 1.0
             width = int(length.max())
             days = K.sample_days_before(rng_time, length, width, p["mean_gap_days"],
@@ -1115,7 +1109,6 @@ class MarkovWorld(Scenario):
         j = _journeys(p["channels"], ch, length, conversions, value, nulls, self.name)
         rows = dict(ch=ch, length=length, days=days, conversions=conversions, value=value,
                     latent=np.zeros(len(ch), dtype=np.int64))
-        del weight
         return Simulation(self.name, dict(p), n, seed, population, j, self._truth(n), coverage,
                           rows)
 
