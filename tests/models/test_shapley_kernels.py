@@ -257,3 +257,22 @@ def test_sampled_journeys_are_deterministic_for_a_seed_and_near_exact(vf):
     exact = sh.shapley(j, vf, method="exact")
     se = np.array(list(a.extras["standard_errors"].values()))
     assert np.all(np.abs(a.conversions - exact.conversions) <= 5 * se + 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_markov_subset_lattice_equals_brute_force(monkeypatch, seed):
+    """Every first-order subgame built over the subset lattice (bordered inverses)."""
+    monkeypatch.setattr(sh, "_LATTICE_MIN", 1)
+    rng = np.random.default_rng(200 + seed)
+    j = random_journeys(rng, int(rng.integers(2, 7)), 25, 6)
+    chain = fit_chain(j)
+
+    def v(s):
+        return chain.conversion_probability([c for c in j.channels if c not in s])
+
+    r = sh.shapley(j, "markov")
+    check_shares(r, brute_journey_shares(j, v))
+    table = r.extras["coalition_values"]
+    for mask, value in zip(table["mask"], table["value"], strict=True):
+        kept = {c for i, c in enumerate(j.channels) if mask >> i & 1}
+        assert value == pytest.approx(v(kept), abs=1e-12)
