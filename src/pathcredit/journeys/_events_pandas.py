@@ -133,7 +133,7 @@ def build_journeys_pandas(
     import pandas as pd
 
     from ._engine import PATH_SEP, check_frame
-    from .events import TOUCH_COLUMNS, EventJourneys
+    from ._event_journeys import TOUCH_COLUMNS, EventJourneys
 
     df, source = _read(events)
     check_frame(df, source, (user_col, time_col, channel_col, conversion_col, value_col))
@@ -259,7 +259,7 @@ def build_journeys_pandas(
     ev = ev[~taken].reset_index(drop=True)
 
     if identity_map is not None:
-        from .events import resolve_identity
+        from ._event_journeys import resolve_identity
 
         dev, pid = identity_cols
         if isinstance(identity_map, Mapping):
