@@ -3,9 +3,9 @@
 Four cases, each ``shapley(journeys, value_function)`` with default arguments
 (``method="auto"``, ``max_exact_channels=20``):
 
-- ``exact20``: 20 channels, 200,000 simulated journeys aggregated to about 62,000
+- ``exact20``: 20 channels, 200,000 simulated journeys aggregated to 66,749
   distinct paths; every path's game is solved exactly.
-- ``mixed50``: 50 channels, 280,000 journeys aggregated to about 101,000 distinct
+- ``mixed50``: 50 channels, 280,000 journeys aggregated to 101,426 distinct
   paths (0.2% of the journeys are long, 25-60 touches): paths with at most 20
   distinct channels are solved exactly, the about 390 paths above are sampled
   (``extras["method"] == "exact+sampling"``).
@@ -128,7 +128,8 @@ def main(argv=None) -> None:
             print(
                 f"rep {rep} {c} {vf}: {res['seconds']:.3f} s, peak {res['peak_mib']:.0f} MiB "
                 f"(before the call {res['before_mib']:.0f} MiB), {res['paths']} paths, "
-                f"{res['method']}, sampled paths {res['sampled_paths']}",
+                f"{res['method']}, sampled paths {res['sampled_paths']}; "
+                f"load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
     print()

@@ -59,8 +59,17 @@ Computation: exact Shapley values of a game table by subset transforms
 (:func:`shapley_values`, O(k 2^k) for a game on k channels, vectorised and batched
 over all journeys' games of the same size); above ``max_exact_channels`` players,
 antithetic permutation sampling with standard errors and a stopping tolerance
-(:func:`~pathcredit.models._subsets.sample_shapley`). ``extras["method"]`` says
-which was used.
+(:func:`~pathcredit.models._subsets.sample_shapley_stack`: every sampled path's
+game at once, in stacks of equal size). ``extras["method"]`` says which was used.
+Coalitions are integer bitmask keys: distinct coalitions come from a dense bitmap
+(up to 22 channels) or one integer sort, never from sorting boolean rows.
+``conversion_rate`` reads rates from a dense table (up to 22 channels) or by
+binary search; above that, large subgames are built by scattering the observed
+subsets of the path's channel set, and with ``missing="zero"`` their Shapley
+values come from the non-zero worths alone. ``markov`` worths solve each kept
+state set's own system, batched by size; first-order subgames of 13 or more
+channels are built over the subset lattice by bordered inverses. Work is
+reported by a tqdm progress bar on stderr when stderr is a terminal.
 
 References
 ----------
@@ -1212,7 +1221,9 @@ def shapley(
         ``"closed_form"``, ``"sampling"`` or ``"exact+sampling"``); with sampling,
         ``standard_errors`` per channel, ``permutations`` and ``sampled_paths``;
         for response models ``degenerate_paths``; DataFrames ``coalition_values``
-        (the game table evaluated exactly), ``journey_credit`` (per distinct path
+        (the game table evaluated exactly; when more than 2**21 coalitions were
+        evaluated, only the empty coalition and the paths' own channel sets),
+        ``journey_credit`` (per distinct path
         and channel), ``position_credit`` (channel x touch position, 1 = first) and
         ``touchpoint_totals`` (per position).
 
@@ -1228,7 +1239,13 @@ def shapley(
     Exact games cost O(k 2^k) each for k channels (k = all channels for ``zhao``,
     the distinct channels of a path otherwise; games of the same size are solved
     in one batched call and each distinct coalition is evaluated once). Sampling
-    costs ``2 (k + 1)`` evaluations per antithetic pair of orders.
+    costs ``2 (k + 1)`` evaluations per antithetic pair of orders; all sampled
+    paths are sampled together, so the cost is linear in the number of paths.
+    A progress bar (tqdm, stderr) is shown when stderr is a terminal.
+
+    Sampled results are deterministic for a seed. Since the sampled paths now
+    draw their orders together (round by round) rather than path after path,
+    a seed gives different draws than in pathcredit versions before this change.
 
     References
     ----------
