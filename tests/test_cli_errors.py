@@ -139,3 +139,29 @@ def test_compare_to_adds_the_baseline_and_its_changes(paths_csv):
     assert "names none of the results" in one_line_error(
         run("attribute", paths_csv, "--model", "markov", "--compare-to", "markov(order=2)")
     )
+
+
+def test_journeys_output_format_follows_the_extension(tmp_path):
+    import pandas as pd
+
+    import pathcredit as pc
+
+    log = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"]),
+            "channel": ["email", None, "search"],
+            "conversion": [0, 1, 0],
+        }
+    )
+    log.to_csv(tmp_path / "ev.csv", index=False)
+    for name in ("paths.csv", "paths.parquet"):
+        res = run("journeys", tmp_path / "ev.csv", "--output", tmp_path / name)
+        assert res.exit_code == 0, res.output
+        j = pc.read_paths(tmp_path / name)  # a .csv holds CSV text, not Parquet bytes
+        assert j.path_strings() == ["email", "search"]
+        assert j.conversions.tolist() == [1.0, 0.0] and j.nulls.tolist() == [0.0, 1.0]
+    assert (tmp_path / "paths.csv").read_text().startswith("path,")
+    line = one_line_error(run("journeys", tmp_path / "ev.csv", "--output", tmp_path / "p.xlsx"))
+    assert "cannot tell the output format from the extension" in line
+    assert not (tmp_path / "p.xlsx").exists()

@@ -333,7 +333,7 @@ def test_time_lag_and_path_length(backend):
 def test_cli_journeys(tmp_path):
     from click.testing import CliRunner
 
-    from pathcredit._cli_journeys import journeys_command, read_events_as_journeys
+    from pathcredit.cli.journeys import journeys_command, read_events_as_journeys
 
     hand_log().to_csv(tmp_path / "ev.csv", index=False)
     IDENTITY.to_csv(tmp_path / "id.csv", index=False)
@@ -349,7 +349,7 @@ def test_cli_journeys(tmp_path):
     ]
     result = CliRunner().invoke(journeys_command, args)
     assert result.exit_code == 0, result.output
-    assert "dropped: lookback_days=30: 3 touches, 1 journeys" in result.output
+    assert "removed: lookback_days=30: 3 touches, 1 paths" in result.output
     from pathcredit import read_paths
 
     assert _table(read_paths(out)) == EXPECTED

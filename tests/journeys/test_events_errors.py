@@ -163,7 +163,7 @@ def test_resolve_identity_long_chain():
 def test_cli_output_is_byte_identical(tmp_path):
     from click.testing import CliRunner
 
-    from pathcredit._cli_journeys import journeys_command
+    from pathcredit.cli.journeys import journeys_command
 
     rng = np.random.default_rng(3)
     n = 300_000

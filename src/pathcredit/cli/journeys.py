@@ -1,19 +1,16 @@
-"""``pathcredit journeys``: an event log in, the aggregated path table out (Parquet).
+"""``pathcredit journeys``: an event log in, the aggregated path table out (CSV or Parquet).
 
 A thin layer over :func:`pathcredit.journeys.events.build_journeys`.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import click
 
-from .exceptions import InputError
+from ..exceptions import InputError
+from ._output import removed_lines, write_table
 
-__all__ = ["journeys_command", "read_events_as_journeys", "removed_lines"]
+__all__ = ["journeys_command", "read_events_as_journeys"]
 
 
 def read_events_as_journeys(path, **column_options):
@@ -22,33 +19,9 @@ def read_events_as_journeys(path, **column_options):
     ``column_options`` go to :func:`~pathcredit.journeys.events.build_journeys`;
     ``identity_map`` may be a file path.
     """
-    from .journeys.events import read_events_as_journeys as _read
+    from ..journeys.events import read_events_as_journeys as _read
 
     return _read(path, **column_options)
-
-
-def removed_lines(journeys) -> list[str]:
-    """One human-readable line per removal step."""
-    return [
-        f"{r.step}: {r.touches} touches, {r.paths} journeys "
-        f"({r.conversions:g} conversions, {r.value:g} value, {r.nulls:g} non-converting) dropped"
-        for r in journeys.removed
-    ]
-
-
-def _write_parquet_atomic(frame, output: str) -> None:
-    target = Path(output)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError("output folder does not exist", source=str(folder))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @click.command("journeys")
@@ -103,7 +76,7 @@ def _write_parquet_atomic(frame, output: str) -> None:
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
-    help="Parquet file for the path table.",
+    help="File for the path table: .csv or .parquet (the extension decides).",
 )
 def journeys_command(
     events,
@@ -124,9 +97,9 @@ def journeys_command(
     """Build the path table of an event log (CSV or Parquet files) with DuckDB.
 
     Writes ``path, total_conversions[, total_conversion_value], total_null`` to
-    OUTPUT (Parquet, atomically) and prints what was dropped.
+    OUTPUT (CSV or Parquet by its extension, atomically) and prints what was removed.
     """
-    from .journeys.events import build_journeys
+    from ..journeys.events import build_journeys
 
     try:
         ej = build_journeys(
@@ -147,11 +120,11 @@ def journeys_command(
     except ImportError as exc:  # ibis/duckdb missing
         raise InputError(f"event logs need ibis-framework[duckdb]: {exc}") from exc
     j = ej.journeys
-    _write_parquet_atomic(j.to_frame(), output)
+    write_table(j.to_frame(), output)
     click.echo(
         f"{j.n_paths} distinct paths, {j.total_conversions:g} conversions, "
         f"{j.total_nulls:g} non-converting journeys -> {output}"
         + (f" (built in {ej.partitions} partitions)" if ej.partitions > 1 else "")
     )
     for line in removed_lines(j):
-        click.echo(f"dropped: {line}")
+        click.echo(f"removed: {line}")

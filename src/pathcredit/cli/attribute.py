@@ -1,0 +1,228 @@
+"""``pathcredit attribute``: credit per channel from aggregated paths or an event log."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .._format import plain_number
+from ._options import input_options, load_paths, params_for, transform
+from ._output import removed_note, write_text
+
+__all__ = ["attribute"]
+
+
+def _baseline_json(results, label: str, baseline: str) -> dict:
+    from ..results import compare
+
+    table = compare(results, baseline=baseline)[label]
+    return {
+        "label": baseline,
+        "channels": [
+            {
+                "channel": channel,
+                "change": float(row["change"]),
+                "change_pct": None if row["change_pct"] != row["change_pct"] else float(
+                    row["change_pct"]
+                ),
+            }
+            for channel, row in table.iterrows()
+        ],
+    }
+
+
+def _format_results(results, fmt: str, baseline: str | None = None) -> str:
+    import pandas as pd
+
+    from ..results import compare
+
+    if fmt == "json":
+        out = [r.to_dict() for r in results]
+        if baseline is not None:
+            for r, obj in zip(results, out, strict=True):
+                if r.label != baseline:
+                    obj["baseline"] = _baseline_json(results, r.label, baseline)
+        return json.dumps(out, indent=2, allow_nan=False)
+    if fmt == "csv":
+        if baseline is not None:
+            table = compare(results, baseline=baseline).stack(level=0, future_stack=True)
+            return table.reset_index().to_csv(index=False)
+        return pd.concat([r.table for r in results], ignore_index=True).to_csv(index=False)
+    blocks = []
+    for metric in ["conversions", "value", "share"]:
+        if metric == "value" and all(r.value is None for r in results):
+            continue
+        table = compare(results, metric=metric)
+        blocks.append(f"{metric}:\n{table.to_string(float_format=plain_number)}")
+    if baseline is not None:
+        table = compare(results, baseline=baseline)
+        blocks.append(
+            f"conversions against {baseline} (change, change %):\n"
+            + table.to_string(float_format=plain_number)
+        )
+    notes = [
+        f"{r.label}: not additive (credits exceed the total)" for r in results if not r.additive
+    ]
+    return "\n\n".join(blocks + notes)
+
+
+@click.command("attribute")
+@click.argument("input_path", metavar="INPUT", required=False)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    default=["linear"],
+    show_default=True,
+    help="Model name (repeatable); see `pathcredit models`.",
+)
+@input_options
+@click.option(
+    "--events",
+    type=click.Path(),
+    default=None,
+    help="Read an event log instead of aggregated paths (see `pathcredit journeys`).",
+)
+@click.option("--user-col", default="user_id", show_default=True, help="Event log: person id.")
+@click.option("--time-col", default="timestamp", show_default=True, help="Event log: time.")
+@click.option("--channel-col", default="channel", show_default=True, help="Event log: channel.")
+@click.option(
+    "--conversion-col", default="conversion", show_default=True, help="Event log: conversion flag."
+)
+@click.option(
+    "--lookback-days",
+    type=float,
+    default=30,
+    show_default=True,
+    help="Event log: drop touches older than this before the conversion.",
+)
+@click.option(
+    "--identity-map",
+    type=click.Path(),
+    default=None,
+    help="Event log: device_id -> person_id file for cross-device stitching.",
+)
+@click.option(
+    "--partitions",
+    type=int,
+    default=None,
+    help="Event log: build in N hash partitions of the people (bounds engine memory).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
+@click.option("--order", default=None, help="Markov order (integer or 'auto').")
+@click.option("--value-function", default=None, help="Shapley value function.")
+@click.option("--half-life", type=float, default=None, help="Time-decay half-life.")
+@click.option("--first", type=float, default=None, help="Weight of the first touch.")
+@click.option("--middle", type=float, default=None, help="Weight of the middle touches.")
+@click.option("--last", type=float, default=None, help="Weight of the last touch.")
+@click.option("--direct-channel", multiple=True, help="Direct channel name (repeatable).")
+@click.option(
+    "--compare-to",
+    "baseline",
+    default=None,
+    metavar="MODEL",
+    help="Also show each model's change against this one (e.g. last_touch), per channel.",
+)
+@click.option(
+    "--param",
+    "extra_params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Any model parameter (VALUE parsed as JSON when possible).",
+)
+def attribute(
+    input_path,
+    models,
+    events,
+    user_col,
+    time_col,
+    channel_col,
+    conversion_col,
+    lookback_days,
+    identity_map,
+    partitions,
+    fmt,
+    output,
+    order,
+    value_function,
+    half_life,
+    first,
+    middle,
+    last,
+    direct_channel,
+    baseline,
+    extra_params,
+    **input_options,
+):
+    """Attribute the conversions in INPUT (CSV or Parquet of aggregated paths) to channels."""
+    from ..exceptions import InputError
+    from ..models import attribute as run
+
+    if (input_path is None) == (events is None):
+        raise InputError("give exactly one of INPUT (aggregated paths) or --events FILE")
+    if events is not None:
+        from ..journeys.events import build_journeys
+
+        # --value-col names the event log's value column only when given explicitly
+        source = click.get_current_context().get_parameter_source("value_col")
+        built = build_journeys(
+            events,
+            user_col=user_col,
+            time_col=time_col,
+            channel_col=channel_col,
+            conversion_col=conversion_col,
+            value_col=(
+                input_options["value_col"]
+                if source == click.core.ParameterSource.COMMANDLINE
+                else None
+            ),
+            lookback_days=lookback_days,
+            identity_map=identity_map,
+            partitions=partitions,
+        )
+        # time_decay needs touch times: then keep one row per journey, not distinct paths
+        raw = built.journey_paths() if "time_decay" in models else built.journeys
+        journeys = transform(raw, input_options)
+    else:
+        journeys = load_paths(input_path, input_options)
+    if order is not None and order != "auto":
+        try:
+            order = int(order)
+        except ValueError:
+            raise InputError("--order takes a whole number or 'auto'", value=order) from None
+    named = {
+        "order": order,
+        "value_function": value_function,
+        "half_life": half_life,
+        "first": first,
+        "middle": middle,
+        "last": last,
+        "direct_channels": tuple(direct_channel),
+    }
+    params = params_for(list(models), named, list(extra_params))
+    models = list(models)
+    from ..models import available_models
+
+    if baseline is not None and baseline not in models and baseline in available_models():
+        models.append(baseline)  # the baseline at its defaults, e.g. last_touch
+        params[baseline] = {}
+    results = [run(journeys, model=m, **params[m]) for m in models]
+    if baseline is not None:
+        labels = [r.label for r in results]
+        if baseline not in labels:
+            raise InputError(
+                f"--compare-to {baseline!r} names none of the results {labels}; "
+                "give a model label (e.g. last_touch)"
+            )
+    note = removed_note(journeys)
+    if note:
+        click.echo(note, err=True)
+    write_text(_format_results(results, fmt, baseline), output)
