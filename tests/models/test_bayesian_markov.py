@@ -150,7 +150,9 @@ def test_concentration_is_large_for_first_order_data_and_smaller_for_second_orde
     second = Journeys.from_paths([paths[i] for i in keep], conversions=[conv[i] for i in keep],
                                  nulls=[nulls[i] for i in keep])  # fmt: skip
     r2 = bayesian_markov(second, order=2, draws=50)
-    assert first.extras["concentration"][2] > 100 * r2.extras["concentration"][2]
+    # the next-channel stage: first-order data say the previous channel adds nothing
+    k1, k2 = first.extras["concentration"][2], r2.extras["concentration"][2]
+    assert k1["next"] > 100 * k2["next"]
 
 
 def test_parent_uncertainty_is_propagated_when_children_follow_their_parent():
@@ -168,7 +170,7 @@ def test_parent_uncertainty_is_propagated_when_children_follow_their_parent():
 def test_a_given_concentration_is_used_and_shrinks_toward_the_parent():
     j = tiny_journeys(with_times=False)
     r = bayesian_markov(j, order=2, concentration=3.0, draws=50)
-    assert r.extras["concentration"] == {2: 3.0}
+    assert r.extras["concentration"] == {2: {"conversion": 3.0, "null": 3.0, "next": 3.0}}
     assert r.label == "bayesian_markov(order=2, draws=50, concentration=3.0)"
 
 
