@@ -276,3 +276,10 @@ def test_markov_subset_lattice_equals_brute_force(monkeypatch, seed):
     for mask, value in zip(table["mask"], table["value"], strict=True):
         kept = {c for i, c in enumerate(j.channels) if mask >> i & 1}
         assert value == pytest.approx(v(kept), abs=1e-12)
+
+
+def test_progress_bar_is_silent_off_a_terminal(capsys):
+    rng = np.random.default_rng(5)
+    j = random_journeys(rng, 8, 40, 8)
+    sh.shapley(j, "conversion_rate", max_exact_channels=3, max_permutations=200)
+    assert capsys.readouterr().err == ""

@@ -589,7 +589,7 @@ def _progress_bar(total: int):
 
     return tqdm(
         total=total, desc="shapley games", unit="path set", file=sys.stderr, disable=None,
-        leave=False,
+        leave=False, bar_format="{l_bar}{bar}| {n:.0f}/{total} path sets [{elapsed}<{remaining}]",
     )  # fmt: skip
 
 
