@@ -221,7 +221,8 @@ class BenchmarkResult:
         )
         (out / "run.json").write_text(json.dumps(
             {"settings": self.settings, "wall_time_s": self.wall_time_s,
-             "machine": machine_info(), "commit": _git_commit()}, indent=2) + "\n")
+             "machine": machine_info(), "commit": _git_commit(),
+             "uncommitted_source_files": _git_dirty()}, indent=2) + "\n")
         if figures and len(self.table):
             import matplotlib.pyplot as plt
 
@@ -250,6 +251,18 @@ def _git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
+
+
+def _git_dirty() -> list[str] | None:
+    """Tracked files under ``src/`` that differ from the commit (the run used them as they were)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
+                             capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return [line[3:] for line in out.stdout.splitlines() if line.strip()]
 
 
 def _markdown(p, star: bool = True) -> str:
