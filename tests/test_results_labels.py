@@ -180,3 +180,21 @@ def test_attributes_cannot_be_reassigned(journeys):
     with pytest.raises(TypeError):
         r.extras["x"] = 1
     assert r.replace(label="other").label == "other" and r.label == "linear"
+
+
+def test_per_journey_tables_are_built_on_demand(journeys, monkeypatch):
+    from pathcredit.models import _coalitions
+
+    calls = []
+    real = _coalitions._pair_labels
+    monkeypatch.setattr(_coalitions, "_pair_labels", lambda *a: calls.append(1) or real(*a))
+    r = pc.attribute(journeys, model="shapley", value_function="conversion_rate")
+    json.dumps(r.to_dict())  # JSON leaves tables out: still not built
+    assert calls == [] and r.extras.is_lazy("journey_credit")
+    table = r.extras["journey_credit"]
+    assert calls == [1]
+    # the table is the credit split per journey: it sums back to the channel totals
+    sums = table.groupby("channel")["conversions"].sum().reindex(list(r.channels)).to_numpy()
+    np.testing.assert_allclose(sums, r.conversions, rtol=1e-9)
+    r.extras["journey_credit"]
+    assert calls == [1]  # computed once

@@ -12,12 +12,72 @@ import numpy as np
 
 from .exceptions import ModelError
 
-__all__ = ["AttributionResult", "compare", "label_of"]
+__all__ = ["AttributionResult", "compare", "label_of", "LazyValue", "Extras"]
 
 #: Columns of the long table, fixed for every model.
 LONG_COLUMNS = ["model", "channel", "metric", "value", "lower", "upper"]
 #: Columns of the wide view, fixed for every model.
 WIDE_COLUMNS = ["channel", "conversions", "value", "share"]
+
+
+class LazyValue:
+    """An extras entry computed on first read (per-journey tables), then kept.
+
+    Models put tables that cost more than the credit itself behind one, so a
+    bootstrap or a benchmark that never reads them never pays for them.
+    """
+
+    __slots__ = ("_compute", "_value", "_done")
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._value = None
+        self._done = False
+
+    def get(self):
+        if not self._done:
+            self._value = self._compute()
+            self._done = True
+            self._compute = None
+        return self._value
+
+
+class Extras(Mapping):
+    """Read-only mapping of a result's extras; :class:`LazyValue` entries resolve when read.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> e = Extras({"n": 1, "table": LazyValue(lambda: calls.append(1) or "built")})
+    >>> len(calls)
+    0
+    >>> e["table"], e["table"], len(calls)
+    ('built', 'built', 1)
+    """
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = dict(data)
+
+    def __getitem__(self, key):
+        value = self._data[key]
+        return value.get() if isinstance(value, LazyValue) else value
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def is_lazy(self, key) -> bool:
+        """Whether ``key`` is computed on demand (tables; left out of JSON)."""
+        return isinstance(self._data[key], LazyValue)
+
+    def raw(self) -> dict[str, Any]:
+        """The entries as given, lazy ones unresolved (for :meth:`AttributionResult.replace`)."""
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"Extras({sorted(self._data)})"
 
 
 class AttributionResult:
@@ -120,7 +180,9 @@ class AttributionResult:
         self.total_conversions = float(total_conversions)
         self.total_value = None if total_value is None else float(total_value)
         self.additive = additive
-        self.extras: Mapping[str, Any] = dict(extras or {})
+        self.extras: Mapping[str, Any] = (
+            extras.raw() if isinstance(extras, Extras) else dict(extras or {})
+        )
         self.removed = tuple(removed)
         self.draws = {k: _frozen(v) for k, v in (draws or {}).items()}
         self.ci_prob = None if ci_prob is None else float(ci_prob)
@@ -137,7 +199,8 @@ class AttributionResult:
         self._check_draws_and_bounds()
         if additive:
             self._check_totals()
-        for name in ("extras", "params", "lower", "upper", "draws"):
+        object.__setattr__(self, "extras", Extras(self.extras))
+        for name in ("params", "lower", "upper", "draws"):
             object.__setattr__(self, name, MappingProxyType(getattr(self, name)))
         if self.fingerprint is not None:
             object.__setattr__(self, "fingerprint", MappingProxyType(self.fingerprint))
@@ -163,7 +226,7 @@ class AttributionResult:
             "model": self.model, "params": dict(self.params), "channels": self.channels,
             "conversions": self.conversions, "value": self.value,
             "total_conversions": self.total_conversions, "total_value": self.total_value,
-            "additive": self.additive, "extras": dict(self.extras),
+            "additive": self.additive, "extras": self.extras,
             "lower": dict(self.lower) or None, "upper": dict(self.upper) or None,
             "removed": self.removed,
             "draws": dict(self.draws) or None,
@@ -357,7 +420,9 @@ class AttributionResult:
             "version": self.version,
             "input": None if self.fingerprint is None else dict(self.fingerprint),
         }
-        extras = {k: _jsonable(v) for k, v in self.extras.items()}
+        extras = {
+            k: _jsonable(self.extras[k]) for k in self.extras if not self.extras.is_lazy(k)
+        }
         out["extras"] = {k: v for k, v in extras.items() if v is not _SKIP}
         out["removed"] = [dict(r.__dict__) for r in self.removed]
         return out

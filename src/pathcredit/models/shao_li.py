@@ -33,7 +33,7 @@ import numpy as np
 from ..exceptions import ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
-from .shapley import _assemble, _channel_sets
+from ._coalitions import _assemble, _channel_sets
 
 __all__ = ["shao_li"]
 
