@@ -420,9 +420,8 @@ class AttributionResult:
             "version": self.version,
             "input": None if self.fingerprint is None else dict(self.fingerprint),
         }
-        extras = {
-            k: _jsonable(self.extras[k]) for k in self.extras if not self.extras.is_lazy(k)
-        }
+        given: Extras = self.extras  # type: ignore[assignment]  # frozen in __init__
+        extras = {k: _jsonable(given[k]) for k in given if not given.is_lazy(k)}
         out["extras"] = {k: v for k, v in extras.items() if v is not _SKIP}
         out["removed"] = [dict(r.__dict__) for r in self.removed]
         return out

@@ -169,12 +169,14 @@ class _ConversionRate:
         self.obs_keys = sets.keys[seen]  # sorted: sets are in key order
         self.obs_sorted = _sortable(self.obs_keys)
         self.rate = conv[seen] / tot[seen]
-        self.candidates = None
+        self.candidates: tuple[np.ndarray, np.ndarray] | None = None
         if self.n <= _TABLE_LIMIT:
             table = np.full(1 << self.n, 0.0 if missing == "zero" else -np.inf)
             table[self.obs_keys[:, 0].astype(np.intp)] = self.rate
             table[0] = self.empty
-            self.table = subset_max(table) if missing == "best_subset" else table
+            self.table: np.ndarray | None = (
+                subset_max(table) if missing == "best_subset" else table
+            )
         else:
             self.table = None
         # above the table limit, best_subset needs the maximum over the observed subsets
