@@ -54,7 +54,7 @@ def _simulator_available() -> bool:
     return True
 
 
-def replicate(world, order, n_journeys, seed, draws, resamples, channels):
+def replicate(world, order, n_journeys, seed, draws, resamples, channels, concentration="auto"):
     """One sample: (channel names, truth shares, bayes (lo, hi, mean), boot (lo, hi, point))."""
     if world == "simulate":
         from pathcredit.simulate import simulate_journeys
@@ -69,7 +69,8 @@ def replicate(world, order, n_journeys, seed, draws, resamples, channels):
         names = [f"c{i:02d}" for i in range(channels)]
         truth = dict(zip(names, chain_truth(start, T), strict=True))
     t = time.perf_counter()
-    b = pc.attribute(j, model="bayesian_markov", order=order, draws=draws, seed=seed)
+    b = pc.attribute(j, model="bayesian_markov", order=order, draws=draws, seed=seed,
+                     concentration=concentration)  # fmt: skip
     t_bayes = time.perf_counter() - t
     T_ = j.total_conversions
     t = time.perf_counter()
@@ -128,9 +129,15 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--resamples", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument(
+        "--concentration",
+        default="auto",
+        help="bayesian_markov concentration at order >= 2 ('auto' or a number)",
+    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     world = args.world
+    concentration = "auto" if args.concentration == "auto" else float(args.concentration)
     if world == "auto":
         world = "simulate" if _simulator_available() else "own"
     results = {}
@@ -139,7 +146,7 @@ def main() -> None:
         t0 = time.perf_counter()
         for rep in range(args.replicates):
             r, m, a, b, c = replicate(world, order, args.journeys, args.seed + rep, args.draws,
-                                      args.resamples, args.channels)  # fmt: skip
+                                      args.resamples, args.channels, concentration)  # fmt: skip
             rows += [{**x, "replicate": rep} for x in r]
             missing += m
             tb.append(a)
@@ -166,6 +173,7 @@ def main() -> None:
         "journeys_per_replicate": args.journeys,
         "draws": args.draws,
         "resamples": args.resamples,
+        "concentration": concentration,
         "ci_prob": 0.9,
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "machine": f"{platform.system()} {platform.release()} {platform.machine()}",

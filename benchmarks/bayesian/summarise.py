@@ -14,17 +14,18 @@ HERE = Path(__file__).resolve().parent
 
 
 def calibration() -> None:
-    print("| world | journeys | order | channel-replicates | mean conversions | Bayes HDI "
-          "coverage | Bayes ETI coverage | bootstrap coverage | Bayes width | bootstrap width "
-          "| Bayes MAE | bootstrap MAE |")  # fmt: skip
-    print("|---" * 12 + "|")
+    print("| world | journeys | concentration | order | channel-replicates | mean conversions "
+          "| Bayes HDI coverage | Bayes ETI coverage | bootstrap coverage | Bayes width "
+          "| bootstrap width | Bayes MAE | bootstrap MAE |")  # fmt: skip
+    print("|---" * 13 + "|")
     for f in sorted(HERE.glob("calibration_*.json")):
         data = json.loads(f.read_text())
         meta = data["meta"]
         for name, res in data["results"].items():
             s = res["summary"]
             print(
-                f"| {meta['world']} | {meta['journeys_per_replicate']:,} | {name.split()[-1]} "
+                f"| {meta['world']} | {meta['journeys_per_replicate']:,} "
+                f"| {meta.get('concentration', 'auto')} | {name.split()[-1]} "
                 f"| {s['channel_replicates']} | {s['mean_conversions']:.0f} "
                 f"| {s['bayes_hdi_coverage']:.3f} | {s['bayes_eti_coverage']:.3f} "
                 f"| {s['bootstrap_coverage']:.3f} | {s['bayes_mean_width']:.4f} "

@@ -87,8 +87,9 @@ _BATCH_CELLS = 2**22
 #: Largest chain sampled (dense inverse per draw, O(states^3)).
 _MAX_STATES = 6000
 _CONV, _NULL = -1, -2
-#: Search range of the empirical-Bayes concentration (log scale).
-_KAPPA_RANGE = (1e-3, 1e8)
+#: Range and grid size of the concentrations' posterior (flat on the log scale).
+_KAPPA_RANGE = (1e-2, 1e8)
+_KAPPA_GRID = 121
 
 
 def bayesian_markov(
@@ -463,7 +464,7 @@ def _staged_level(N, allowed, parent, m_parent, concentration):
         "null": np.stack([pi[1], 1 - pi[1]], axis=1),
         "next": pi[2],
     }
-    kappa = {}
+    kappa, grids = {}, {}
     for stage, cnt in stage_counts.items():
         if stage == "null" and not allowed[:, C + 1].any():
             kappa[stage] = 1.0
@@ -472,8 +473,11 @@ def _staged_level(N, allowed, parent, m_parent, concentration):
             kappa[stage] = float(concentration)
             continue
         rows = np.repeat(np.arange(len(cnt)), cnt.shape[1])
-        kappa[stage] = _evidence_kappa(rows, cnt.ravel(), bases[stage].ravel())
-    lv = {"counts": stage_counts, "allowed": allowed, "parent": parent, "kappa": kappa}
+        grids[stage] = _evidence_grid(rows, cnt.ravel(), bases[stage].ravel())
+        ks, w = grids[stage]
+        kappa[stage] = float(ks[min(np.searchsorted(np.cumsum(w), 0.5), len(w) - 1)])
+    lv = {"counts": stage_counts, "allowed": allowed, "parent": parent, "kappa": kappa,
+          "grids": grids}  # fmt: skip
     post_mean = {
         s: (kappa[s] * bases[s] + stage_counts[s])
         / (kappa[s] + stage_counts[s].sum(axis=1, keepdims=True)).clip(1e-300)
@@ -500,7 +504,14 @@ def _staged_draw(rng, lv, m_parent):
     """Draws ``(b, rows, symbols)`` of a level's rows given their parents' draws."""
     allowed = lv["allowed"]
     conv_pi, null_pi, next_pi = _stages(m_parent, allowed)
-    cnt, kap = lv["counts"], lv["kappa"]
+    cnt = lv["counts"]
+    b = m_parent.shape[0]
+    kap = {}
+    for stage, k in lv["kappa"].items():  # per draw, from the concentration's posterior
+        if stage in lv["grids"]:
+            ks, w = lv["grids"][stage]
+            k = ks[rng.choice(len(ks), size=b, p=w)][:, None]
+        kap[stage] = k
 
     def beta(pi, k, c):
         a = rng.standard_gamma(k * pi + c[:, 0])
@@ -510,7 +521,8 @@ def _staged_draw(rng, lv, m_parent):
 
     conv = beta(conv_pi, kap["conversion"], cnt["conversion"])
     null = beta(null_pi, kap["null"], cnt["null"])
-    g = rng.standard_gamma(kap["next"] * next_pi + cnt["next"])
+    k_next = kap["next"][..., None] if np.ndim(kap["next"]) else kap["next"]
+    g = rng.standard_gamma(k_next * next_pi + cnt["next"])
     tot = g.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         nxt = np.where(tot > 0, g / tot, next_pi)
@@ -519,14 +531,16 @@ def _staged_draw(rng, lv, m_parent):
     )
 
 
-def _evidence_kappa(row, count, base) -> float:
-    """Concentration maximising the Dirichlet-multinomial evidence of the rows' counts.
+def _evidence_grid(row, count, base):
+    """Posterior of the concentration on a log grid: ``(kappas, weights)``.
 
     ``log p(n | kappa) = sum_rows [lgamma(kappa) - lgamma(kappa + N_r)]
-    + sum_entries [lgamma(kappa b + n) - lgamma(kappa b)]`` (multinomial coefficients
-    dropped: they do not depend on kappa), maximised over ``log kappa``.
+    + sum_entries [lgamma(kappa b + n) - lgamma(kappa b)]`` (the Dirichlet-multinomial
+    evidence; multinomial coefficients dropped), times a flat prior on ``log kappa``
+    over ``_KAPPA_RANGE``. When the data cannot tell a large concentration from a
+    small one the weights say so, and the draws carry that uncertainty instead of
+    committing to the evidence's maximum.
     """
-    from scipy.optimize import minimize_scalar
     from scipy.special import gammaln
 
     keep = base > 0
@@ -536,15 +550,19 @@ def _evidence_kappa(row, count, base) -> float:
     N = N[N > 0]
     nz = count > 0
     c, b = count[nz], base[nz]
-
-    def neg(t):
-        kappa = np.exp(t)
+    kappas = np.exp(np.linspace(*np.log(_KAPPA_RANGE), _KAPPA_GRID))
+    logev = np.empty(len(kappas))
+    for i, kappa in enumerate(kappas):
         rows = len(N) * gammaln(kappa) - gammaln(kappa + N).sum()
-        return -(rows + (gammaln(kappa * b + c) - gammaln(kappa * b)).sum())
+        logev[i] = rows + (gammaln(kappa * b + c) - gammaln(kappa * b)).sum()
+    w = np.exp(logev - logev.max())
+    return kappas, w / w.sum()
 
-    lo, hi = np.log(_KAPPA_RANGE[0]), np.log(_KAPPA_RANGE[1])
-    res = minimize_scalar(neg, bounds=(lo, hi), method="bounded", options={"xatol": 1e-4})
-    return float(np.exp(res.x))
+
+def _evidence_kappa(row, count, base) -> float:
+    """Posterior median of the concentration (:func:`_evidence_grid`)."""
+    kappas, w = _evidence_grid(row, count, base)
+    return float(kappas[min(np.searchsorted(np.cumsum(w), 0.5), len(w) - 1)])
 
 
 def _value_per_conversion(chain, journeys: Journeys) -> np.ndarray:
