@@ -45,7 +45,10 @@ def write_text(text: str, output: str | None) -> None:
         click.echo(text)
         return
     body = text if text.endswith("\n") else text + "\n"
-    write_atomic(output, lambda tmp: Path(tmp).write_text(body, encoding="utf-8"))
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(body, encoding="utf-8")
+
+    write_atomic(output, write)
 
 
 def write_table(frame, output: str) -> None:

@@ -14,6 +14,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..exceptions import InputError
 
@@ -33,7 +34,7 @@ INVALID_REASONS = (
 class Engine:
     """A connected Ibis backend and how to pull results out of it."""
 
-    con: object
+    con: Any  # an Ibis backend (DuckDB, PySpark...): duck-typed
     name: str
 
     def to_arrow(self, expr):
@@ -178,6 +179,7 @@ def source_table(events, engine: Engine | None, *, file_format: str | None = Non
         and all(isinstance(p, str | os.PathLike) for p in paths)
     ):
         paths = [str(p) for p in paths]
+        assert isinstance(paths, list)  # narrowed for the type checker
         for p in paths:
             if not any(ch in p for ch in "*?[") and not Path(p).exists():
                 raise InputError("file not found", source=p)

@@ -13,6 +13,7 @@ import csv
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -421,7 +422,7 @@ def _release_freed_memory() -> None:
         _MALLOC_TRIM(0)
 
 
-_MALLOC_TRIM = None
+_MALLOC_TRIM: Any = None  # libc's malloc_trim, False where there is none
 
 
 def _pool():
@@ -445,7 +446,7 @@ def _show_columns(columns) -> str:
 
 def _sniff(header: str) -> str:
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
 
@@ -865,7 +866,7 @@ def _encode_tokens(b, size, starts, lengths, longest) -> np.ndarray:
 
     # row i of `windows` is the 8 bytes from byte i (a view; a row gather copies 8 bytes)
     windows = np.lib.stride_tricks.as_strided(b, shape=(size + 1, 8), strides=(1, 1))
-    codes = None
+    codes: Any = None
     for k in range(0, longest, 8):
         at = starts if k == 0 else np.minimum(starts + k, size)
         word = windows[at].view("<u8")[:, 0]

@@ -379,7 +379,7 @@ class MarkovChain:
         names = [START, CONVERSION, NULL]
         while taken.intersection(names):
             names = [f"({n})" for n in names]
-        return tuple(names)
+        return names[0], names[1], names[2]
 
     @property
     def _A(self):

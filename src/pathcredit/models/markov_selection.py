@@ -166,7 +166,7 @@ def select_order(
     from .markov import _check_order
 
     _check_order(max_order, "max_order")
-    if not journeys.has_nulls or journeys.total_nulls <= 0:
+    if not journeys.has_nulls or (journeys.total_nulls or 0.0) <= 0:
         raise ModelError("order selection needs non-converting journeys (a null column)")
     if journeys.total_conversions <= 0:
         raise ModelError("order selection needs conversions")
