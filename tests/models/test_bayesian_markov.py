@@ -136,7 +136,9 @@ def test_truth_of_the_simulating_chain_is_covered_at_large_n(large_chain_data):
 def test_concentration_is_large_for_first_order_data_and_smaller_for_second_order_data():
     rng = np.random.default_rng(8)
     start, T = random_chain(4, rng)
-    first = bayesian_markov(simulate_chain(start, T, 30_000, rng), order=2, draws=50)
+    first = bayesian_markov(
+        simulate_chain(start, T, 30_000, rng), order=2, draws=50, concentration="auto"
+    )
     # second-order data: the next channel depends on the previous one too (a strong memory:
     # after a -> b, go back to a with high probability)
     paths, conv, nulls = [], [], []
@@ -149,7 +151,7 @@ def test_concentration_is_large_for_first_order_data_and_smaller_for_second_orde
     keep = [i for i, p in enumerate(paths) if p[1] != p[2]]
     second = Journeys.from_paths([paths[i] for i in keep], conversions=[conv[i] for i in keep],
                                  nulls=[nulls[i] for i in keep])  # fmt: skip
-    r2 = bayesian_markov(second, order=2, draws=50)
+    r2 = bayesian_markov(second, order=2, draws=50, concentration="auto")
     # the next-channel stage: first-order data say the previous channel adds nothing
     k1, k2 = first.extras["concentration"][2], r2.extras["concentration"][2]
     assert k1["next"] > 100 * k2["next"]
@@ -175,8 +177,16 @@ def test_a_given_concentration_is_used_and_shrinks_toward_the_parent():
 
 
 # ---------------------------------------------------------------------- the common suite
-@pytest.mark.parametrize("params", [{"order": 2}, {"order": 3}, {"order": 2, "concentration": 0.5},
-                                    {"draws": 200, "ci_prob": 0.5, "seed": 9}])  # fmt: skip
+SETTINGS = [
+    {"order": 2},
+    {"order": 3},
+    {"order": 2, "concentration": 0.5},
+    {"order": 3, "concentration": "auto"},
+    {"draws": 200, "ci_prob": 0.5, "seed": 9},
+]
+
+
+@pytest.mark.parametrize("params", SETTINGS)
 def test_common_checks_at_higher_orders_and_settings(params):
     check_attribution_model("bayesian_markov", **params)
 
