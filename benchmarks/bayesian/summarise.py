@@ -35,15 +35,14 @@ def calibration() -> None:
 
 
 def speed() -> None:
-    f = HERE / "speed.json"
-    if not f.exists():
+    files = sorted(HERE.glob("speed*.json"))
+    if not files:
         return
-    data = json.loads(f.read_text())
     print()
     print("| case | order | draws / resamples | states | median s | runs s | peak MiB | load "
           "after |")  # fmt: skip
     print("|---" * 8 + "|")
-    for r in data["results"]:
+    for r in (r for f in files for r in json.loads(f.read_text())["results"]):
         runs = ", ".join(f"{t:.2f}" for t in r["times_s"])
         print(
             f"| {r['case']} | {r['order']} | {r['draws']} | {r['n_states']} "
