@@ -92,7 +92,9 @@ def bootstrap(
     ------
     ModelError
         Unknown model or parameter, bad bootstrap setting, fractional counts with
-        ``resampling="multinomial"``, or too few conversions to resample.
+        ``resampling="multinomial"``, too few conversions to resample, or a model
+        that samples its own posterior (``bayesian_markov``: its draws are the
+        intervals).
 
     Warns
     -----
