@@ -27,5 +27,6 @@ def main() -> None:
         m = statistics.median(times)
         print(f"{name:20s} {m:.3f} s (+{m - b:.3f})")
 
+
 if __name__ == "__main__":
     main()

@@ -167,17 +167,30 @@ def test_demo_writes_figure_and_table(tmp_path):
 def test_attribute_reads_an_event_log_directly(tmp_path):
     # person u1: email 14 days and search 0 days before a conversion worth 9;
     # person u2: display then no conversion (a null journey)
-    ev = pd.DataFrame({
-        "user_id": ["u1", "u1", "u1", "u2"],
-        "timestamp": ["2024-01-01", "2024-01-15", "2024-01-15", "2024-01-03"],
-        "channel": ["email", "search", None, "display"],
-        "conversion": [0, 0, 1, 0],
-        "revenue": [0.0, 0.0, 9.0, 0.0],
-    })
+    ev = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u1", "u2"],
+            "timestamp": ["2024-01-01", "2024-01-15", "2024-01-15", "2024-01-03"],
+            "channel": ["email", "search", None, "display"],
+            "conversion": [0, 0, 1, 0],
+            "revenue": [0.0, 0.0, 9.0, 0.0],
+        }
+    )
     f = tmp_path / "events.csv"
     ev.to_csv(f, index=False)
-    res = run("attribute", "--events", f, "--value-col", "revenue", "--model", "time_decay",
-              "--model", "first_touch", "--format", "json")
+    res = run(
+        "attribute",
+        "--events",
+        f,
+        "--value-col",
+        "revenue",
+        "--model",
+        "time_decay",
+        "--model",
+        "first_touch",
+        "--format",
+        "json",
+    )
     assert res.exit_code == 0, res.output
     td, ft = json.loads(res.output)
     credit = {c["channel"]: c["conversions"] for c in td["channels"]}

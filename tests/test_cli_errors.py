@@ -47,8 +47,10 @@ def one_line_error(res, code=2):
         (["--model", "position_based", "--first", "0.9", "--last", "0.9"], "at most 1"),
         (["--keep-last", "0"], "keep_last must be a whole number in [1, inf], got 0"),
         (["--model", "markov", "--order", str(10**30)], "order must be a whole number from 1"),
-        (["--model", "markov", "--order", "auto", "--param", "folds=1000000000"],
-         "folds must be a whole number from 2"),
+        (
+            ["--model", "markov", "--order", "auto", "--param", "folds=1000000000"],
+            "folds must be a whole number from 2",
+        ),
         (["--model", "custom", "--first", "1e309"], "first must be a finite number"),
         (["--bogus"], "No such option '--bogus'"),
         (["--format", "xml"], "Invalid value for '--format'"),
@@ -109,8 +111,10 @@ def test_internal_error_is_one_line_exit_1_with_how_to_debug(paths_csv, monkeypa
     assert "internal error: RuntimeError: kernel exploded second line" in line
     assert "--debug" in line and "PATHCREDIT_DEBUG=1" in line
     # asking for the traceback re-raises the original error
-    for res in (run("--debug", "attribute", paths_csv), run("attribute", paths_csv,
-                                                              env={"PATHCREDIT_DEBUG": "1"})):
+    for res in (
+        run("--debug", "attribute", paths_csv),
+        run("attribute", paths_csv, env={"PATHCREDIT_DEBUG": "1"}),
+    ):
         assert isinstance(res.exception, RuntimeError)
 
 

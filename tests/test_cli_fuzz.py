@@ -20,8 +20,7 @@ ODD_VALUES = [
     "0.999999", "1.5", "1e21", str(10**30), "1000000000",
 ]  # fmt: skip
 PARAMS = sorted(
-    {p for spec in _REGISTRY.values() for p in spec.parameters()}
-    - {"max_permutations"}
+    {p for spec in _REGISTRY.values() for p in spec.parameters()} - {"max_permutations"}
 )
 
 
@@ -32,8 +31,14 @@ def paths_csv(tmp_path_factory):
     return f
 
 
-NAMED = {"order": "--order", "half_life": "--half-life", "first": "--first",
-         "middle": "--middle", "last": "--last", "value_function": "--value-function"}
+NAMED = {
+    "order": "--order",
+    "half_life": "--half-life",
+    "first": "--first",
+    "middle": "--middle",
+    "last": "--last",
+    "value_function": "--value-function",
+}
 transform = st.one_of(
     st.tuples(st.sampled_from(["--keep-last", "--sep", "--drop-channel", "--rename"]),
               st.sampled_from(ODD_VALUES + ["A", "A=B", "B=", "=", ">", "->", "|"])),

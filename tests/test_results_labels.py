@@ -125,17 +125,17 @@ def test_result_records_version_and_input_fingerprint(journeys):
 def test_fingerprint_ignores_row_order_and_sees_every_change():
     paths = [["A", "B"], ["B"], ["C", "A", "A"]]
     base = fingerprint(Journeys.from_paths(paths, conversions=[1, 2, 3], nulls=[0, 1, 2]))
-    shuffled = fingerprint(
-        Journeys.from_paths(paths[::-1], conversions=[3, 2, 1], nulls=[2, 1, 0])
-    )
+    shuffled = fingerprint(Journeys.from_paths(paths[::-1], conversions=[3, 2, 1], nulls=[2, 1, 0]))
     assert shuffled == base
     changed = [
         Journeys.from_paths(paths, conversions=[1, 2, 3.5], nulls=[0, 1, 2]),
         Journeys.from_paths(paths, conversions=[1, 2, 3], nulls=[0, 1, 3]),
-        Journeys.from_paths([["B", "A"], ["B"], ["C", "A", "A"]], conversions=[1, 2, 3],
-                            nulls=[0, 1, 2]),  # fmt: skip
-        Journeys.from_paths([["A", "B"], ["B"], ["C", "A", "D"]], conversions=[1, 2, 3],
-                            nulls=[0, 1, 2]),  # fmt: skip
+        Journeys.from_paths(
+            [["B", "A"], ["B"], ["C", "A", "A"]], conversions=[1, 2, 3], nulls=[0, 1, 2]
+        ),  # fmt: skip
+        Journeys.from_paths(
+            [["A", "B"], ["B"], ["C", "A", "D"]], conversions=[1, 2, 3], nulls=[0, 1, 2]
+        ),  # fmt: skip
     ]
     assert len({fingerprint(j)["sha256"] for j in changed} | {base["sha256"]}) == 5
 

@@ -100,9 +100,7 @@ def check_seed(value, *, name: str = "seed", error=ModelError):
     if _is_number(value) and math.isfinite(float(value)) and float(value) == int(value):
         if int(value) >= 0:
             return int(value)
-    raise error(
-        f"{name} must be None, a whole number >= 0 or a numpy Generator, got {value!r}"
-    )
+    raise error(f"{name} must be None, a whole number >= 0 or a numpy Generator, got {value!r}")
 
 
 def check_probability(name: str, value, *, error=ModelError) -> float:

@@ -264,8 +264,7 @@ class AttributionResult:
                 raise ModelError("draws of value for a result without value")
             if d.ndim != 3 or d.shape[2] != n or d.shape[0] < 1 or d.shape[1] < 1:
                 raise ModelError(
-                    f"draws of {metric!r} must have shape (chain, draw, channel={n}), "
-                    f"got {d.shape}"
+                    f"draws of {metric!r} must have shape (chain, draw, channel={n}), got {d.shape}"
                 )
         if set(self.lower) != set(self.upper):
             raise ModelError("lower and upper bounds must cover the same metrics")

@@ -463,8 +463,25 @@ def test_id_cleaning_strips_ascii_whitespace_only():
 #: Ids and channel names with and without surrounding whitespace (and letters v, f
 #: at the ends, which a character set written as "\v\f" would strip on Spark).
 CLEANING_CASES = [
-    "a", " a", "a ", "\ta\n", "\x0ba\x0c", "\ra b\r", "", "   ", "\x01a", "a\x1f",
-    "\u00a0a", "é ", " é", "a\u2003", " abcv", "vabc ", " fv\t", "\x0bav", None,
+    "a",
+    " a",
+    "a ",
+    "\ta\n",
+    "\x0ba\x0c",
+    "\ra b\r",
+    "",
+    "   ",
+    "\x01a",
+    "a\x1f",
+    "\u00a0a",
+    "é ",
+    " é",
+    "a\u2003",
+    " abcv",
+    "vabc ",
+    " fv\t",
+    "\x0bav",
+    None,
 ]
 
 
@@ -517,8 +534,16 @@ def test_copies_of_conversions_and_touches(backend, options):
         {
             "user_id": ["a", "a", "a", "a", "a", "a", "b", "b"],
             "timestamp": pd.to_datetime(
-                ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-03", "2024-01-04",
-                 "2024-01-05", "2024-01-01", "2024-01-01"]
+                [
+                    "2024-01-01",
+                    "2024-01-02",
+                    "2024-01-03",
+                    "2024-01-03",
+                    "2024-01-04",
+                    "2024-01-05",
+                    "2024-01-01",
+                    "2024-01-01",
+                ]
             ),
             "channel": ["email", "search", None, None, "display", None, "social", "social"],
             "conversion": [0, 0, 1, 1, 0, 1, 0, 0],

@@ -294,9 +294,7 @@ def test_weights_near_float_max_do_not_overflow():
 
 def test_short_half_life_time_decay_gives_the_latest_touch_everything():
     # every touch is >= 1 day old: 2**(-t / 1e-3) underflowed to 0 for all of them (0/0 = nan)
-    j = Journeys.from_paths(
-        [["A", "B", "C"]], conversions=[1], times=[[30.0, 5.0, 1.0]]
-    )
+    j = Journeys.from_paths([["A", "B", "C"]], conversions=[1], times=[[30.0, 5.0, 1.0]])
     np.testing.assert_array_equal(heuristics.time_decay(j, half_life=1e-3).conversions, [0, 0, 1])
     # a long half-life is unchanged by the shift: weights 2^(-t/7) normalised
     w = 2 ** (-np.array([30.0, 5.0, 1.0]) / 7)

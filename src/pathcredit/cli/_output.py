@@ -45,6 +45,7 @@ def write_text(text: str, output: str | None) -> None:
         click.echo(text)
         return
     body = text if text.endswith("\n") else text + "\n"
+
     def write(tmp: str) -> None:
         Path(tmp).write_text(body, encoding="utf-8")
 
@@ -60,8 +61,7 @@ def write_table(frame, output: str) -> None:
     kind = TABLE_FORMATS.get(Path(output).suffix.lower())
     if kind is None:
         raise InputError(
-            f"cannot tell the output format from the extension; use one of "
-            f"{sorted(TABLE_FORMATS)}",
+            f"cannot tell the output format from the extension; use one of {sorted(TABLE_FORMATS)}",
             source=str(output),
         )
     if kind == "csv":

@@ -23,9 +23,9 @@ def _baseline_json(results, label: str, baseline: str) -> dict:
             {
                 "channel": channel,
                 "change": float(row["change"]),
-                "change_pct": None if row["change_pct"] != row["change_pct"] else float(
-                    row["change_pct"]
-                ),
+                "change_pct": None
+                if row["change_pct"] != row["change_pct"]
+                else float(row["change_pct"]),
             }
             for channel, row in table.iterrows()
         ],

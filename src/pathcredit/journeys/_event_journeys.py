@@ -27,6 +27,7 @@ TOUCH_COLUMNS = [
     "value",
 ]
 
+
 class EventJourneys:
     """Journeys built from an event log: the path table and the touch-level table.
 
@@ -156,7 +157,6 @@ class EventJourneys:
 
     def __repr__(self) -> str:
         return f"<EventJourneys on {self.backend}: {self.journeys!r}>"
-
 
 
 def resolve_identity(device, person, source):

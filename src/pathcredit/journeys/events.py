@@ -93,6 +93,7 @@ __all__ = [
     "TOUCH_COLUMNS",
 ]
 
+
 def build_journeys(
     events,
     *,
@@ -637,4 +638,3 @@ def read_events_as_journeys(path, **column_options) -> Journeys:
     ['email']
     """
     return build_journeys(path, **column_options).journeys
-

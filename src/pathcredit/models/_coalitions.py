@@ -154,6 +154,7 @@ def _assemble(
         for a, b in ((conversions, conv_sum), (value, val_sum)):
             if a is not None and not np.allclose(a, b, rtol=1e-9, atol=1e-9 * max(1, abs(b).sum())):
                 raise ModelError(f"internal error: {model} channel totals {a} != journey sums {b}")
+
     def journey_credit():
         path_col, chan_col = _pair_labels(journeys, sets)
         jc = {
@@ -219,5 +220,3 @@ def _pair_labels(journeys, sets):
             np.asarray(paths.to_pylist(), dtype=object),
             np.asarray(chans.to_pylist(), dtype=object),
         )
-
-

@@ -174,9 +174,7 @@ class _ConversionRate:
             table = np.full(1 << self.n, 0.0 if missing == "zero" else -np.inf)
             table[self.obs_keys[:, 0].astype(np.intp)] = self.rate
             table[0] = self.empty
-            self.table: np.ndarray | None = (
-                subset_max(table) if missing == "best_subset" else table
-            )
+            self.table: np.ndarray | None = subset_max(table) if missing == "best_subset" else table
         else:
             self.table = None
         # above the table limit, best_subset needs the maximum over the observed subsets
