@@ -31,13 +31,23 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    res = run_benchmark(args.scenario, args.model, sizes=args.sizes, seeds=range(args.seeds),
-                        population=True, cache_dir=HERE / "cache", n_jobs=args.jobs)
+    res = run_benchmark(
+        args.scenario,
+        args.model,
+        sizes=args.sizes,
+        seeds=range(args.seeds),
+        population=True,
+        cache_dir=HERE / "cache",
+        n_jobs=args.jobs,
+    )
     res.save(args.out)
     t = res.table
-    agg = (t[t.metric != "error"]
-           .groupby(["scenario", "mode", "size", "model", "truth", "metric"], dropna=False)["value"]
-           .agg(["mean", "std", "count"]).reset_index())
+    agg = (
+        t[t.metric != "error"]
+        .groupby(["scenario", "mode", "size", "model", "truth", "metric"], dropna=False)["value"]
+        .agg(["mean", "std", "count"])
+        .reset_index()
+    )
     agg.to_csv(args.out / "aggregated.csv", index=False, float_format="%.6g")
     print(res.summary())
     print(f"wall time {time.perf_counter() - t0:.0f} s; wrote {args.out}")

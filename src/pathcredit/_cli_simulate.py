@@ -57,15 +57,34 @@ def _paths_frame(journeys):
     epilog="Example: pathcredit simulate additive --journeys 100000 --seed 1 --out sim/",
 )
 @click.argument("scenario", required=False)
-@click.option("--journeys", "n_journeys", type=int, default=100_000, show_default=True,
-              help="Journeys to simulate (population mode: the total of the expected counts).")
+@click.option(
+    "--journeys",
+    "n_journeys",
+    type=int,
+    default=100_000,
+    show_default=True,
+    help="Journeys to simulate (population mode: the total of the expected counts).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--population", is_flag=True,
-              help="Expected path counts (fractional) instead of a sample; no event log.")
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Output folder (default: sim-SCENARIO).")
-@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="A scenario parameter; VALUE is JSON (e.g. beta='{\"search\": 0.02}').")
+@click.option(
+    "--population",
+    is_flag=True,
+    help="Expected path counts (fractional) instead of a sample; no event log.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output folder (default: sim-SCENARIO).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A scenario parameter; VALUE is JSON (e.g. beta='{\"search\": 0.02}').",
+)
 @click.option("--list", "list_", is_flag=True, help="List the scenarios and exit.")
 def simulate_command(scenario, n_journeys, seed, population, out, params, list_):
     """Simulate journeys from SCENARIO with their known true credit.
@@ -83,8 +102,9 @@ def simulate_command(scenario, n_journeys, seed, population, out, params, list_)
         return
     if scenario is None:
         raise InputError("give a SCENARIO (see `pathcredit simulate --list`)")
-    sim = simulate_journeys(scenario, n_journeys, seed=seed, population=population,
-                            **_parse_params(params))
+    sim = simulate_journeys(
+        scenario, n_journeys, seed=seed, population=population, **_parse_params(params)
+    )
     folder = Path(out or f"sim-{scenario}")
     written = []
     if not population:
@@ -111,23 +131,43 @@ def simulate_command(scenario, n_journeys, seed, population, out, params, list_)
 
 
 @click.command("benchmark")
-@click.option("--quick", is_flag=True,
-              help="10,000 journeys x 2 seeds plus population cells (a few minutes on 2 cores).")
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="10,000 journeys x 2 seeds plus population cells (a few minutes on 2 cores).",
+)
 @click.option("--scenario", "scenarios", multiple=True, help="Scenario(s) (default: all).")
-@click.option("--model", "models", multiple=True,
-              help="Registered model(s) (default: all, with their grid variants).")
-@click.option("--size", "sizes", multiple=True, type=int,
-              help="Journeys per cell (default 1000 10000 100000 1000000).")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Registered model(s) (default: all, with their grid variants).",
+)
+@click.option(
+    "--size",
+    "sizes",
+    multiple=True,
+    type=int,
+    help="Journeys per cell (default 1000 10000 100000 1000000).",
+)
 @click.option("--seeds", type=int, default=None, help="Seeds per cell (default 20).")
-@click.option("--population/--no-population", default=True, show_default=True,
-              help="Add one expected-count cell per scenario.")
-@click.option("--out", "out", type=click.Path(file_okay=False), default="benchmark-results",
-              show_default=True, help="Output folder; finished cells are cached in OUT/cache.")
-@click.option("--jobs", "n_jobs", type=int, default=2, show_default=True,
-              help="Worker processes.")
+@click.option(
+    "--population/--no-population",
+    default=True,
+    show_default=True,
+    help="Add one expected-count cell per scenario.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default="benchmark-results",
+    show_default=True,
+    help="Output folder; finished cells are cached in OUT/cache.",
+)
+@click.option("--jobs", "n_jobs", type=int, default=2, show_default=True, help="Worker processes.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
-def benchmark_command(quick, scenarios, models, sizes, seeds, population, out, n_jobs,
-                      no_progress):
+def benchmark_command(quick, scenarios, models, sizes, seeds, population, out, n_jobs, no_progress):
     """Score every model against the truth of every scenario and print the summary.
 
     Writes results.parquet and results.csv (tidy: one row per scenario, mode,
@@ -145,8 +185,12 @@ def benchmark_command(quick, scenarios, models, sizes, seeds, population, out, n
         grid["seeds"] = tuple(range(seeds))
     grid["population"] = population
     result = run_benchmark(
-        scenarios or None, models or None, cache_dir=Path(out) / "cache", n_jobs=n_jobs,
-        progress=not no_progress, **grid,
+        scenarios or None,
+        models or None,
+        cache_dir=Path(out) / "cache",
+        n_jobs=n_jobs,
+        progress=not no_progress,
+        **grid,
     )
     result.save(out)
     click.echo(result.summary())

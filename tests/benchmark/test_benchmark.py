@@ -51,8 +51,15 @@ def test_grid_shape():
 
 
 def test_every_registered_model_gets_rows_or_an_error_row(tmp_path):
-    r = run_benchmark(["decay"], sizes=[3000], seeds=[0], population=False, n_jobs=1,
-                      progress=False, cache_dir=tmp_path)
+    r = run_benchmark(
+        ["decay"],
+        sizes=[3000],
+        seeds=[0],
+        population=False,
+        n_jobs=1,
+        progress=False,
+        cache_dir=tmp_path,
+    )
     t = r.table
     assert list(t.columns) == TABLE_COLUMNS
     for e in default_models():
@@ -96,8 +103,9 @@ def test_cache_skips_finished_models_and_is_deterministic(tmp_path, monkeypatch)
     fresh = run_cell(cell, [ModelEntry("linear")])
     cols = [c for c in TABLE_COLUMNS if c != "value"]
     keep = ~fresh.metric.isin(["runtime_s", "peak_memory_mb"])
-    pd.testing.assert_frame_equal(fresh[keep][cols].reset_index(drop=True),
-                                  a[keep][cols].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        fresh[keep][cols].reset_index(drop=True), a[keep][cols].reset_index(drop=True)
+    )
     np.testing.assert_array_equal(fresh[keep].value.to_numpy(), a[keep].value.to_numpy())
 
 
@@ -117,18 +125,27 @@ def test_predictive_metrics_by_hand():
     assert m["auc"] == pytest.approx(0.7571428571428571)
     # top 4 journeys all come from the 0.5 group (rate 0.3); overall rate 5 / 40
     assert m["top_decile_lift"] == pytest.approx(0.3 / 0.125)
-    ll = -(3 * np.log(0.5) + 7 * np.log(0.5) + 2 * (np.log(0.2) + 9 * np.log(0.8))
-           + 10 * np.log(0.9)) / 40
+    ll = (
+        -(
+            3 * np.log(0.5)
+            + 7 * np.log(0.5)
+            + 2 * (np.log(0.2) + 9 * np.log(0.8))
+            + 10 * np.log(0.9)
+        )
+        / 40
+    )
     assert m["log_loss"] == pytest.approx(ll)
 
 
 def test_last_state_predictions():
     from pathcredit.benchmark.metrics import last_state_predictions
 
-    train = pathcredit.Journeys.from_paths([["a", "b"], ["b"], ["a"]], conversions=[1, 1, 0],
-                                           nulls=[1, 3, 2])
-    test = pathcredit.Journeys.from_paths([["b"], ["c", "a"], ["c"]], conversions=[1, 1, 0],
-                                          nulls=[1, 1, 1])
+    train = pathcredit.Journeys.from_paths(
+        [["a", "b"], ["b"], ["a"]], conversions=[1, 1, 0], nulls=[1, 3, 2]
+    )
+    test = pathcredit.Journeys.from_paths(
+        [["b"], ["c", "a"], ["c"]], conversions=[1, 1, 0], nulls=[1, 1, 1]
+    )
     # order 1: last state b -> 2 / 6; a -> 0 / 2; c unseen -> overall 2 / 8
     np.testing.assert_allclose(last_state_predictions(train, test, 1), [2 / 6, 0, 0.25])
     # order 2: "a > b" and "b" differ
@@ -156,17 +173,38 @@ def test_process_pool_fallback_without_joblib(monkeypatch):
         return real(name, *args, **kw)
 
     monkeypatch.setattr(builtins, "__import__", no_joblib)
-    r = run_benchmark(["additive"], ["linear"], sizes=[500, 600], seeds=[0], population=False,
-                      n_jobs=2, progress=False)
+    r = run_benchmark(
+        ["additive"],
+        ["linear"],
+        sizes=[500, 600],
+        seeds=[0],
+        population=False,
+        n_jobs=2,
+        progress=False,
+    )
     assert set(r.table["size"]) == {500, 600}
 
 
 def test_outputs(tmp_path):
-    r = run_benchmark(["additive", "confounded"], ["last_touch", "linear", "markov"],
-                      sizes=[1000, 3000], seeds=[0], population=True, n_jobs=1, progress=False)
+    r = run_benchmark(
+        ["additive", "confounded"],
+        ["last_touch", "linear", "markov"],
+        sizes=[1000, 3000],
+        seeds=[0],
+        population=True,
+        n_jobs=1,
+        progress=False,
+    )
     out = r.save(tmp_path / "res")
-    for f in ("results.parquet", "results.csv", "summary.md", "run.json", "error_by_model.png",
-              "error_vs_size.png", "error_by_model_population.png"):
+    for f in (
+        "results.parquet",
+        "results.csv",
+        "summary.md",
+        "run.json",
+        "error_by_model.png",
+        "error_vs_size.png",
+        "error_by_model_population.png",
+    ):
         assert (out / f).exists(), f
     back = pd.read_parquet(out / "results.parquet")
     assert len(back) == len(r.table)
@@ -185,8 +223,21 @@ def test_bad_n_jobs():
 def test_cli_simulate_writes_files_attribute_reads(tmp_path):
     runner = CliRunner()
     out = tmp_path / "sim"
-    res = runner.invoke(main, ["simulate", "additive", "--journeys", "5000", "--seed", "2",
-                               "--out", str(out), "--param", "cross_device=0.2"])
+    res = runner.invoke(
+        main,
+        [
+            "simulate",
+            "additive",
+            "--journeys",
+            "5000",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            "--param",
+            "cross_device=0.2",
+        ],
+    )
     assert res.exit_code == 0, res.output
     for f in ("events.parquet", "identity_map.parquet", "paths.csv", "truth.json"):
         assert (out / f).exists()
@@ -196,14 +247,19 @@ def test_cli_simulate_writes_files_attribute_reads(tmp_path):
     assert set(truth["truth"]["incremental"]["search"]) >= {"conversions", "share"}
     # the additive truth recomputed from the params and the paths
     paths = pd.read_csv(out / "paths.csv")
-    assert list(paths.columns) == ["path", "total_conversions", "total_conversion_value",
-                                   "total_null"]
+    assert list(paths.columns) == [
+        "path",
+        "total_conversions",
+        "total_conversion_value",
+        "total_null",
+    ]
     beta = truth["params"]["beta"]
     journeys = paths.total_conversions + paths.total_null
     for c, b in beta.items():
         seen = paths.path.str.split(" > ").apply(lambda p, c=c: c in p)
         assert truth["truth"]["incremental"][c]["conversions"] == pytest.approx(
-            b * journeys[seen].sum())
+            b * journeys[seen].sum()
+        )
     res = runner.invoke(main, ["attribute", str(out / "paths.csv"), "--model", "linear"])
     assert res.exit_code == 0, res.output
 
@@ -213,23 +269,40 @@ def test_cli_simulate_population_and_list(tmp_path):
     res = runner.invoke(main, ["simulate", "--list"])
     assert res.exit_code == 0 and "confounded" in res.output
     out = tmp_path / "pop"
-    res = runner.invoke(main, ["simulate", "funnel", "--population", "--journeys", "1000",
-                               "--out", str(out), "--param", "population_tol=1e-4"])
+    res = runner.invoke(
+        main,
+        [
+            "simulate",
+            "funnel",
+            "--population",
+            "--journeys",
+            "1000",
+            "--out",
+            str(out),
+            "--param",
+            "population_tol=1e-4",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert (out / "paths.csv").exists() and not (out / "events.parquet").exists()
 
 
-@pytest.mark.parametrize("args,word", [
-    (["simulate", "nope"], "unknown scenario"),
-    (["simulate", "additive", "--param", "baseline=2"], "baseline"),
-    (["simulate", "additive", "--param", "oops"], "KEY=VALUE"),
-    (["simulate"], "SCENARIO"),
-    (["benchmark", "--scenario", "nope"], "unknown scenario"),
-    (["benchmark", "--model", "nope", "--quick"], "unknown model"),
-])
+@pytest.mark.parametrize(
+    "args,word",
+    [
+        (["simulate", "nope"], "unknown scenario"),
+        (["simulate", "additive", "--param", "baseline=2"], "baseline"),
+        (["simulate", "additive", "--param", "oops"], "KEY=VALUE"),
+        (["simulate"], "SCENARIO"),
+        (["benchmark", "--scenario", "nope"], "unknown scenario"),
+        (["benchmark", "--model", "nope", "--quick"], "unknown model"),
+    ],
+)
 def test_cli_errors_are_one_line(args, word, tmp_path):
-    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "x")]
-                             if args[0] == "benchmark" or len(args) > 1 else args)
+    res = CliRunner().invoke(
+        main,
+        [*args, "--out", str(tmp_path / "x")] if args[0] == "benchmark" or len(args) > 1 else args,
+    )
     assert res.exit_code == 2
     assert word in res.output
     assert len(res.output.strip().splitlines()) == 1
@@ -237,10 +310,28 @@ def test_cli_errors_are_one_line(args, word, tmp_path):
 
 def test_cli_benchmark_small(tmp_path):
     out = tmp_path / "bench"
-    res = CliRunner().invoke(main, ["benchmark", "--scenario", "additive", "--model", "linear",
-                                    "--model", "last_touch", "--size", "1000", "--seeds", "1",
-                                    "--no-population", "--jobs", "1", "--no-progress",
-                                    "--out", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "benchmark",
+            "--scenario",
+            "additive",
+            "--model",
+            "linear",
+            "--model",
+            "last_touch",
+            "--size",
+            "1000",
+            "--seeds",
+            "1",
+            "--no-population",
+            "--jobs",
+            "1",
+            "--no-progress",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "| linear |" in res.output
     assert (out / "results.csv").exists() and (out / "cache").is_dir()

@@ -10,6 +10,7 @@ import itertools
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ def test_shapley_matrix_matches_permutation_definition(C):
     V = rng.random((4, 2**C))
     phi = V @ K.shapley_matrix(C)
     for row in range(4):
+
         def v(s, row=row):
             return V[row, sum(1 << c for c in s)]
 
@@ -137,16 +139,25 @@ def _mc_removal(sc, ch, length, days, latent, rng, reps):
         order = np.argsort(ch2 < 0, axis=1, kind="stable")  # push deleted touches to the end
         ch2 = np.take_along_axis(ch2, order, axis=1)
         len2 = (ch2 >= 0).sum(axis=1)
-        days2 = None if days is None else np.take_along_axis(np.where(ch == c, np.nan, days),
-                                                             order, axis=1)
+        days2 = (
+            None
+            if days is None
+            else np.take_along_axis(np.where(ch == c, np.nan, days), order, axis=1)
+        )
         has = len2 > 0
         p = np.full(len(ch), 0.0)
         if has.any():
-            p[has] = sc._response(ch2[has], len2[has], None if days2 is None else days2[has],
-                                  latent[has], full)[:, 0]
+            p[has] = sc._response(
+                ch2[has], len2[has], None if days2 is None else days2[has], latent[has], full
+            )[:, 0]
         if (~has).any():  # journeys left without touches convert at their baseline
-            p[~has] = sc._response(ch[~has], length[~has], None if days is None else days[~has],
-                                   latent[~has], np.zeros((1, C), bool))[:, 0]
+            p[~has] = sc._response(
+                ch[~has],
+                length[~has],
+                None if days is None else days[~has],
+                latent[~has],
+                np.zeros((1, C), bool),
+            )[:, 0]
         a = (rng.random((reps, len(ch))) < base_p).sum(axis=1)
         b = (rng.random((reps, len(ch))) < p).sum(axis=1)
         lost[c] = (a - b).mean()
@@ -181,8 +192,9 @@ def _walk(sc, n, removed, rng):
         alive &= (u >= k) & (u < k + (1 - k) * cont)
         if not alive.any():
             break
-        c = np.minimum((rng.random(n)[:, None] > np.cumsum(trans[c], axis=1)).sum(axis=1),
-                       len(mix) - 1)
+        c = np.minimum(
+            (rng.random(n)[:, None] > np.cumsum(trans[c], axis=1)).sum(axis=1), len(mix) - 1
+        )
     return conv.sum()
 
 
@@ -230,8 +242,9 @@ def test_population_is_the_mean_of_large_samples(name):
     conv = np.mean([s.journeys.total_conversions for s in sims])
     p = conv / n
     se = np.sqrt(p * (1 - p) / (n * len(sims)))
-    assert conv / n == pytest.approx(pop.journeys.total_conversions / (n * pop.coverage),
-                                     abs=4.5 * se + (1 - pop.coverage) * p)
+    assert conv / n == pytest.approx(
+        pop.journeys.total_conversions / (n * pop.coverage), abs=4.5 * se + (1 - pop.coverage) * p
+    )
     inc = np.mean([s.truth.incremental_share for s in sims], axis=0)
     np.testing.assert_allclose(inc, pop.truth.incremental_share, atol=0.01)
     # the most frequent paths: journeys per path
@@ -292,13 +305,16 @@ def test_defaults_are_realistic(name):
 def test_event_log_round_trip_with_identity_map():
     from pathcredit.journeys.events import build_journeys
 
-    sim = simulate_journeys("synergy", 3000, seed=4, cross_device=0.3,
-                            offline_channels=("direct",))
+    sim = simulate_journeys("synergy", 3000, seed=4, cross_device=0.3, offline_channels=("direct",))
     ev = sim.events()
     assert list(ev.columns) == ["user_id", "timestamp", "channel", "conversion", "value"]
     idm = sim.identity_map()
     assert idm is not None and set(idm.columns) == {"device_id", "person_id"}
     assert ev.user_id.str.contains("~").any()
+    # touches fall in the time span from `start` (journeys start in the first `days` days)
+    start = pd.Timestamp(sim.params["start"])
+    assert ev.timestamp.min() >= start
+    assert ev.timestamp.max() <= start + pd.Timedelta(days=sim.params["days"] + 60)
     ej = build_journeys(ev, value_col="value", identity_map=idm, lookback_days=None)
     a = ej.journeys.to_frame().sort_values("path").reset_index(drop=True)
     b = sim.journeys.to_frame().sort_values("path").reset_index(drop=True)
@@ -332,8 +348,17 @@ def test_truth_dict_shape():
 
 def test_list_scenarios():
     s = list_scenarios()
-    assert set(s) == {"markov", "additive", "noisy_or", "logistic", "synergy", "order",
-                      "decay", "funnel", "confounded"}
+    assert set(s) == {
+        "markov",
+        "additive",
+        "noisy_or",
+        "logistic",
+        "synergy",
+        "order",
+        "decay",
+        "funnel",
+        "confounded",
+    }
     assert all(isinstance(v, str) and v for v in s.values())
 
 
@@ -377,12 +402,15 @@ def test_bad_parameters_name_the_parameter(name, params, word):
         get_scenario(name, **params)
 
 
-@pytest.mark.parametrize("kw,word", [
-    ({"n_journeys": 0}, "n_journeys"),
-    ({"n_journeys": 1.5}, "n_journeys"),
-    ({"seed": -1}, "seed"),
-    ({"population": "yes"}, "population"),
-])
+@pytest.mark.parametrize(
+    "kw,word",
+    [
+        ({"n_journeys": 0}, "n_journeys"),
+        ({"n_journeys": 1.5}, "n_journeys"),
+        ({"seed": -1}, "seed"),
+        ({"population": "yes"}, "population"),
+    ],
+)
 def test_bad_simulate_arguments(kw, word):
     args = {"n_journeys": 10, **kw}
     with pytest.raises(InputError, match=word):
@@ -398,9 +426,14 @@ def test_channel_mappings_override_key_by_key():
     sc = get_scenario("additive", beta={"search": 0.02})
     assert sc.params["beta"]["search"] == 0.02
     assert sc.params["beta"]["display"] == 0.004
-    sc = get_scenario("additive", channels=["a", "b"], mix={"a": 1, "b": 1},
-                      next_mix={"a": 1, "b": 0},
-                      beta={"a": 0.01, "b": 0.0}, value_mean={"a": 10, "b": 20})
+    sc = get_scenario(
+        "additive",
+        channels=["a", "b"],
+        mix={"a": 1, "b": 1},
+        next_mix={"a": 1, "b": 0},
+        beta={"a": 0.01, "b": 0.0},
+        value_mean={"a": 10, "b": 20},
+    )
     sim = sc.simulate(100, seed=0)
     assert sim.channels == ("a", "b")
     assert list(itertools.islice(sim.truth.table().channel, 2)) == ["a", "b"]
@@ -416,8 +449,9 @@ def test_truth_equals_all_coalitions_on_every_journey(name):
     C = len(sc.params["channels"])
     V = sc._response(r["ch"], r["length"], r["days"], r["latent"], K.mask_bits(C))
     full = 2**C - 1
-    np.testing.assert_allclose(sim.truth.incremental, (V @ K.shapley_matrix(C)).sum(axis=0),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        sim.truth.incremental, (V @ K.shapley_matrix(C)).sum(axis=0), rtol=1e-10, atol=1e-12
+    )
     lost = V[:, [full]] - V[:, full ^ (1 << np.arange(C))]
     np.testing.assert_allclose(sim.truth.removal, lost.sum(axis=0), rtol=1e-10, atol=1e-12)
     assert sim.truth.expected_conversions == pytest.approx(V[:, full].sum(), rel=1e-12)
@@ -435,8 +469,12 @@ def test_markov_truth_from_the_path_distribution(order):
     # at well under 5 % each at the defaults
     slack = (1 - pop.coverage) * n * 0.05 + 1e-6
     for i in range(len(pop.channels)):
-        has = np.add.reduceat((j.touches == j.channels.index(pop.channels[i])).astype(int),
-                              j.offsets[:-1]) > 0
+        has = (
+            np.add.reduceat(
+                (j.touches == j.channels.index(pop.channels[i])).astype(int), j.offsets[:-1]
+            )
+            > 0
+        )
         assert pop.truth.removal[i] == pytest.approx(j.conversions[has].sum(), abs=slack)
     uniform = attribute(j, model="linear_unique").conversions
     np.testing.assert_allclose(uniform, pop.truth.incremental, atol=slack)
@@ -447,8 +485,9 @@ def test_markov_truth_from_the_path_distribution(order):
 
 # ---------------------------------------------------------------------- invariants
 @given(
-    name=st.sampled_from(["additive", "noisy_or", "logistic", "synergy", "order", "funnel",
-                          "decay", "confounded"]),
+    name=st.sampled_from(
+        ["additive", "noisy_or", "logistic", "synergy", "order", "funnel", "decay", "confounded"]
+    ),
     seed=st.integers(0, 2**31),
     continue_prob=st.floats(0.0, 0.8),
     repeat=st.floats(0.0, 0.9),
@@ -458,8 +497,9 @@ def test_truth_invariants(name, seed, continue_prob, repeat):
     and incremental credit are non-negative in these monotone worlds, shares sum to 1."""
     sim = simulate_journeys(name, 300, seed=seed, continue_prob=continue_prob, repeat=repeat)
     t = sim.truth
-    assert t.incremental.sum() == pytest.approx(t.expected_conversions - t.baseline_conversions,
-                                                rel=1e-9, abs=1e-12)
+    assert t.incremental.sum() == pytest.approx(
+        t.expected_conversions - t.baseline_conversions, rel=1e-9, abs=1e-12
+    )
     assert np.all(t.removal >= -1e-12)
     assert np.all(t.incremental >= -1e-12)
     if t.incremental.sum() > 0:
@@ -472,15 +512,26 @@ def test_relabelling_channels_permutes_the_truth():
     a = simulate_journeys("synergy", 3000, seed=5)
     chans = a.params["channels"]
     rev = tuple(reversed(chans))
-    b = simulate_journeys("synergy", 3000, seed=5, channels=rev,
-                          mix={c: a.params["mix"][c] for c in rev},
-                          next_mix={c: a.params["next_mix"][c] for c in rev})
+    b = simulate_journeys(
+        "synergy",
+        3000,
+        seed=5,
+        channels=rev,
+        mix={c: a.params["mix"][c] for c in rev},
+        next_mix={c: a.params["next_mix"][c] for c in rev},
+    )
     # same process, channels listed in another order: the truth per name is identical in law;
     # with the population (no sampling) it is identical in value
     pa = simulate_journeys("synergy", 3000, population=True, population_tol=1e-5)
-    pb = simulate_journeys("synergy", 3000, population=True, population_tol=1e-5, channels=rev,
-                           mix={c: a.params["mix"][c] for c in rev},
-                           next_mix={c: a.params["next_mix"][c] for c in rev})
+    pb = simulate_journeys(
+        "synergy",
+        3000,
+        population=True,
+        population_tol=1e-5,
+        channels=rev,
+        mix={c: a.params["mix"][c] for c in rev},
+        next_mix={c: a.params["next_mix"][c] for c in rev},
+    )
     for i, c in enumerate(chans):
         k = rev.index(c)
         assert pa.truth.incremental[i] == pytest.approx(pb.truth.incremental[k], rel=1e-9)
@@ -521,8 +572,11 @@ def test_truth_against_the_mechanism(name):
     r = sim._rows
     rng = np.random.default_rng(2)
     reps = 30
-    draw = (lambda w: _funnel_walk(sc, r["ch"], r["length"], rng, w)) if name == "funnel" else (
-        lambda w: _noisy_or_draw(sc, r["ch"], r["days"], rng, w))
+    draw = (
+        (lambda w: _funnel_walk(sc, r["ch"], r["length"], rng, w))
+        if name == "funnel"
+        else (lambda w: _noisy_or_draw(sc, r["ch"], r["days"], rng, w))
+    )
     base = np.array([draw(-1).sum() for _ in range(reps)], dtype=float)
     p = sim.truth.expected_conversions / 20_000
     se = np.sqrt(20_000 * p * (1 - p) / reps)

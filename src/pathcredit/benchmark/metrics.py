@@ -142,6 +142,7 @@ def prediction_metrics(score, pos, neg, *, eps: float = 1e-12) -> dict[str, floa
     rate_g = np.divide(A[::-1], T, out=np.zeros_like(T), where=T > 0)
     taken = np.minimum(T, np.maximum(top - (np.cumsum(T) - T), 0))
     overall = pos.sum() / n
-    out["top_decile_lift"] = float((taken @ rate_g) / top / overall) if overall > 0 else float(
-        "nan")
+    out["top_decile_lift"] = (
+        float((taken @ rate_g) / top / overall) if overall > 0 else float("nan")
+    )
     return out

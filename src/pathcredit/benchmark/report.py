@@ -75,8 +75,14 @@ class BenchmarkResult:
         t = self.table
         return t[t.metric == "error"][["scenario", "mode", "size", "seed", "model", "note"]]
 
-    def pivot(self, metric: str = "share_mae", *, truth: str = "incremental",
-              mode: str = "sample", size: int | None = None):
+    def pivot(
+        self,
+        metric: str = "share_mae",
+        *,
+        truth: str | None = "incremental",
+        mode: str = "sample",
+        size: int | None = None,
+    ):
         """Mean of ``metric`` over seeds, models as rows and scenarios as columns.
 
         ``size`` defaults to the largest sampled size (ignored for population cells).
@@ -90,15 +96,19 @@ class BenchmarkResult:
         sel = t[(t.metric == metric) & ((t.truth == truth) if truth else t.truth.isna())]
         if not len(sel):
             return sel.pivot_table(index="model", columns="scenario", values="value")
-        return sel.pivot_table(index="model", columns="scenario", values="value", aggfunc="mean",
-                               dropna=False)
+        return sel.pivot_table(
+            index="model", columns="scenario", values="value", aggfunc="mean", dropna=False
+        )
 
     def by_size(self, metric: str = "share_mae", *, truth: str = "incremental"):
         """Mean and standard deviation of ``metric`` over seeds per scenario, model and size."""
         t = self.table
         sel = t[(t["mode"] == "sample") & (t.metric == metric) & (t.truth == truth)]
-        return (sel.groupby(["scenario", "model", "size"])["value"]
-                .agg(["mean", "std", "count"]).reset_index())
+        return (
+            sel.groupby(["scenario", "model", "size"])["value"]
+            .agg(["mean", "std", "count"])
+            .reset_index()
+        )
 
     def summary(self, *, truth: str = "incremental") -> str:
         """Markdown: share error per model and scenario (largest sample and population),
@@ -129,10 +139,16 @@ class BenchmarkResult:
                 lines += ["## Population (expected counts, no sampling noise)", ""]
             lines += [_markdown(p), ""]
             best = p.idxmin(axis=0)
-            lines += ["Nearest the truth: " + "; ".join(
-                f"{sc}: {best[sc]} ({p.loc[best[sc], sc]:.3f})" for sc in p.columns
-                if isinstance(best[sc], str)
-            ) + ".", ""]
+            lines += [
+                "Nearest the truth: "
+                + "; ".join(
+                    f"{sc}: {best[sc]} ({p.loc[best[sc], sc]:.3f})"
+                    for sc in p.columns
+                    if isinstance(best[sc], str)
+                )
+                + ".",
+                "",
+            ]
             lines += [f"Recovered (error below {RECOVERY_THRESHOLD}):", ""]
             for sc in p.columns:
                 ok = p.index[p[sc] < RECOVERY_THRESHOLD].tolist()
@@ -141,10 +157,18 @@ class BenchmarkResult:
         auc = self.pivot("auc", truth=None)
         if auc.size:
             lift = self.pivot("top_decile_lift", truth=None)
-            lines += ["## Predicting conversion (held-out, largest sampled size)", "",
-                      "ROC AUC of P(convert | last state), Anderl et al. (2016):", "",
-                      _markdown(auc, star=False), "", "Top-decile lift:", "",
-                      _markdown(lift, star=False), ""]
+            lines += [
+                "## Predicting conversion (held-out, largest sampled size)",
+                "",
+                "ROC AUC of P(convert | last state), Anderl et al. (2016):",
+                "",
+                _markdown(auc, star=False),
+                "",
+                "Top-decile lift:",
+                "",
+                _markdown(lift, star=False),
+                "",
+            ]
         err = self.errors()
         if len(err):
             lines += ["## Models that could not run", ""]
@@ -167,8 +191,15 @@ class BenchmarkResult:
         ax.set_yticks(range(p.shape[0]), p.index)
         for (i, j), v in np.ndenumerate(p.to_numpy()):
             if np.isfinite(v):
-                ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=7,
-                        color="white" if v > np.nanmax(p.to_numpy()) / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.3f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if v > np.nanmax(p.to_numpy()) / 2 else "black",
+                )
         ax.figure.colorbar(im, ax=ax, label="mean |share error|")
         sampled = self.table[self.table["mode"] == "sample"]["size"]
         size = int(sampled.max()) if len(sampled) else 0
@@ -186,8 +217,14 @@ class BenchmarkResult:
         if axes is None:
             ncol = min(3, len(scen))
             nrow = int(np.ceil(len(scen) / ncol))
-            fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol + 3, 3.2 * nrow),
-                                     squeeze=False, sharey=True, layout="constrained")
+            fig, axes = plt.subplots(
+                nrow,
+                ncol,
+                figsize=(4.2 * ncol + 3, 3.2 * nrow),
+                squeeze=False,
+                sharey=True,
+                layout="constrained",
+            )
         axes = np.asarray(axes).ravel()
         cmap = plt.get_cmap("tab10")
         styles = ["-", "--", ":", "-."]
@@ -196,13 +233,21 @@ class BenchmarkResult:
             for i, m in enumerate(models):
                 g = d[(d.scenario == sc) & (d.model == m)]
                 if len(g):
-                    ax.plot(g["size"], g["mean"], marker="o", ms=3, lw=1.2, color=cmap(i % 10),
-                            ls=styles[(i // 10) % len(styles)], label=m)
+                    ax.plot(
+                        g["size"],
+                        g["mean"],
+                        marker="o",
+                        ms=3,
+                        lw=1.2,
+                        color=cmap(i % 10),
+                        ls=styles[(i // 10) % len(styles)],
+                        label=m,
+                    )
             ax.axhline(RECOVERY_THRESHOLD, color="grey", ls=":", lw=1)
             ax.set_xscale("log")
             ax.set_title(sc)
             ax.set_xlabel("journeys")
-        for ax in axes[len(scen):]:
+        for ax in axes[len(scen) :]:
             ax.set_visible(False)
         axes[0].set_ylabel("mean |share error|")
         handles, labels = axes[0].get_legend_handles_labels()
@@ -219,10 +264,19 @@ class BenchmarkResult:
         (out / "summary.md").write_text(
             self.summary() + "\n\n" + self.summary(truth="removal") + "\n"
         )
-        (out / "run.json").write_text(json.dumps(
-            {"settings": self.settings, "wall_time_s": self.wall_time_s,
-             "machine": machine_info(), "commit": _git_commit(),
-             "uncommitted_source_files": _git_dirty()}, indent=2) + "\n")
+        (out / "run.json").write_text(
+            json.dumps(
+                {
+                    "settings": self.settings,
+                    "wall_time_s": self.wall_time_s,
+                    "machine": machine_info(),
+                    "commit": _git_commit(),
+                    "uncommitted_source_files": _git_dirty(),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         if figures and len(self.table):
             import matplotlib.pyplot as plt
 
@@ -231,8 +285,9 @@ class BenchmarkResult:
             plt.close(ax.figure)
             if (self.table["mode"] == "population").any():
                 ax = self.plot_error_by_model(mode="population")
-                ax.figure.savefig(out / "error_by_model_population.png", dpi=110,
-                                  bbox_inches="tight")
+                ax.figure.savefig(
+                    out / "error_by_model_population.png", dpi=110, bbox_inches="tight"
+                )
                 plt.close(ax.figure)
             if self.table[self.table["mode"] == "sample"]["size"].nunique() > 1:
                 axes = self.plot_error_vs_size()
@@ -246,8 +301,9 @@ def _git_commit() -> str | None:
     import subprocess
 
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10, check=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -258,8 +314,13 @@ def _git_dirty() -> list[str] | None:
     import subprocess
 
     try:
-        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
-                             capture_output=True, text=True, timeout=10, check=True)
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "src"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return [line[3:] for line in out.stdout.splitlines() if line.strip()]
@@ -274,7 +335,10 @@ def _markdown(p, star: bool = True) -> str:
         cells = []
         for c in cols:
             v = r[c]
-            cells.append("error" if not np.isfinite(v) else
-                         f"{v:.3f}{'*' if star and v < RECOVERY_THRESHOLD else ''}")
+            cells.append(
+                "error"
+                if not np.isfinite(v)
+                else f"{v:.3f}{'*' if star and v < RECOVERY_THRESHOLD else ''}"
+            )
         rows.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join([head, sep, *rows])

@@ -70,7 +70,16 @@ __all__ = [
 
 #: Columns of the tidy result table (one row per cell, model, truth and metric).
 TABLE_COLUMNS = [
-    "scenario", "mode", "size", "seed", "model", "model_name", "truth", "metric", "value", "note",
+    "scenario",
+    "mode",
+    "size",
+    "seed",
+    "model",
+    "model_name",
+    "truth",
+    "metric",
+    "value",
+    "note",
 ]
 #: Extra settings run beside each model's defaults (when the model is registered).
 DEFAULT_VARIANTS: dict[str, list[dict]] = {
@@ -167,9 +176,17 @@ def _cell_key(cell: Cell, scenario_params: Mapping) -> str:
 
     params = get_scenario(cell.scenario, **scenario_params).params
     blob = json.dumps(
-        [_CACHE_VERSION, __version__, cell.scenario, cell.mode, cell.size, cell.seed,
-         _plain(params)],
-        sort_keys=True, default=str,
+        [
+            _CACHE_VERSION,
+            __version__,
+            cell.scenario,
+            cell.mode,
+            cell.size,
+            cell.seed,
+            _plain(params),
+        ],
+        sort_keys=True,
+        default=str,
     )
     digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
     return f"{cell.scenario}-{cell.mode}-{cell.size}-{cell.seed}-{digest}"
@@ -253,7 +270,10 @@ def run_cell(
     if not todo:
         return done[done["model"].isin({m.label for m in models})].reset_index(drop=True)
     sim = simulate_journeys(
-        cell.scenario, cell.size, seed=cell.seed, population=cell.mode == "population",
+        cell.scenario,
+        cell.size,
+        seed=cell.seed,
+        population=cell.mode == "population",
         **scenario_params,
     )
     truths = {k: sim.truth.share(k) for k in ("incremental", "removal")}
@@ -280,9 +300,16 @@ def run_cell(
         order = m.kwargs.get("order", 1)
         if m.name == "markov" and isinstance(order, int):
             if holdout is None:
-                holdout = sim.journeys if cell.mode == "population" else simulate_journeys(
-                    cell.scenario, min(cell.size, _HOLDOUT_MAX), seed=_HOLDOUT_SEED + cell.seed,
-                    **scenario_params).journeys
+                holdout = (
+                    sim.journeys
+                    if cell.mode == "population"
+                    else simulate_journeys(
+                        cell.scenario,
+                        min(cell.size, _HOLDOUT_MAX),
+                        seed=_HOLDOUT_SEED + cell.seed,
+                        **scenario_params,
+                    ).journeys
+                )
             score = last_state_predictions(sim.journeys, holdout, order)
             for metric, value in prediction_metrics(
                 score, holdout.conversions, holdout.null_counts()
@@ -420,8 +447,11 @@ def run_benchmark(
 
     frames = list(_parallel(jobs, n_jobs, progress))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
-    table = table.sort_values(["scenario", "mode", "size", "seed", "model", "truth", "metric"],
-                              na_position="last", kind="stable").reset_index(drop=True)
+    table = table.sort_values(
+        ["scenario", "mode", "size", "seed", "model", "truth", "metric"],
+        na_position="last",
+        kind="stable",
+    ).reset_index(drop=True)
     return BenchmarkResult(
         table=_typed(table) if len(table) else table,
         wall_time_s=time.perf_counter() - t0,

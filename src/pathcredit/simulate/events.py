@@ -123,9 +123,9 @@ def simulate_events(
     flags = np.concatenate([np.zeros(n + int(dup.sum()), np.int64), np.ones(k, np.int64)])
     vals = np.concatenate([np.zeros(n + int(dup.sum())), value])
     order = np.lexsort((flags, users, times))
-    base = np.datetime64(pd.Timestamp(start).to_datetime64(), "us").astype(np.int64)
+    base = int(pd.Timestamp(start).value) // 1000  # ns -> us
     uid = pa.array(users[order]).cast(pa.string())
-    chan = pa.array(np.append(names, None)[chans[order]], type=pa.string())
+    chan = pa.array(np.array([*names, None], dtype=object)[chans[order]], type=pa.string())
     return pd.DataFrame(
         {
             "user_id": pd.Series(uid.to_pandas(), copy=False),

@@ -235,7 +235,13 @@ class Simulation:
         touches, offsets = K.to_csr(ch[keep], length[keep])
         times = days[keep][~np.isnan(days[keep])]
         return Journeys(
-            self.channels, touches, offsets, w[keep], value[keep], None, times=times,
+            self.channels,
+            touches,
+            offsets,
+            w[keep],
+            value[keep],
+            None,
+            times=times,
             source=f"simulate:{self.scenario}",
         )
 
@@ -255,8 +261,10 @@ class Simulation:
 
 def _jsonable(v):
     if isinstance(v, dict):
-        return {str(k) if not isinstance(k, tuple) else " & ".join(k): _jsonable(x)
-                for k, x in v.items()}
+        return {
+            str(k) if not isinstance(k, tuple) else " & ".join(k): _jsonable(x)
+            for k, x in v.items()
+        }
     if isinstance(v, list | tuple):
         return [_jsonable(x) for x in v]
     if isinstance(v, np.generic):
@@ -403,8 +411,9 @@ class ExposureScenario(Scenario):
             for c, row in t.items():
                 if not isinstance(row, dict) or set(row) - set(chans):
                     raise InputError(f"transitions[{c!r}] must map channels to weights")
-                r = np.array([_real(f"transitions[{c!r}][{d!r}]", row.get(d, 0.0), low=0)
-                              for d in chans])
+                r = np.array(
+                    [_real(f"transitions[{c!r}][{d!r}]", row.get(d, 0.0), low=0) for d in chans]
+                )
                 if r.sum() <= 0:
                     raise InputError(f"transitions[{c!r}] must give some channel a positive weight")
                 trans[chans.index(c)] = r / r.sum()
@@ -448,8 +457,9 @@ class ExposureScenario(Scenario):
             ch, length, latent = K.sample_exposures(rng_exp, n, mix, trans, lat, lp)
             weight = np.ones(n)
             coverage = 1.0
-            days = K.sample_days_before(rng_time, length, ch.shape[1], p["mean_gap_days"],
-                                        p["lag_days"])
+            days = K.sample_days_before(
+                rng_time, length, ch.shape[1], p["mean_gap_days"], p["lag_days"]
+            )
         # per journey: P(convert), baseline, Shapley credit, P(convert | c withheld)
         if self.uses_time:
             first, inverse = np.arange(len(ch)), None
@@ -471,8 +481,9 @@ class ExposureScenario(Scenario):
         two = bits[[0, full]]
         for lo in range(0, len(one), 4 * _CHUNK):
             r = one[lo : lo + 4 * _CHUNK]
-            V = self._response(g_ch[r], g_len[r], None if g_days is None else g_days[r],
-                               g_lat[r], two)
+            V = self._response(
+                g_ch[r], g_len[r], None if g_days is None else g_days[r], g_lat[r], two
+            )
             c = g_ch[r, 0].astype(np.int64)
             p_all[r], p_none[r] = V[:, 1], V[:, 0]
             phi[r] = 0.0
@@ -481,8 +492,9 @@ class ExposureScenario(Scenario):
             p_minus[r, c] = V[:, 0]
         for lo in range(0, len(many), _CHUNK):
             r = many[lo : lo + _CHUNK]
-            V = self._response(g_ch[r], g_len[r], None if g_days is None else g_days[r],
-                               g_lat[r], bits)
+            V = self._response(
+                g_ch[r], g_len[r], None if g_days is None else g_days[r], g_lat[r], bits
+            )
             p_all[r], p_none[r] = V[:, full], V[:, 0]
             phi[r] = V @ W
             p_minus[r] = V[:, removed_masks]
@@ -516,8 +528,9 @@ class ExposureScenario(Scenario):
             expected_value=float((gw * g_value) @ p_all),
         )
         j = _journeys(p["channels"], ch, length, conversions, value, nulls, self.name)
-        rows = dict(ch=ch, length=length, days=days, conversions=conversions, value=value,
-                    latent=latent)
+        rows = dict(
+            ch=ch, length=length, days=days, conversions=conversions, value=value, latent=latent
+        )
         return Simulation(self.name, dict(p), n, seed, population, j, truth, coverage, rows)
 
     def _response(self, ch, length, days, latent, bits) -> np.ndarray:  # pragma: no cover
@@ -539,8 +552,15 @@ def _journeys(channels, ch, length, conversions, value, nulls, name) -> Journeys
     )
     keep = (conversions + nulls) > 0
     touches, offsets = K.to_csr(ch[first][keep], length[first][keep])
-    return Journeys(channels, touches, offsets, conversions[keep], value[keep], nulls[keep],
-                    source=f"simulate:{name}")
+    return Journeys(
+        channels,
+        touches,
+        offsets,
+        conversions[keep],
+        value[keep],
+        nulls[keep],
+        source=f"simulate:{name}",
+    )
 
 
 # ---------------------------------------------------------------------- the worlds
@@ -558,8 +578,14 @@ class Additive(ExposureScenario):
     summary = "P(convert) = baseline + sum of beta_c over channels seen; truth = beta x exposed"
     defaults = {
         "baseline": 0.006,
-        "beta": {"search": 0.012, "display": 0.004, "social": 0.003, "email": 0.010,
-                 "affiliate": 0.006, "direct": 0.002},
+        "beta": {
+            "search": 0.012,
+            "display": 0.004,
+            "social": 0.003,
+            "email": 0.010,
+            "affiliate": 0.006,
+            "direct": 0.002,
+        },
     }
 
     def _check_response(self):
@@ -588,13 +614,23 @@ class NoisyOr(ExposureScenario):
     summary = "each touch converts on its own with p_c (and the baseline): 1 - (1-b) prod (1-p_c)"
     defaults = {
         "baseline": 0.006,
-        "p": {"search": 0.009, "display": 0.003, "social": 0.002, "email": 0.008,
-              "affiliate": 0.005, "direct": 0.002},
+        "p": {
+            "search": 0.009,
+            "display": 0.003,
+            "social": 0.002,
+            "email": 0.008,
+            "affiliate": 0.005,
+            "direct": 0.002,
+        },
     }
 
     def _check_response(self):
         self.baseline = _real("baseline", self.params["baseline"], low=0, high=1)
-        self.p = self._channel_map("p", low=0, high=1, )
+        self.p = self._channel_map(
+            "p",
+            low=0,
+            high=1,
+        )
         if np.any(self.p >= 1):
             raise InputError("p must be below 1 for every channel")
 
@@ -620,10 +656,22 @@ class Decay(NoisyOr):
     uses_time = True
     defaults = {
         "baseline": 0.006,
-        "p": {"search": 0.012, "display": 0.006, "social": 0.004, "email": 0.010,
-              "affiliate": 0.007, "direct": 0.003},
-        "half_life": {"search": 1.0, "display": 7.0, "social": 3.0, "email": 2.0,
-                      "affiliate": 1.0, "direct": 0.5},
+        "p": {
+            "search": 0.012,
+            "display": 0.006,
+            "social": 0.004,
+            "email": 0.010,
+            "affiliate": 0.007,
+            "direct": 0.003,
+        },
+        "half_life": {
+            "search": 1.0,
+            "display": 7.0,
+            "social": 3.0,
+            "email": 2.0,
+            "affiliate": 1.0,
+            "direct": 0.5,
+        },
     }
 
     def _check_response(self):
@@ -651,8 +699,14 @@ class Logistic(ExposureScenario):
     summary = "logit P(convert) = intercept + sum beta_c log2(1 + touches of c)"
     defaults = {
         "intercept": -5.0,
-        "beta": {"search": 1.0, "display": 0.4, "social": 0.3, "email": 0.9,
-                 "affiliate": 0.6, "direct": 0.2},
+        "beta": {
+            "search": 1.0,
+            "display": 0.4,
+            "social": 0.3,
+            "email": 0.9,
+            "affiliate": 0.6,
+            "direct": 0.2,
+        },
     }
 
     def _check_response(self):
@@ -673,8 +727,13 @@ def _pairs(name, value, channels) -> list[tuple[int, int, float]]:
         pair = tuple(str(c).strip() for c in pair)
         if len(pair) != 2 or pair[0] == pair[1] or set(pair) - set(channels):
             raise InputError(f"{name} key {key!r} must be two distinct known channels")
-        out.append((channels.index(pair[0]), channels.index(pair[1]),
-                    _real(f"{name}[{key!r}]", g, low=-1, high=1)))
+        out.append(
+            (
+                channels.index(pair[0]),
+                channels.index(pair[1]),
+                _real(f"{name}[{key!r}]", g, low=-1, high=1),
+            )
+        )
     return out
 
 
@@ -692,8 +751,14 @@ class Synergy(Additive):
     summary = "additive plus pairwise interaction terms gamma for channel pairs seen together"
     defaults = {
         "baseline": 0.006,
-        "beta": {"search": 0.008, "display": 0.002, "social": 0.002, "email": 0.008,
-                 "affiliate": 0.005, "direct": 0.002},
+        "beta": {
+            "search": 0.008,
+            "display": 0.002,
+            "social": 0.002,
+            "email": 0.008,
+            "affiliate": 0.005,
+            "direct": 0.002,
+        },
         "synergy": {"display & search": 0.020, "social & email": 0.010},
     }
 
@@ -731,8 +796,14 @@ class Order(Additive):
     summary = "search converts (lift) only after a display touch earlier on the path"
     defaults = {
         "baseline": 0.006,
-        "beta": {"search": 0.004, "display": 0.001, "social": 0.002, "email": 0.008,
-                 "affiliate": 0.005, "direct": 0.002},
+        "beta": {
+            "search": 0.004,
+            "display": 0.001,
+            "social": 0.002,
+            "email": 0.008,
+            "affiliate": 0.005,
+            "direct": 0.002,
+        },
         "after": "display",
         "channel": "search",
         "lift": 0.04,
@@ -743,8 +814,9 @@ class Order(Additive):
         chans = self.params["channels"]
         for k in ("after", "channel"):
             if self.params[k] not in chans:
-                raise InputError(f"{k} must be one of the channels {list(chans)}, "
-                                 f"got {self.params[k]!r}")
+                raise InputError(
+                    f"{k} must be one of the channels {list(chans)}, got {self.params[k]!r}"
+                )
         if self.params["after"] == self.params["channel"]:
             raise InputError("after and channel must differ")
         self.lift = _real("lift", self.params["lift"], low=0, high=1)
@@ -780,19 +852,43 @@ class Confounded(Additive):
     summary = "latent intent raises baseline and retargeting / brand_search exposure (no effect)"
     defaults = {
         "channels": ("search", "display", "social", "email", "retargeting", "brand_search"),
-        "mix": {"search": 0.24, "display": 0.30, "social": 0.22, "email": 0.12,
-                "retargeting": 0.07, "brand_search": 0.05},
-        "next_mix": {"search": 0.30, "display": 0.14, "social": 0.12, "email": 0.16,
-                     "retargeting": 0.16, "brand_search": 0.12},
-        "value_mean": {"search": 90.0, "display": 70.0, "social": 60.0, "email": 110.0,
-                       "retargeting": 85.0, "brand_search": 95.0},
+        "mix": {
+            "search": 0.24,
+            "display": 0.30,
+            "social": 0.22,
+            "email": 0.12,
+            "retargeting": 0.07,
+            "brand_search": 0.05,
+        },
+        "next_mix": {
+            "search": 0.30,
+            "display": 0.14,
+            "social": 0.12,
+            "email": 0.16,
+            "retargeting": 0.16,
+            "brand_search": 0.12,
+        },
+        "value_mean": {
+            "search": 90.0,
+            "display": 70.0,
+            "social": 60.0,
+            "email": 110.0,
+            "retargeting": 85.0,
+            "brand_search": 95.0,
+        },
         "baseline": 0.003,
         "baseline_high": 0.08,
         "intent_share": 0.1,
         "targeting": 8.0,
         "targeted": ("retargeting", "brand_search"),
-        "beta": {"search": 0.010, "display": 0.004, "social": 0.003, "email": 0.008,
-                 "retargeting": 0.0, "brand_search": 0.0},
+        "beta": {
+            "search": 0.010,
+            "display": 0.004,
+            "social": 0.003,
+            "email": 0.008,
+            "retargeting": 0.0,
+            "brand_search": 0.0,
+        },
     }
 
     def _check_response(self):
@@ -810,6 +906,7 @@ class Confounded(Additive):
         idx = [p["channels"].index(c) for c in targeted]
         if np.any(self.beta[idx] != 0):
             raise InputError("beta of the targeted channels must be 0 (they have no effect)")
+
         def tilted(m):
             m = m.copy()
             m[idx] *= tilt
@@ -819,8 +916,10 @@ class Confounded(Additive):
         r = p["repeat"]
         self.mixes = np.stack([self.mix, tilted(self.mix)])
         self.transes = np.stack(
-            [(1 - r) * np.tile(m, (C, 1)) + r * np.eye(C)
-             for m in (self.next_mix, tilted(self.next_mix))]
+            [
+                (1 - r) * np.tile(m, (C, 1)) + r * np.eye(C)
+                for m in (self.next_mix, tilted(self.next_mix))
+            ]
         )
         self.latent_probs = np.array([1 - share, share])
         self.baselines = np.array([self.baseline, self.baseline_high])
@@ -862,14 +961,19 @@ class Funnel(ExposureScenario):
 
     def _check_response(self):
         p = self.params
-        start = np.array([_real(f"start_stage[{i}]", x, low=0)
-                          for i, x in enumerate(p["start_stage"])])
+        start = np.array(
+            [_real(f"start_stage[{i}]", x, low=0) for i, x in enumerate(p["start_stage"])]
+        )
         if len(start) < 2 or start.sum() <= 0:
             raise InputError("start_stage must give at least two stages a total weight > 0")
         self.start = start / start.sum()
         S = len(start)
-        self.stage_conv = np.array([_real(f"stage_conversion[{i}]", x, low=0, high=1)
-                                    for i, x in enumerate(p["stage_conversion"])])
+        self.stage_conv = np.array(
+            [
+                _real(f"stage_conversion[{i}]", x, low=0, high=1)
+                for i, x in enumerate(p["stage_conversion"])
+            ]
+        )
         if len(self.stage_conv) != S:
             raise InputError(f"stage_conversion must have one entry per stage ({S})")
         adv = p["advance"]
@@ -884,8 +988,9 @@ class Funnel(ExposureScenario):
             row = list(adv[c])
             if len(row) != S - 1:
                 raise InputError(f"advance[{c!r}] must have {S - 1} probabilities")
-            self.adv[i, : S - 1] = [_real(f"advance[{c!r}][{s}]", x, low=0, high=1)
-                                    for s, x in enumerate(row)]
+            self.adv[i, : S - 1] = [
+                _real(f"advance[{c!r}][{s}]", x, low=0, high=1) for s, x in enumerate(row)
+            ]
 
     def _response(self, ch, length, days, latent, bits):
         n, M, S = len(ch), bits.shape[0], len(self.start)
@@ -938,10 +1043,22 @@ class MarkovWorld(Scenario):
         "next_mix": EXPOSURE_DEFAULTS["next_mix"],
         "repeat": 0.3,
         "continue_prob": 0.45,
-        "conversion": {"search": 0.020, "display": 0.004, "social": 0.004, "email": 0.016,
-                       "affiliate": 0.010, "direct": 0.020},
-        "assist": {"search": 1.2, "display": 2.0, "social": 1.5, "email": 1.3,
-                   "affiliate": 1.0, "direct": 1.0},
+        "conversion": {
+            "search": 0.020,
+            "display": 0.004,
+            "social": 0.004,
+            "email": 0.016,
+            "affiliate": 0.010,
+            "direct": 0.020,
+        },
+        "assist": {
+            "search": 1.2,
+            "display": 2.0,
+            "social": 1.5,
+            "email": 1.3,
+            "affiliate": 1.0,
+            "direct": 1.0,
+        },
         "max_length": 30,
         "mean_gap_days": 2.0,
         "lag_days": 0.5,
@@ -1028,8 +1145,16 @@ class MarkovWorld(Scenario):
         counts = (counts + start).tocsr()
         null = (1 - self.kappa) * (1 - cont)
         value = self.kappa * self.value_mean[self.last]
-        return MarkovChain(self.params["order"], self.params["channels"], self.windows, counts,
-                           self.kappa.copy(), null, value, True)
+        return MarkovChain(
+            self.params["order"],
+            self.params["channels"],
+            self.windows,
+            counts,
+            self.kappa.copy(),
+            null,
+            value,
+            True,
+        )
 
     def _truth(self, n) -> Truth:
         chain = self.chain()
@@ -1051,8 +1176,11 @@ class MarkovWorld(Scenario):
             baseline_conversions=0.0,
             journeys=float(n),
             expected_value=n * float(pv[full, 1]),
-            extras={"removal_effects": dict(zip(chans, (1 - pv[rm, 0] / pv[full, 0]).tolist(),
-                                                strict=True))},
+            extras={
+                "removal_effects": dict(
+                    zip(chans, (1 - pv[rm, 0] / pv[full, 0]).tolist(), strict=True)
+                )
+            },
         )
 
     def _simulate(self, n, seed, population):
@@ -1092,8 +1220,7 @@ class MarkovWorld(Scenario):
             nulls = 1.0 - conversions
             coverage = 1.0
             width = int(length.max())
-            days = K.sample_days_before(rng_time, length, width, p["mean_gap_days"],
-                                        p["lag_days"])
+            days = K.sample_days_before(rng_time, length, width, p["mean_gap_days"], p["lag_days"])
         width = int(length.max())
         ch = ch[:, :width]
         if days is not None:
@@ -1107,10 +1234,17 @@ class MarkovWorld(Scenario):
             factor = np.exp(rng_out.normal(-0.5 * s * s, s, n))
             value = np.where(conversions > 0, np.round(m * factor, 2), 0.0)
         j = _journeys(p["channels"], ch, length, conversions, value, nulls, self.name)
-        rows = dict(ch=ch, length=length, days=days, conversions=conversions, value=value,
-                    latent=np.zeros(len(ch), dtype=np.int64))
-        return Simulation(self.name, dict(p), n, seed, population, j, self._truth(n), coverage,
-                          rows)
+        rows = dict(
+            ch=ch,
+            length=length,
+            days=days,
+            conversions=conversions,
+            value=value,
+            latent=np.zeros(len(ch), dtype=np.int64),
+        )
+        return Simulation(
+            self.name, dict(p), n, seed, population, j, self._truth(n), coverage, rows
+        )
 
     def _enumerate(self, tol, L):
         """Paths with prefix probability >= tol: ``ch, length, (P(path, conv), P(path, null))``."""
@@ -1181,26 +1315,29 @@ def _event_log(sim: Simulation):
     flags = np.concatenate([np.zeros(len(t), np.int64), np.ones(k, np.int64)])
     vals = np.concatenate([np.zeros(len(t)), r["value"][conv]])
     order = np.lexsort((flags, users, times))
-    base = int(pd.Timestamp(p["start"]).as_unit("us").value)
+    base = int(pd.Timestamp(p["start"]).value) // 1000  # ns -> us
     names = np.array([f"u{i}" for i in range(n)], dtype=object)
     tails = np.array(["", "~d2", "~offline"], dtype=object)
     uid = names[users[order]] + tails[ids[order]]
-    chan = pa.array(np.array([*p["channels"], None], dtype=object)[chans[order]],
-                    type=pa.string())
-    events = pd.DataFrame({
-        "user_id": pd.Series(pa.array(uid, type=pa.string()).to_pandas(), copy=False),
-        "timestamp": (base + times[order]).astype("datetime64[us]"),
-        "channel": pd.Series(chan.to_pandas(), copy=False),
-        "conversion": flags[order],
-        "value": vals[order],
-    })
+    chan = pa.array(np.array([*p["channels"], None], dtype=object)[chans[order]], type=pa.string())
+    events = pd.DataFrame(
+        {
+            "user_id": pd.Series(pa.array(uid, type=pa.string()).to_pandas(), copy=False),
+            "timestamp": (base + times[order]).astype("datetime64[us]"),
+            "channel": pd.Series(chan.to_pandas(), copy=False),
+            "conversion": flags[order],
+            "value": vals[order],
+        }
+    )
     identity = None
     if suffix.any():
         used = np.unique(person[suffix > 0] * 3 + suffix[suffix > 0])
-        identity = pd.DataFrame({
-            "device_id": [f"u{u // 3}{tails[u % 3]}" for u in used],
-            "person_id": [f"u{u // 3}" for u in used],
-        })
+        identity = pd.DataFrame(
+            {
+                "device_id": [f"u{u // 3}{tails[u % 3]}" for u in used],
+                "person_id": [f"u{u // 3}" for u in used],
+            }
+        )
     return events, identity
 
 
