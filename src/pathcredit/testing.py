@@ -166,10 +166,15 @@ def check_one_channel(name, journeys, params):
 def check_intervals(name, journeys, params):
     """Where a model gives intervals, they contain its credit and state their probability."""
     r = _run(name, journeys, params)
+    points = {"conversions": r.conversions, "value": r.value, "share": r.share}
     for metric, lo in r.lower.items():
-        point = r.conversions if metric == "conversions" else r.value
-        assert np.all(lo <= point + 1e-9) and np.all(point <= r.upper[metric] + 1e-9)
+        hi = r.upper[metric]
+        assert np.all(lo <= hi + 1e-12)
         assert r.ci_prob is not None and 0 < r.ci_prob < 1
+        point = points.get(metric)
+        if point is None:  # a sampled quantity with no point estimate (removal_effect)
+            continue
+        assert np.all(lo <= point + 1e-9) and np.all(point <= hi + 1e-9)
 
 
 def check_value_proportional(name, journeys, params):
@@ -211,6 +216,7 @@ MAIN_SETTINGS: dict[str, list[dict]] = {
     "time_decay": [{"half_life": 0.5}],
     "time_decay_position": [{"half_life": 3.0}],
     "last_non_direct": [{"direct_channels": ["A"]}],
+    "bayesian_markov": [{"order": 2}, {"order": 3, "concentration": "auto"}],
 }  # fmt: skip
 
 

@@ -226,10 +226,8 @@ def bayesian_markov(
         sampled["value"] = np.divide(veff * TV, vsum, out=np.zeros_like(veff), where=vsum > 0)
     means = {k: v.mean(axis=0) for k, v in sampled.items()}
     lower, upper, widened = {}, {}, {}
-    # Bounds for the credited metrics; share and removal effect intervals come from the draws
-    # (result.idata). pathcredit.testing.check_intervals compares every bounded metric other
-    # than conversions with the value credit, so bounding share here would fail it.
-    for metric in ("conversions", "value"):
+    # HDI bounds of the credited metrics and the shares; removal effects are in the draws
+    for metric in ("conversions", "value", "share"):
         if metric not in sampled:
             continue
         lo, hi = _hdi(sampled[metric], ci_prob)
