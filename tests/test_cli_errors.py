@@ -52,6 +52,8 @@ def one_line_error(res, code=2):
             "folds must be a whole number from 2",
         ),
         (["--model", "custom", "--first", "1e309"], "first must be a finite number"),
+        (["--model", "bayesian_markov", "--param", "prior=1e308"], "prior must satisfy 0 < prior"),
+        (["--sep", "1" * 31], "never occurs, but '>' occurs"),
         (["--bogus"], "No such option '--bogus'"),
         (["--format", "xml"], "Invalid value for '--format'"),
     ],
@@ -169,3 +171,28 @@ def test_journeys_output_format_follows_the_extension(tmp_path):
     line = one_line_error(run("journeys", tmp_path / "ev.csv", "--output", tmp_path / "p.xlsx"))
     assert "cannot tell the output format from the extension" in line
     assert not (tmp_path / "p.xlsx").exists()
+
+
+def test_bootstrap_and_bayesian_options(paths_csv):
+    res = run("attribute", paths_csv, "--model", "linear", "--bootstrap", "300", "--seed", "4",
+              "--ci-prob", "0.8", "--format", "json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (out,) = json.loads(res.stdout)
+    assert out["ci_prob"] == 0.8
+    for c in out["channels"]:  # the point credit is the plain linear one, inside its interval
+        assert c["conversions_lower"] <= c["conversions"] <= c["conversions_upper"]
+    assert [c["conversions"] for c in out["channels"]] == [1.5, 3.0, 1.5]
+    res = run("attribute", paths_csv, "--model", "bayesian_markov", "--draws", "200",
+              "--seed", "1", "--format", "json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (out,) = json.loads(res.stdout)
+    assert out["label"] == "bayesian_markov(draws=200, seed=1)"
+    assert all("share_lower" in c for c in out["channels"])
+    assert "no selected model takes the parameter 'ci_prob'" in one_line_error(
+        run("attribute", paths_csv, "--model", "linear", "--ci-prob", "0.8")
+    )
+    assert "no bootstrap" in one_line_error(
+        run("attribute", paths_csv, "--model", "bayesian_markov", "--bootstrap", "10")
+    )
+    table = run("attribute", paths_csv, "--model", "linear", "--bootstrap", "50")
+    assert "linear (bootstrap): conversions with 90% intervals" in table.stdout

@@ -256,3 +256,14 @@ def test_errors_in_later_pieces_count_rows_from_the_top(tmp_path, monkeypatch):
     f.write_text("path,total_conversions\n" + "".join(rows))
     j = pc.read_paths(f)
     assert j.total_conversions == sum(i % 3 for i in range(500)) - 437 % 3 + 4
+
+
+def test_separator_longer_than_every_path_is_the_usual_error(tmp_path):
+    # the numpy splitter compared arrays of negative length (ValueError) when the
+    # separator was longer than a batch's text; found by the CLI fuzzer
+    f = tmp_path / "p.csv"
+    f.write_text("path,total_conversions\nA > B,1\nB,2\n")
+    with pytest.raises(InputError, match="never occurs, but '>' occurs"):
+        pc.read_paths(f, sep="1" * 31)
+    j = pc.read_paths(pd.DataFrame({"path": ["A", "B"], "total_conversions": [1, 2]}), sep="x" * 40)
+    assert j.path_strings() == ["A", "B"]

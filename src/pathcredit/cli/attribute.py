@@ -61,6 +61,15 @@ def _format_results(results, fmt: str, baseline: str | None = None) -> str:
             f"conversions against {baseline} (change, change %):\n"
             + table.to_string(float_format=plain_number)
         )
+    for r in results:
+        if "conversions" in r.lower:
+            wide = r.wide()[["channel", "conversions"]].assign(
+                lower=r.lower["conversions"], upper=r.upper["conversions"]
+            )
+            blocks.append(
+                f"{r.label}: conversions with {r.ci_prob:.0%} intervals:\n"
+                + wide.to_string(index=False, float_format=plain_number)
+            )
     notes = [
         f"{r.label}: not additive (credits exceed the total)" for r in results if not r.additive
     ]
@@ -124,6 +133,26 @@ def _format_results(results, fmt: str, baseline: str | None = None) -> str:
 @click.option("--middle", type=float, default=None, help="Weight of the middle touches.")
 @click.option("--last", type=float, default=None, help="Weight of the last touch.")
 @click.option("--direct-channel", multiple=True, help="Direct channel name (repeatable).")
+@click.option("--draws", type=int, default=None, help="Posterior draws (bayesian_markov).")
+@click.option("--seed", type=int, default=None, help="Random seed (sampling models, --bootstrap).")
+@click.option(
+    "--ci-prob", type=float, default=None, help="Interval probability (default 0.9 for intervals)."
+)
+@click.option(
+    "--bootstrap",
+    "n_resamples",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Percentile intervals for any model from N resamples of the path counts.",
+)
+@click.option(
+    "--resampling",
+    type=click.Choice(["poisson", "multinomial"]),
+    default="poisson",
+    show_default=True,
+    help="Bootstrap scheme (with --bootstrap).",
+)
 @click.option(
     "--compare-to",
     "baseline",
@@ -158,6 +187,11 @@ def attribute(
     middle,
     last,
     direct_channel,
+    draws,
+    seed,
+    ci_prob,
+    n_resamples,
+    resampling,
     baseline,
     extra_params,
     **input_options,
@@ -206,7 +240,10 @@ def attribute(
         "middle": middle,
         "last": last,
         "direct_channels": tuple(direct_channel),
+        "draws": draws,
     }
+    if n_resamples is None:  # seed and ci_prob go to the models that take them
+        named |= {"seed": seed, "ci_prob": ci_prob}
     params = params_for(list(models), named, list(extra_params))
     models = list(models)
     from ..models import available_models
@@ -214,7 +251,23 @@ def attribute(
     if baseline is not None and baseline not in models and baseline in available_models():
         models.append(baseline)  # the baseline at its defaults, e.g. last_touch
         params[baseline] = {}
-    results = [run(journeys, model=m, **params[m]) for m in models]
+    if n_resamples is None:
+        results = [run(journeys, model=m, **params[m]) for m in models]
+    else:
+        from ..models.bootstrap import bootstrap
+
+        results = [
+            bootstrap(
+                journeys,
+                model=m,
+                n_resamples=n_resamples,
+                seed=0 if seed is None else seed,
+                ci_prob=0.9 if ci_prob is None else ci_prob,
+                resampling=resampling,
+                **params[m],
+            )
+            for m in models
+        ]
     if baseline is not None:
         labels = [r.label for r in results]
         if baseline not in labels:

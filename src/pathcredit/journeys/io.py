@@ -781,7 +781,7 @@ def _split_numpy(strings, sep, conversions, nulls, name, path_col, row0):
     sb = np.frombuffer(sep.encode("ascii"), dtype=np.uint8)
     m = len(sb)
     hit = b[: size - m + 1] == sb[0] if size >= m else np.zeros(0, dtype=bool)
-    for k in range(1, m):
+    for k in range(1, m if size >= m else 0):  # a separator longer than the text never occurs
         hit &= b[k : size - m + 1 + k] == sb[k]
     matches = np.flatnonzero(hit).astype(ix)
     del hit

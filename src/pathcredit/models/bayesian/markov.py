@@ -191,9 +191,10 @@ def bayesian_markov(
     """
     order = check_integer("order", order, low=1, high=32)
     draws = check_integer("draws", draws, low=2, high=10**7)
-    prior = check_real("prior", prior, low=0, low_open=True)
+    # pseudo-counts beyond 1e9 swamp any data and overflow the gamma sums
+    prior = check_real("prior", prior, low=0, high=1e9, low_open=True)
     if not (isinstance(concentration, str) and concentration == "auto"):
-        concentration = check_real("concentration", concentration, low=0, low_open=True)
+        concentration = check_real("concentration", concentration, low=0, high=1e9, low_open=True)
     ci_prob = check_probability("ci_prob", ci_prob)
     seed = check_seed(seed)
     if journeys.total_conversions <= 0:
