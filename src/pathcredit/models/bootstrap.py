@@ -19,6 +19,7 @@ References
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -182,15 +183,21 @@ def bootstrap(
     design = _markov_design(journeys, model, params) if _VECTORISE_MARKOV else None
     n_paths = journeys.n_paths
     chunk = max(1, min(n_resamples, _CHUNK_CELLS // max(2 * n_paths, 1)))
-    credit_c, credit_v, totals_c, totals_v, removal = [], [], [], [], []
+    # lists of per-chunk arrays, concatenated into arrays below
+    credit_c: Any = []
+    credit_v: Any = []
+    totals_c: Any = []
+    totals_v: Any = []
+    removal: list = []
     has_value = journeys.has_value
     mean_value = np.divide(journeys.value_counts(), conv, out=np.zeros(n_paths), where=conv > 0)
     for lo in range(0, n_resamples, chunk):
         k = min(chunk, n_resamples - lo)
         c_b, n_b = _resample(rng, conv, nulls, k, resampling, journeys.has_nulls)
-        v_b = c_b * mean_value if has_value else None
+        v_b: Any = c_b * mean_value if has_value else None
         if design is not None:
-            tc, tv = c_b.sum(axis=1), (v_b.sum(axis=1) if has_value else None)
+            tc = c_b.sum(axis=1)
+            tv: Any = v_b.sum(axis=1) if has_value else None
             share_b, vshare_b, eff_b = _markov_resamples(design, c_b, n_b, v_b)
             credit_c.append(share_b * tc[:, None])
             totals_c.append(tc)
@@ -253,7 +260,7 @@ def bootstrap(
         credit_v = np.concatenate(credit_v)[keep]
         totals_v = np.concatenate([np.ravel(t) for t in totals_v])[keep]
         scale = np.divide(
-            journeys.total_value,
+            float(journeys.total_value or 0.0),
             totals_v,
             out=np.zeros_like(totals_v),
             where=totals_v > 0,

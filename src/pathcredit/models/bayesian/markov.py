@@ -76,6 +76,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -226,7 +227,9 @@ def bayesian_markov(
         vsum = veff.sum(axis=1, keepdims=True)
         sampled["value"] = np.divide(veff * TV, vsum, out=np.zeros_like(veff), where=vsum > 0)
     means = {k: v.mean(axis=0) for k, v in sampled.items()}
-    lower, upper, widened = {}, {}, {}
+    lower: dict[str, Any] = {}
+    upper: dict[str, Any] = {}
+    widened: dict[str, Any] = {}
     # HDI bounds of the credited metrics and the shares; removal effects are in the draws
     for metric in ("conversions", "value", "share"):
         if metric not in sampled:
@@ -309,7 +312,8 @@ class _Posterior:
         Level 1 rows are drawn from Dirichlet(prior + pooled counts); every higher level
         and then the states' rows from the staged posterior toward their parent's draw.
         """
-        m = None
+        assert self.levels is not None and self.top is not None  # set for order >= 2
+        m: Any = None
         for j, lv in enumerate(self.levels):
             if j == 0:
                 g = rng.standard_gamma(lv["N"][None] + self.prior, size=(b, *lv["N"].shape))
@@ -339,12 +343,13 @@ def _posterior(chain, has_nulls: bool, prior: float, concentration) -> _Posterio
     by_prefix: dict[tuple, list[int]] = {}
     for t in np.flatnonzero(full):
         by_prefix.setdefault(tuple(win[t, :-1].tolist()), []).append(int(t))
-    rows, targets = [], []
+    rows: Any = []
+    targets: Any = []
     for s in np.flatnonzero(full):
-        for t in by_prefix.get(tuple(win[s, 1:].tolist()), ()):
-            if t != s:
+        for nxt in by_prefix.get(tuple(win[s, 1:].tolist()), ()):
+            if nxt != s:
                 rows.append(int(s))
-                targets.append(t)
+                targets.append(nxt)
     rows = np.asarray(rows, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
     counts = chain.counts.tocsr()
@@ -355,9 +360,11 @@ def _posterior(chain, has_nulls: bool, prior: float, concentration) -> _Posterio
     # start edges: the observed first windows
     start = counts[n].tocoo()
     absorbing = [(_CONV, chain.conv_counts)] + ([(_NULL, chain.null_counts)] if has_nulls else [])
-    all_rows = [rows, np.full(len(start.col), n)] + [np.arange(n) for _ in absorbing]
-    all_targets = [targets, start.col.astype(np.int64)] + [np.full(n, a) for a, _ in absorbing]
-    all_counts = [c_state, start.data.astype(np.float64)] + [
+    all_rows: list[Any] = [rows, np.full(len(start.col), n)] + [np.arange(n) for _ in absorbing]
+    all_targets: list[Any] = [targets, start.col.astype(np.int64)] + [
+        np.full(n, a) for a, _ in absorbing
+    ]
+    all_counts: list[Any] = [c_state, start.data.astype(np.float64)] + [
         np.asarray(w, float) for _, w in absorbing
     ]
     row = np.concatenate(all_rows)
@@ -579,7 +586,7 @@ def _value_per_conversion(chain, journeys: Journeys) -> np.ndarray:
     """Mean value of a conversion leaving each state (overall mean where a state never converts)."""
     if not journeys.has_value:
         return np.zeros(chain.n_states)
-    overall = journeys.total_value / journeys.total_conversions
+    overall = (journeys.total_value or 0.0) / journeys.total_conversions
     conv = chain.conv_counts
     return np.divide(chain.value_counts, conv, out=np.full(chain.n_states, overall), where=conv > 0)
 
@@ -600,7 +607,7 @@ def _sample(post: _Posterior, contains: np.ndarray, vbar: np.ndarray, rng, draws
     m = idx.shape[1]
     per_draw = max(n * n, C * m * m, len(post.row))
     batch = max(1, min(draws, _BATCH_CELLS // per_draw))
-    out = {k: [] for k in ("p", "ev", "eff", "veff")}
+    out: dict[str, list] = {k: [] for k in ("p", "ev", "eff", "veff")}
     for lo in range(0, draws, batch):
         b = min(batch, draws - lo)
         g = rng.standard_gamma(post.alpha, size=(b, len(post.alpha)))
