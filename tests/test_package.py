@@ -31,3 +31,16 @@ def test_readme_defines_every_model_in_one_line():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for spec in _REGISTRY.values():
         assert f"| `{spec.name}` | {spec.definition} |" in readme, spec.name
+
+
+def test_bad_arguments_raise_the_packages_own_errors():
+    import numpy as np
+    import pytest
+
+    from pathcredit import InputError, Journeys
+    from pathcredit.simulate import simulate_events
+
+    with pytest.raises(InputError, match="n_users"):
+        simulate_events(0)
+    with pytest.raises(InputError, match="one entry per path"):
+        Journeys(["A"], np.array([0]), np.array([0, 1]), np.array([1.0, 2.0]))

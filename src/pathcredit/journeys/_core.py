@@ -98,16 +98,16 @@ class Journeys:
         conversions = np.ascontiguousarray(conversions, dtype=np.float64)
         n = len(offsets) - 1
         if n < 0 or offsets[0] != 0 or offsets[-1] != len(touches):
-            raise ValueError("offsets must start at 0 and end at len(touches)")
+            raise InputError("offsets must start at 0 and end at len(touches)")
         if np.any(np.diff(offsets) <= 0):
             raise InputError("every path needs at least one touch", source=source)
         if conversions.shape != (n,):
-            raise ValueError("conversions must have one entry per path")
+            raise InputError("conversions must have one entry per path")
         value = None if value is None else np.ascontiguousarray(value, dtype=np.float64)
         nulls = None if nulls is None else np.ascontiguousarray(nulls, dtype=np.float64)
         times = None if times is None else np.ascontiguousarray(times, dtype=np.float64)
         if times is not None and times.shape != touches.shape:
-            raise ValueError("times must have one entry per touch")
+            raise InputError("times must have one entry per touch")
         self.channels: tuple[str, ...] = tuple(str(c) for c in channels)
         self.touches = touches
         self.offsets = offsets

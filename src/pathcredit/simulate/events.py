@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exceptions import InputError
+
 __all__ = ["simulate_events", "DEFAULT_CHANNELS"]
 
 #: Channel -> (share of touches, conversion probability after a touch).
@@ -90,15 +92,15 @@ def simulate_events(
     import pyarrow as pa
 
     if int(n_users) != n_users or n_users < 1:
-        raise ValueError("n_users must be a positive whole number")
+        raise InputError("n_users must be a positive whole number")
     if mean_touches < 1 or mean_gap_days <= 0 or days <= 0 or not 0 <= duplicate_rate < 1:
-        raise ValueError("mean_touches >= 1, mean_gap_days > 0, days > 0, 0 <= duplicate_rate < 1")
+        raise InputError("mean_touches >= 1, mean_gap_days > 0, days > 0, 0 <= duplicate_rate < 1")
     spec = DEFAULT_CHANNELS if channels is None else channels
     names = np.array(list(spec), dtype=object)
     share = np.array([v[0] for v in spec.values()], dtype=np.float64)
     p_conv = np.array([v[1] for v in spec.values()], dtype=np.float64)
     if np.any(share < 0) or share.sum() <= 0 or np.any((p_conv < 0) | (p_conv > 1)):
-        raise ValueError("channel shares must be >= 0 and conversion probabilities in [0, 1]")
+        raise InputError("channel shares must be >= 0 and conversion probabilities in [0, 1]")
     share = share / share.sum()
     rng = np.random.default_rng(seed)
     n_users = int(n_users)

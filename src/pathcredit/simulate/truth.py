@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import ModelError
+
 __all__ = ["Truth", "DEFINITIONS"]
 
 DEFINITIONS = {
@@ -100,7 +102,7 @@ class Truth:
             return self.incremental_share
         if kind == "removal":
             return self.removal_share
-        raise ValueError(f"kind must be 'incremental' or 'removal', got {kind!r}")
+        raise ModelError(f"kind must be 'incremental' or 'removal', got {kind!r}")
 
     def table(self):
         """One row per channel and definition: ``channel, truth, conversions, value, share``."""
