@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-__all__ = ["PathcreditError", "InputError", "ModelError"]
+__all__ = ["PathcreditError", "InputError", "ModelError", "PathcreditWarning"]
 
 
 class PathcreditError(Exception):
@@ -50,3 +50,9 @@ class InputError(PathcreditError, ValueError):
 
 class ModelError(PathcreditError, ValueError):
     """A model cannot be run as asked (unknown model, bad parameter, missing data)."""
+
+
+class PathcreditWarning(UserWarning):
+    """A result was computed but may not be what was meant (e.g. ``last_non_direct`` on
+    data with no direct channel, an identity map that matched nothing, most
+    conversions dropped). The command line prints each as one line on stderr."""
