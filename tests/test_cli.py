@@ -164,6 +164,27 @@ def test_demo_writes_figure_and_table(tmp_path):
         assert model in res.output  # every model shown or skipped with its reason
 
 
+def test_demo_scores_last_click_against_the_bundled_truth(tmp_path):
+    # last click by hand from the bundled CSV: each path's last channel gets its conversions
+    raw = pd.read_csv(pc.datasets.example_paths_file())
+    last = raw["path"].str.split(" > ").str[-1]
+    by_hand = raw.groupby(last)["total_conversions"].sum()
+    by_hand = by_hand / by_hand.sum()
+    truth = json.loads((pc.datasets.example_paths_file().parent / "example_truth.json").read_text())
+    res = run("demo", "--output", tmp_path / "demo.png")
+    assert res.exit_code == 0, res.output
+    # the error table comes after the share table: its last_touch row is the last one
+    line = [x for x in res.output.splitlines() if x.startswith("last_touch ")][-1]
+    printed = [float(v) for v in line.split()[1:]]
+    assert len(printed) == 2
+    for kind in ("incremental", "removal"):
+        true = pd.Series({c: v["share"] for c, v in truth["truth"][kind].items()})
+        tv = 0.5 * (by_hand.reindex(true.index, fill_value=0.0) - true).abs().sum()
+        assert 0.05 < tv < 0.5  # last click is far from either truth on this world
+        assert printed[("incremental", "removal").index(kind)] == pytest.approx(tv, abs=5e-4)
+    assert "truth: incremental" in res.output and "nearest the incremental truth" in res.output
+
+
 def test_attribute_reads_an_event_log_directly(tmp_path):
     # person u1: email 14 days and search 0 days before a conversion worth 9;
     # person u2: display then no conversion (a null journey)
@@ -199,3 +220,19 @@ def test_attribute_reads_an_event_log_directly(tmp_path):
     assert credit["search"] == pytest.approx(1 / 1.25)
     assert td["total_value"] == 9.0
     assert {c["channel"]: c["conversions"] for c in ft["channels"]}["email"] == 1.0
+
+
+def test_readme_states_the_demos_errors(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    m = re.search(
+        r"last\s+click\s+is\s+(\d\.\d+)\s+off\s+the\s+incremental\s+truth\s+and\s+(\d\.\d+)\s+off",
+        readme,
+    )
+    assert m, "README lost the demo's sentence"
+    res = run("demo", "--output", tmp_path / "demo.png")
+    line = [x for x in res.output.splitlines() if x.startswith("last_touch ")][-1]
+    printed = [float(v) for v in line.split()[1:]]
+    assert [round(p, 2) for p in printed] == [float(m.group(1)), float(m.group(2))]

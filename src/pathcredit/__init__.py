@@ -38,6 +38,7 @@ __all__ = [
     "compare",
     "path_reports",
     "load_example_paths",
+    "load_example_truth",
     "plot_attribution",
     "bootstrap",
 ]
@@ -45,6 +46,7 @@ __all__ = [
 _LAZY = {
     "path_reports": ("pathcredit.reports", "path_reports"),
     "load_example_paths": ("pathcredit.datasets", "load_example_paths"),
+    "load_example_truth": ("pathcredit.datasets", "load_example_truth"),
     "plot_attribution": ("pathcredit.plotting", "plot_attribution"),
     "bootstrap": ("pathcredit.models.bootstrap", "bootstrap"),
 }

@@ -1,39 +1,40 @@
-"""Generator of the bundled example journeys (run as a module to rewrite the file).
+"""Generator of the bundled example journeys and their truth (run as a module to rewrite both).
 
-The process is a first-order Markov chain over six channels with channel-specific
-conversion and drop-out probabilities, so the data look like real path data
-(many one-touch journeys, conversion rate of a few percent, repeats of the same
-channel). It is an illustration, not a benchmark scenario with ground truth.
+The example data are a sample of the simulator's ``markov`` scenario
+(:mod:`pathcredit.simulate.scenarios`, default parameters: six channels, 2.3 %
+conversion rate, 1.8 touches on average, 55 % one-touch journeys), so their true
+credit is known: ``example_truth.json`` holds it, as ``pathcredit simulate``
+writes ``truth.json``, under both definitions (incremental: the Shapley value of
+each journey's incremental game; removal: conversions lost when a channel is
+withheld). ``pathcredit demo`` prints it beside every model's shares.
 
     python -m pathcredit.datasets._generate
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import numpy as np
-
-CHANNELS = ("affiliate", "direct", "display", "email", "search", "social")
+SCENARIO = "markov"
 SEED = 20261124
 N_JOURNEYS = 40_000
-MAX_TOUCHES = 12
+DATA = Path(__file__).parent / "data"
 
-# start distribution and next-channel transitions, in CHANNELS order
-_START = np.array([0.05, 0.15, 0.30, 0.10, 0.25, 0.15])
-_NEXT = np.array(
-    [
-        [0.30, 0.20, 0.10, 0.10, 0.20, 0.10],  # affiliate
-        [0.05, 0.45, 0.05, 0.15, 0.25, 0.05],  # direct
-        [0.05, 0.15, 0.35, 0.10, 0.25, 0.10],  # display
-        [0.05, 0.25, 0.05, 0.40, 0.20, 0.05],  # email
-        [0.05, 0.25, 0.10, 0.10, 0.40, 0.10],  # search
-        [0.05, 0.15, 0.15, 0.10, 0.20, 0.35],  # social
-    ]
-)
-_CONVERT = np.array([0.030, 0.045, 0.006, 0.035, 0.040, 0.010])  # after a touch
-_DROP = np.array([0.45, 0.35, 0.55, 0.40, 0.40, 0.55])  # journey ends unconverted
-_MEAN_VALUE = 80.0
+
+def generate_example(seed: int = SEED, n_journeys: int = N_JOURNEYS):
+    """The :class:`~pathcredit.simulate.Simulation` behind the bundled files."""
+    from ..simulate import simulate_journeys
+
+    return simulate_journeys(SCENARIO, n_journeys, seed=seed)
+
+
+def example_frame(sim):
+    """One row per distinct path, sorted by path, in ChannelAttribution's columns."""
+    frame = sim.journeys.to_frame().sort_values("path", ignore_index=True)
+    for col in ("total_conversions", "total_null"):
+        frame[col] = frame[col].astype("int64")  # a sample: whole journeys
+    return frame
 
 
 def generate_example_paths(seed: int = SEED, n_journeys: int = N_JOURNEYS):
@@ -42,43 +43,16 @@ def generate_example_paths(seed: int = SEED, n_journeys: int = N_JOURNEYS):
     Returns a DataFrame with ChannelAttribution's columns ``path``,
     ``total_conversions``, ``total_conversion_value`` and ``total_null``.
     """
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    state = rng.choice(len(CHANNELS), size=n_journeys, p=_START)
-    paths = np.full((n_journeys, MAX_TOUCHES), -1, dtype=np.int64)
-    outcome = np.zeros(n_journeys, dtype=np.int64)  # 0 running, 1 converted, 2 null
-    for step in range(MAX_TOUCHES):
-        running = outcome == 0
-        paths[running, step] = state[running]
-        u = rng.random(n_journeys)
-        conv = running & (u < _CONVERT[state])
-        drop = running & ~conv & (u < _CONVERT[state] + _DROP[state])
-        outcome[conv] = 1
-        outcome[drop] = 2
-        cum = _NEXT[state].cumsum(axis=1)
-        state = (rng.random((n_journeys, 1)) > cum).sum(axis=1)
-    outcome[outcome == 0] = 2  # journeys that reached MAX_TOUCHES end unconverted
-    value = np.where(outcome == 1, np.round(rng.gamma(2.0, _MEAN_VALUE / 2.0, n_journeys), 2), 0.0)
-    names = np.array(CHANNELS, dtype=object)
-    path_strings = [" > ".join(names[row[row >= 0]]) for row in paths]
-    frame = pd.DataFrame(
-        {
-            "path": path_strings,
-            "total_conversions": (outcome == 1).astype(np.int64),
-            "total_conversion_value": value,
-            "total_null": (outcome == 2).astype(np.int64),
-        }
-    )
-    agg = frame.groupby("path", sort=True, as_index=False).sum()
-    agg["total_conversion_value"] = agg["total_conversion_value"].round(2)
-    return agg
+    return example_frame(generate_example(seed, n_journeys))
 
 
-def main() -> None:  # pragma: no cover - regenerates the bundled file
-    out = Path(__file__).parent / "data" / "example_paths.csv"
-    generate_example_paths().to_csv(out, index=False)
-    print(f"wrote {out}")
+def main() -> None:  # pragma: no cover - regenerates the bundled files
+    sim = generate_example()
+    paths = DATA / "example_paths.csv"
+    example_frame(sim).to_csv(paths, index=False, float_format="%.12g")
+    truth = DATA / "example_truth.json"
+    truth.write_text(json.dumps(sim.to_dict(), indent=2, sort_keys=True) + "\n")
+    print(f"wrote {paths} and {truth}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -118,6 +118,39 @@ class Truth:
                 rows.append((c, kind, float(conv[i]), float(val[i]), float(share[i])))
         return pd.DataFrame(rows, columns=["channel", "truth", "conversions", "value", "share"])
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], channels=None) -> Truth:
+        """The inverse of :meth:`to_dict` (the ``truth`` block of ``truth.json``).
+
+        ``channels`` fixes the order (default: the order of the ``incremental`` block).
+
+        Examples
+        --------
+        >>> t = Truth(("a", "b"), [1.0, 3.0], [10.0, 30.0], [2.0, 3.0], [20.0, 30.0], 5.0, 1.0, 100)
+        >>> Truth.from_dict(t.to_dict()).table().equals(t.table())
+        True
+        """
+        try:
+            inc, rem, totals = data["incremental"], data["removal"], data["totals"]
+            names = tuple(channels) if channels is not None else tuple(inc)
+
+            def column(block, key):
+                return np.array([float(block[c][key]) for c in names])
+
+            return cls(
+                names,
+                column(inc, "conversions"),
+                column(inc, "value"),
+                column(rem, "conversions"),
+                column(rem, "value"),
+                float(totals["expected_conversions"]),
+                float(totals["baseline_conversions"]),
+                float(totals["journeys"]),
+                float(totals.get("expected_value", float("nan"))),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"not a truth block as Truth.to_dict writes it: {exc!r}") from None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"incremental": {channel: {"conversions", "value", "share"}}, ...}``."""
 
