@@ -25,7 +25,6 @@ from pathcredit.models._subsets import (
     subset_max,
     subset_sum,
 )
-from pathcredit.models.shao_li import shao_li
 from pathcredit.models.shapley import ordered_shapley, shapley
 
 KERNELS = [shapley_values, shapley_from_dividends]
@@ -514,43 +513,11 @@ def test_twenty_channels_exact_equals_linear_unique():
     assert len(r.extras["coalition_values"]) == 1 << 20
 
 
-# ---------------------------------------------------------------------- Shao and Li
-def test_shao_li_matches_the_formula_computed_by_loops():
-    j = random_journeys(np.random.default_rng(16), n_channels=5, n_paths=30)
-    paths = [set(p) for p in j.paths()]
-
-    def rate(*chs):
-        c = sum(x for p, x in zip(paths, j.conversions, strict=True) if set(chs) <= p)
-        t = c + sum(x for p, x in zip(paths, j.nulls, strict=True) if set(chs) <= p)
-        return c / t
-
-    credit = dict.fromkeys(j.channels, 0.0)
-    raw = dict.fromkeys(j.channels, 0.0)
-    for p, conv in zip(paths, j.conversions, strict=True):
-        if conv == 0:
-            continue
-        n_other = len(p) - 1
-        c = {}
-        for i in p:
-            c[i] = rate(i)
-            if n_other:
-                c[i] += sum(rate(i, k) - rate(i) - rate(k) for k in p if k != i) / (2 * n_other)
-        for i in p:
-            credit[i] += conv * c[i] / sum(c.values())
-            raw[i] += conv * c[i]
-    r = shao_li(j)
-    np.testing.assert_allclose(r.conversions, [credit[c] for c in j.channels], rtol=1e-10)
-    assert r.extras["contribution"] == pytest.approx(raw, rel=1e-10)
-    assert r.additive
-
-
 # ---------------------------------------------------------------------- errors
 def test_errors_are_model_errors_with_clear_messages():
     j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[1, 1])
     with pytest.raises(ModelError, match="total_null"):
         shapley(j, "conversion_rate")
-    with pytest.raises(ModelError, match="total_null"):
-        shao_li(j)
     with pytest.raises(ModelError, match="unknown value_function"):
         shapley(j, "banzhaf")
     with pytest.raises(ModelError, match="applies to value_function='conversion_rate'"):
