@@ -65,7 +65,8 @@ def test_every_registered_model_gets_rows_or_an_error_row(tmp_path):
     for e in default_models():
         rows = t[t.model == e.label]
         assert len(rows), e.label
-        assert (rows.metric == "error").any() or {"share_mae", "runtime_s"} <= set(rows.metric)
+        want = {"coverage", "width", "runtime_s"} if e.bootstrap else {"share_mae", "runtime_s"}
+        assert (rows.metric == "error").any() or want <= set(rows.metric)
     td = t[(t.model == "time_decay") & (t.metric == "share_mae")]
     assert (td.note.str.contains("touch times")).all()
     # interval models report coverage
@@ -335,3 +336,129 @@ def test_cli_benchmark_small(tmp_path):
     assert res.exit_code == 0, res.output
     assert "| linear |" in res.output
     assert (out / "results.csv").exists() and (out / "cache").is_dir()
+
+
+# ------------------------------------------------------------ interval coverage
+def test_bootstrap_entries_labels_and_defaults():
+    from pathcredit.benchmark import BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP
+
+    assert ModelEntry("markov", (("order", 2),), BOOTSTRAP_RESAMPLES).label == (
+        "markov(order=2) (bootstrap)"
+    )
+    assert ModelEntry("linear", (), 50).label == "linear (bootstrap 50)"
+    labels = [e.label for e in default_models()]
+    for name in DEFAULT_BOOTSTRAP:
+        assert name in labels and f"{name} (bootstrap)" in labels
+    assert not any("bootstrap" in e.label for e in default_models(bootstrap=0))
+    # a model outside the bootstrap set brings no bootstrap entry
+    assert [e.label for e in default_models(["shao_li"])] == ["shao_li"]
+    for bad in (1, -3, 2.5, True):
+        with pytest.raises(pathcredit.ModelError, match="bootstrap"):
+            default_models(bootstrap=bad)
+
+
+def test_bootstrap_entry_coverage_recomputed_by_hand():
+    from pathcredit.simulate import simulate_journeys
+
+    cell = Cell("markov", "sample", 4000, 3)
+    rows = run_cell(cell, [ModelEntry("linear", (), 60), ModelEntry("linear")])
+    boot = rows[rows.model == "linear (bootstrap 60)"]
+    # only the interval metrics: the plug-in estimate is the model's own row
+    assert set(boot.metric) == {"coverage", "width", "runtime_s", "peak_memory_mb"}
+    assert set(rows[rows.model == "linear"].metric) >= {"share_mae", "kendall"}
+    assert not (rows[rows.model == "linear"].metric == "coverage").any()
+    # the same bootstrap run by hand: same simulation, same seed
+    sim = simulate_journeys("markov", 4000, seed=3)
+    r = pathcredit.bootstrap(sim.journeys, model="linear", n_resamples=60, seed=3)
+    pos = [r.channels.index(c) for c in sim.channels]
+    lo, hi = r.lower["share"][pos], r.upper["share"][pos]
+    for truth in ("incremental", "removal"):
+        tru = sim.truth.share(truth)
+        got = boot[(boot.truth == truth)].set_index("metric").value
+        inside = sum(lo[i] <= tru[i] <= hi[i] for i in range(len(tru)))
+        assert got["coverage"] == pytest.approx(inside / len(tru))
+        assert got["width"] == pytest.approx(np.mean(hi - lo))
+
+
+def test_bayesian_markov_coverage_rows():
+    if "bayesian_markov" not in pathcredit.available_models():
+        pytest.fail("bayesian_markov is registered")
+    rows = run_cell(Cell("markov", "sample", 3000, 0), [ModelEntry("bayesian_markov")])
+    cov = rows[(rows.metric == "coverage") & (rows.truth == "removal")].value.iloc[0]
+    from pathcredit.simulate import simulate_journeys
+
+    sim = simulate_journeys("markov", 3000, seed=0)
+    r = pathcredit.attribute(sim.journeys, model="bayesian_markov")
+    pos = [r.channels.index(c) for c in sim.channels]
+    tru = sim.truth.share("removal")
+    lo, hi = r.lower["share"][pos], r.upper["share"][pos]
+    assert cov == pytest.approx(np.mean((lo <= tru) & (tru <= hi)))
+
+
+def test_confounded_intervals_miss_the_truth():
+    # retargeting and brand search get credit whose truth is zero: with 10^5 journeys the
+    # intervals are narrow around a biased estimate and most of them miss
+    rows = run_cell(Cell("confounded", "sample", 100_000, 0), [ModelEntry("markov", (), 100)])
+    cov = rows[(rows.metric == "coverage") & (rows.truth == "incremental")].value.iloc[0]
+    width = rows[(rows.metric == "width") & (rows.truth == "incremental")].value.iloc[0]
+    assert cov <= 0.5
+    assert width < 0.05
+
+
+def test_widened_intervals_are_noted():
+    from pathcredit.benchmark.runner import _widened
+
+    r = pathcredit.AttributionResult("m", {}, ["A", "B"], [1.0, 1.0], total_conversions=2)
+    assert _widened(r) == []
+    boot = r.replace(extras={"bootstrap": {"widened": {"share": ["B", "A"]}}})
+    assert _widened(boot) == ["A", "B"]
+    bayes = r.replace(extras={"widened": {"conversions": ["A"], "share": ["B"]}})
+    assert _widened(bayes) == ["B"]
+
+
+def test_summary_coverage_tables_are_means_over_seeds(tmp_path):
+    r = run_benchmark(
+        ["markov", "confounded"],
+        [ModelEntry("last_touch", (), 40), ModelEntry("markov", (), 40)],
+        sizes=[1500, 3000],
+        seeds=[0, 1],
+        population=False,
+        n_jobs=1,
+        progress=False,
+    )
+    t = r.table
+    md = r.summary()
+    assert "## Interval coverage" in md and "### Coverage, 3,000 journeys" in md
+    assert "### Mean width, 1,500 journeys" in md
+    for size in (1500, 3000):
+        sel = t[(t.metric == "coverage") & (t.truth == "incremental") & (t["size"] == size)]
+        by_hand = sel.groupby(["model", "scenario"]).value.mean()
+        p = r.pivot("coverage", size=size)
+        for (model, scenario), v in by_hand.items():
+            assert p.loc[model, scenario] == pytest.approx(v)
+            block = md.split(f"### Coverage, {size:,} journeys")[1].split("###")[0]
+            row = next(line for line in block.splitlines() if line.startswith(f"| {model} |"))
+            col = 1 + sorted(by_hand.index.get_level_values(1).unique()).index(scenario)
+            cell = row.split("|")[1 + col].strip()
+            assert float(cell.rstrip("*")) == pytest.approx(v, abs=5e-4)
+            assert cell.endswith("*") == (0.85 <= v <= 0.95)
+    out = r.save(tmp_path / "res")
+    assert (out / "coverage_vs_size_incremental.png").stat().st_size > 10_000
+    axes = r.plot_coverage_vs_size(truth="removal")
+    lines = [ln for ln in axes[0].get_lines() if ln.get_label() == "markov (bootstrap 40)"]
+    d = r.by_size("coverage", truth="removal")
+    want = d[(d.scenario == "confounded") & (d.model == "markov (bootstrap 40)")]["mean"]
+    np.testing.assert_allclose(lines[0].get_ydata(), want.to_numpy())
+
+
+def test_cli_benchmark_reports_coverage(tmp_path):
+    args = ["benchmark", "--scenario", "markov", "--model", "linear", "--size", "1000",
+            "--seeds", "1", "--no-population", "--jobs", "1", "--no-progress"]  # fmt: skip
+    res = CliRunner().invoke(main, [*args, "--bootstrap", "30", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "## Interval coverage" in res.output and "| linear (bootstrap 30) |" in res.output
+    res = CliRunner().invoke(main, [*args, "--bootstrap", "0", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert "Interval coverage" not in res.output and "bootstrap" not in res.output
+    res = CliRunner().invoke(main, [*args, "--bootstrap", "1", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 2 and "at least 2 resamples" in res.output

@@ -1,7 +1,8 @@
 """Score every registered attribution model against simulated worlds with a known truth.
 
 :func:`run_benchmark` runs the grid (models x scenarios x sizes x seeds, plus
-population cells), cached and in parallel, and returns a :class:`BenchmarkResult`
+population cells; interval models are scored on the coverage and width of their
+90 % intervals), cached and in parallel, and returns a :class:`BenchmarkResult`
 with a tidy table, a Markdown summary and figures. Metrics are in
 :data:`METRICS`; scenarios and their truth in :mod:`pathcredit.simulate`.
 """
@@ -9,6 +10,8 @@ with a tidy table, a Markdown summary and figures. Metrics are in
 from .metrics import METRICS, prediction_metrics, share_metrics
 from .report import BenchmarkResult, machine_info
 from .runner import (
+    BOOTSTRAP_RESAMPLES,
+    DEFAULT_BOOTSTRAP,
     DEFAULT_VARIANTS,
     FULL_GRID,
     QUICK_GRID,
@@ -35,6 +38,8 @@ __all__ = [
     "METRICS",
     "TABLE_COLUMNS",
     "DEFAULT_VARIANTS",
+    "DEFAULT_BOOTSTRAP",
+    "BOOTSTRAP_RESAMPLES",
     "FULL_GRID",
     "QUICK_GRID",
 ]

@@ -17,8 +17,9 @@ METRICS = {
     "max_error": "largest |estimated share - true share| over the channels",
     "spearman": "Spearman rank correlation of estimated and true shares (NaN if one is constant)",
     "kendall": "Kendall tau-b of estimated and true shares (NaN if either is constant)",
-    "coverage": "share of channels whose interval contains the true share (interval models)",
-    "width": "mean width of the share intervals (interval models)",
+    "coverage": "fraction of channels whose interval (90 %: the models' default ci_prob) "
+    "contains the true share (interval models: bayesian_markov, bootstrap entries)",
+    "width": "mean width of the share intervals, share units (interval models)",
     "log_loss": "held-out log loss of P(convert | last state) per journey (Markov models)",
     "auc": "held-out ROC AUC of P(convert | last state), journeys weighted (Markov models)",
     "top_decile_lift": "conversion rate of the top 10 % of held-out journeys by predicted "

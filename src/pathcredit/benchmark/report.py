@@ -15,6 +15,8 @@ __all__ = ["BenchmarkResult", "machine_info"]
 
 #: Share error below which a model is said to recover the truth (the issue's threshold).
 RECOVERY_THRESHOLD = 0.02
+#: Coverage of nominal 90 % intervals called calibrated (the issue's 85-95 % band).
+COVERAGE_BAND = (0.85, 0.95)
 
 
 def machine_info() -> dict[str, Any]:
@@ -169,6 +171,7 @@ class BenchmarkResult:
                 _markdown(lift, star=False),
                 "",
             ]
+        lines += self._interval_summary(truth)
         err = self.errors()
         if len(err):
             lines += ["## Models that could not run", ""]
@@ -178,7 +181,88 @@ class BenchmarkResult:
             lines.append("")
         return "\n".join(lines)
 
+    def _interval_summary(self, truth: str) -> list[str]:
+        """Markdown tables of the coverage and width of the interval models' intervals."""
+        t = self.table
+        if not len(t) or not (t.metric == "coverage").any():
+            return []
+        lo, hi = COVERAGE_BAND
+        lines = [
+            "## Interval coverage",
+            "",
+            f"Interval models (`bayesian_markov`: posterior; `... (bootstrap)`: percentile, "
+            f"{self.settings.get('bootstrap_resamples', 'n')} resamples): the fraction of "
+            f"channels x seeds whose 90 % interval contains the {truth} true share "
+            f"(0.90 if the intervals are honest; `*` marks {lo:.2f}-{hi:.2f}), and the mean "
+            "interval width (share units). An interval only measures sampling noise: a "
+            "model whose point estimate is biased covers less as the data grow.",
+            "",
+        ]
+
+        def star(v):
+            return lo <= v <= hi
+
+        sampled = sorted(t[(t["mode"] == "sample") & (t.metric == "coverage")]["size"].unique())
+        for size in sampled:
+            p = self.pivot("coverage", truth=truth, size=int(size))
+            lines += [f"### Coverage, {int(size):,} journeys", "", _markdown(p, star=star), ""]
+        p = self.pivot("coverage", truth=truth, mode="population")
+        if p.size:
+            lines += [
+                "### Coverage, population (one cell: 0, 1/k, ... of its k channels)",
+                "",
+                _markdown(p, star=star),
+                "",
+            ]
+        for size in sampled[:1] + sampled[-1:] if len(sampled) > 1 else sampled:
+            p = self.pivot("width", truth=truth, size=int(size))
+            lines += [f"### Mean width, {int(size):,} journeys", "", _markdown(p, star=False), ""]
+        return lines
+
     # -------------------------------------------------------------- figures
+    def plot_coverage_vs_size(self, *, truth: str = "incremental", models=None, axes=None):
+        """Coverage of the 90 % intervals against journeys (log scale), one panel per scenario.
+
+        The dotted line is the nominal 0.9; the grey band the calibrated 0.85-0.95.
+        """
+        import matplotlib.pyplot as plt
+
+        d = self.by_size("coverage", truth=truth)
+        scen = sorted(d.scenario.unique())
+        models = sorted(d.model.unique()) if models is None else list(models)
+        if axes is None:
+            ncol = min(3, max(len(scen), 1))
+            nrow = max(int(np.ceil(len(scen) / ncol)), 1)
+            fig, axes = plt.subplots(
+                nrow,
+                ncol,
+                figsize=(4.2 * ncol + 3, 3.2 * nrow),
+                squeeze=False,
+                sharey=True,
+                layout="constrained",
+            )
+        axes = np.asarray(axes).ravel()
+        cmap = plt.get_cmap("tab10" if len(models) <= 10 else "tab20")
+        for k, sc in enumerate(scen):
+            ax = axes[k]
+            ax.axhspan(*COVERAGE_BAND, color="0.9", zorder=0)
+            ax.axhline(0.9, color="grey", ls=":", lw=1)
+            for i, m in enumerate(models):
+                g = d[(d.scenario == sc) & (d.model == m)]
+                if len(g):
+                    ax.plot(g["size"], g["mean"], marker="o", ms=3, lw=1.2,
+                            color=cmap(i % cmap.N), label=m)  # fmt: skip
+            ax.set_xscale("log")
+            ax.set_ylim(-0.03, 1.03)
+            ax.set_title(sc)
+            ax.set_xlabel("journeys")
+        for ax in axes[len(scen) :]:
+            ax.set_visible(False)
+        axes[0].set_ylabel(f"coverage of 90% intervals ({truth})")
+        handles, labels = axes[0].get_legend_handles_labels()
+        axes[0].figure.legend(handles, labels, loc="outside right center", fontsize=7)
+        return axes
+
     def plot_error_by_model(self, *, truth: str = "incremental", mode: str = "sample", ax=None):
         """Heatmap of the mean share error, models x scenarios."""
         import matplotlib.pyplot as plt
@@ -280,19 +364,33 @@ class BenchmarkResult:
         if figures and len(self.table):
             import matplotlib.pyplot as plt
 
-            ax = self.plot_error_by_model()
-            ax.figure.savefig(out / "error_by_model.png", dpi=110, bbox_inches="tight")
-            plt.close(ax.figure)
-            if (self.table["mode"] == "population").any():
-                ax = self.plot_error_by_model(mode="population")
-                ax.figure.savefig(
-                    out / "error_by_model_population.png", dpi=110, bbox_inches="tight"
-                )
+            t = self.table
+            sampled = t[t["mode"] == "sample"]
+            several = sampled["size"].nunique() > 1
+            figs = []
+            if (t.metric == "share_mae").any():
+                figs.append(("error_by_model.png", lambda: self.plot_error_by_model()))
+                if (t[t.metric == "share_mae"]["mode"] == "population").any():
+                    figs.append(
+                        (
+                            "error_by_model_population.png",
+                            lambda: self.plot_error_by_model(mode="population"),
+                        )
+                    )
+                if several and (sampled.metric == "share_mae").any():
+                    figs.append(("error_vs_size.png", lambda: self.plot_error_vs_size()[0]))
+            if several and (sampled.metric == "coverage").any():
+                for truth in ("incremental", "removal"):
+                    figs.append(
+                        (
+                            f"coverage_vs_size_{truth}.png",
+                            lambda truth=truth: self.plot_coverage_vs_size(truth=truth)[0],
+                        )
+                    )
+            for name, draw in figs:
+                ax = draw()
+                ax.figure.savefig(out / name, dpi=110, bbox_inches="tight")
                 plt.close(ax.figure)
-            if self.table[self.table["mode"] == "sample"]["size"].nunique() > 1:
-                axes = self.plot_error_vs_size()
-                axes[0].figure.savefig(out / "error_vs_size.png", dpi=110, bbox_inches="tight")
-                plt.close(axes[0].figure)
         return out
 
 
@@ -326,7 +424,11 @@ def _git_dirty() -> list[str] | None:
     return [line[3:] for line in out.stdout.splitlines() if line.strip()]
 
 
-def _markdown(p, star: bool = True) -> str:
+def _markdown(p, star=True) -> str:
+    """A Markdown table of a pivot; ``star``: True (below the recovery threshold), False,
+    or a predicate of the value."""
+    if star is True:
+        star = _recovered
     cols = list(p.columns)
     head = "| model | " + " | ".join(cols) + " |"
     sep = "|---|" + "---:|" * len(cols)
@@ -336,9 +438,11 @@ def _markdown(p, star: bool = True) -> str:
         for c in cols:
             v = r[c]
             cells.append(
-                "error"
-                if not np.isfinite(v)
-                else f"{v:.3f}{'*' if star and v < RECOVERY_THRESHOLD else ''}"
+                "error" if not np.isfinite(v) else f"{v:.3f}{'*' if star and star(v) else ''}"
             )
         rows.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join([head, sep, *rows])
+
+
+def _recovered(v: float) -> bool:
+    return v < RECOVERY_THRESHOLD
