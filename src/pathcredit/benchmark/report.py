@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -367,7 +368,7 @@ class BenchmarkResult:
             t = self.table
             sampled = t[t["mode"] == "sample"]
             several = sampled["size"].nunique() > 1
-            figs = []
+            figs: list[tuple[str, Callable[[], Any]]] = []
             if (t.metric == "share_mae").any():
                 figs.append(("error_by_model.png", lambda: self.plot_error_by_model()))
                 if (t[t.metric == "share_mae"]["mode"] == "population").any():
