@@ -264,6 +264,9 @@ class BenchmarkResult:
         axes[0].figure.legend(handles, labels, loc="outside right center", fontsize=7)
         return axes
 
+    def _coverage_figure(self, truth: str) -> Callable[[], Any]:
+        return lambda: self.plot_coverage_vs_size(truth=truth)[0]
+
     def plot_error_by_model(self, *, truth: str = "incremental", mode: str = "sample", ax=None):
         """Heatmap of the mean share error, models x scenarios."""
         import matplotlib.pyplot as plt
@@ -382,12 +385,7 @@ class BenchmarkResult:
                     figs.append(("error_vs_size.png", lambda: self.plot_error_vs_size()[0]))
             if several and (sampled.metric == "coverage").any():
                 for truth in ("incremental", "removal"):
-                    figs.append(
-                        (
-                            f"coverage_vs_size_{truth}.png",
-                            lambda truth=truth: self.plot_coverage_vs_size(truth=truth)[0],
-                        )
-                    )
+                    figs.append((f"coverage_vs_size_{truth}.png", self._coverage_figure(truth)))
             for name, draw in figs:
                 ax = draw()
                 ax.figure.savefig(out / name, dpi=110, bbox_inches="tight")
