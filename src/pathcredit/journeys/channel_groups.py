@@ -186,6 +186,19 @@ class ChannelRules:
             out.append(self.default)
         return out
 
+    def rename(self, mapping: Mapping[str, str]) -> ChannelRules:
+        """The same rules giving ``mapping[channel]`` (coarser groups, e.g. :data:`MEDIA_TYPES`).
+
+        Examples
+        --------
+        >>> media = default_channel_rules().rename(MEDIA_TYPES)
+        >>> media.assign("google", "cpc"), media.assign("newsletter", "email")
+        ('paid', 'owned')
+        """
+        rules = tuple((mapping.get(ch, ch), cond) for ch, cond in self.rules)
+        default = mapping.get(self.default, self.default)
+        return ChannelRules(rules, self.categories, default, f"{self.name} (renamed)")
+
     # ------------------------------------------------------------------ Python reference
     def assign(self, source, medium, campaign=None) -> str:
         """The channel of one source / medium / campaign (the plain-Python reference).
