@@ -40,7 +40,10 @@ __all__ = [
     "load_example_paths",
     "load_example_truth",
     "plot_attribution",
+    "plot_intervals",
+    "plot_removal_effects",
     "bootstrap",
+    "read_ga4",
 ]
 
 _LAZY = {
@@ -48,7 +51,10 @@ _LAZY = {
     "load_example_paths": ("pathcredit.datasets", "load_example_paths"),
     "load_example_truth": ("pathcredit.datasets", "load_example_truth"),
     "plot_attribution": ("pathcredit.plotting", "plot_attribution"),
+    "plot_intervals": ("pathcredit.plotting", "plot_intervals"),
+    "plot_removal_effects": ("pathcredit.plotting", "plot_removal_effects"),
     "bootstrap": ("pathcredit.models.bootstrap", "bootstrap"),
+    "read_ga4": ("pathcredit.journeys.ga4", "read_ga4"),
 }
 
 

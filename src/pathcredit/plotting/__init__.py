@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .attribution import plot_attribution
+from .intervals import plot_intervals, plot_removal_effects
 
-__all__ = ["plot_attribution", "plot_markov_graph"]
+__all__ = ["plot_attribution", "plot_intervals", "plot_removal_effects", "plot_markov_graph"]
 
 
 def __getattr__(name):
