@@ -388,6 +388,41 @@ class MarkovChain:
             self._A_cache = (sp.identity(n, format="csc") - self._Q).tocsc()
         return self._A_cache
 
+    @property
+    def transient_matrix(self):
+        """``Q``: transition probabilities between the transient states (sparse CSR)."""
+        return self._Q
+
+    @property
+    def step_rewards(self) -> np.ndarray:
+        """``(n_states, 2)``: per state, the probability that the next step converts and the
+        expected value it brings (the right-hand sides of the absorption equations)."""
+        return self._rhs
+
+    def solve_kept_states(self, keeps: np.ndarray) -> np.ndarray:
+        """``[P(conversion), E(value)]`` per row of a ``(sets, n_states)`` boolean mask of
+        the states kept (the others removed: every transition into them goes to null).
+
+        The state-level form of :meth:`outcomes`, for callers that build masks over
+        states (Shapley games over higher-order windows).
+        """
+        keeps = np.asarray(keeps, dtype=bool).reshape(-1, self.n_states)
+        return self._solve_many(keeps)
+
+    def outcomes(self, removed_sets: Iterable[Iterable[str]]) -> np.ndarray:
+        """``(sets, 2)``: :meth:`conversion_probabilities` and :meth:`expected_values` of
+        each removal set, from one solve per set.
+
+        Examples
+        --------
+        >>> from pathcredit import Journeys
+        >>> j = Journeys.from_paths([["A"], ["B"]], conversions=[1, 1], value=[10, 30],
+        ...                         nulls=[1, 1])
+        >>> fit_chain(j).outcomes([[], ["A"]]).tolist()
+        [[0.5, 10.0], [0.25, 7.5]]
+        """
+        return self._many(removed_sets)
+
     def __repr__(self) -> str:
         return (
             f"<MarkovChain order={self.order}: {self.n_states} states, "

@@ -311,6 +311,10 @@ class _ConversionRate:
         return out
 
 
+class _NoStatePerChannel(Exception):
+    """A first-order chain with a channel that has no state (the lattice needs one each)."""
+
+
 def _chain_conversion(chain, keeps: np.ndarray) -> np.ndarray:
     """P(conversion) of ``chain`` with only the states ``keeps`` ``(m, states)`` kept.
 
@@ -320,16 +324,11 @@ def _chain_conversion(chain, keeps: np.ndarray) -> np.ndarray:
     :meth:`MarkovChain.conversion_probabilities` does, at a fraction of the cost).
     """
     out = np.zeros(len(keeps))
-    try:
-        if chain.solver != "dense":
-            return np.asarray(chain._solve_many(keeps), dtype=np.float64)[:, 0]
-        A = chain._A.toarray()
-        r = np.asarray(chain._rhs, dtype=np.float64)[:, 0]
-        p0 = np.asarray(chain.start_probability, dtype=np.float64)
-    except AttributeError:  # the chain's internals changed: its public (slower) method
-        names = np.asarray(chain.channels, dtype=object)
-        removed = [names[~k].tolist() for k in _states_to_channels(chain, keeps)]
-        return np.asarray(chain.conversion_probabilities(removed), dtype=np.float64)
+    if chain.solver != "dense":
+        return np.asarray(chain.solve_kept_states(keeps), dtype=np.float64)[:, 0]
+    A = np.eye(chain.n_states) - chain.transient_matrix.toarray()
+    r = np.asarray(chain.step_rewards, dtype=np.float64)[:, 0]
+    p0 = np.asarray(chain.start_probability, dtype=np.float64)
     count = keeps.sum(axis=1)
     by_count = np.argsort(count, kind="stable")
     bounds = np.searchsorted(count[by_count], np.arange(keeps.shape[1] + 2))
@@ -342,12 +341,6 @@ def _chain_conversion(chain, keeps: np.ndarray) -> np.ndarray:
             x = np.linalg.solve(A[idx[:, :, None], idx[:, None, :]], r[idx][:, :, None])
             out[sub] = np.einsum("bs,bs->b", p0[idx], x[:, :, 0])
     return out
-
-
-def _states_to_channels(chain, keeps):  # pragma: no cover - fallback only
-    """Channels whose states are all kept (used only by the public-method fallback)."""
-    contains = np.asarray(chain.contains, dtype=bool)
-    return ~((~keeps).astype(np.int64) @ contains.astype(np.int64) > 0)
 
 
 class _Markov:
@@ -384,10 +377,7 @@ class _Markov:
     def lattice_ready(self) -> bool:
         """Whether :meth:`subgame_tables` applies: a dense first-order chain."""
         chain = self.chain
-        try:
-            return chain.order == 1 and chain.solver == "dense" and chain._A is not None
-        except AttributeError:
-            return False
+        return chain.order == 1 and chain.solver == "dense"
 
     def subgame_tables(self, set_keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Worth tables ``(m, 2 ** k)`` of first-order subgames over the subset lattice.
@@ -400,8 +390,8 @@ class _Markov:
         at a time, each layer of the lattice vectorised.
         """
         chain = self.chain
-        Q = np.eye(chain.n_states) - chain._A.toarray()
-        r = np.asarray(chain._rhs, dtype=np.float64)[:, 0]
+        Q = chain.transient_matrix.toarray()
+        r = np.asarray(chain.step_rewards, dtype=np.float64)[:, 0]
         p0 = np.asarray(chain.start_probability, dtype=np.float64)
         single = np.flatnonzero(_key_size(self.state_keys) == 1)
         state_of = np.full(self.state_keys.shape[1] * 64, -1, dtype=np.int64)
@@ -414,7 +404,7 @@ class _Markov:
         for t in range(m):  # one large game at a time (its layers are vectorised)
             st = state_of[codes[t]]
             if np.any(st < 0):
-                raise AttributeError("a channel without its own state")
+                raise _NoStatePerChannel("a channel without its own state")
             G = np.zeros((1, 0, 0))
             for size in range(1, k + 1):
                 masks, members, parent, top = layers[size]
@@ -553,7 +543,7 @@ def _exact_games(sets, game, n, exact, frac, gain, scale, bar):
         if big:
             try:
                 direct = [game.subgame_tables(sets.keys[idx], codes) for idx, codes, _ in big]
-            except AttributeError:  # a chain whose states are not one per channel
+            except _NoStatePerChannel:  # a chain whose states are not one per channel
                 direct = None
             if direct is not None:
                 small = [g for g in groups if g[2] < _LATTICE_MIN]

@@ -1162,7 +1162,7 @@ class MarkovWorld(Scenario):
         chans = self.params["channels"]
         bits = K.mask_bits(C)
         removed = [[chans[c] for c in range(C) if not b[c]] for b in bits]
-        pv = chain._many(removed)  # (2**C, 2): P(conv), E(value)
+        pv = chain.outcomes(removed)  # (2**C, 2): P(conv), E(value)
         W = K.shapley_matrix(C)
         full = 2**C - 1
         rm = full ^ (1 << np.arange(C))
