@@ -360,8 +360,8 @@ def compute(s: Sources, *, live: bool = True) -> Built:
             key=lambda kr: abs(kr[1]["ca"] - kr[1]["exact"]) / kr[1]["exact"],
         )
         v["ca_worst_small"] = (
-            f"{worst[1]['channel']} at order {worst[0]} "
-            f"({f_num(worst[1]['ca'], 1)} against {f_num(worst[1]['exact'], 1)})"
+            f"{worst[1]['channel']}'s at order {worst[0]}: {f_num(worst[1]['ca'], 1)} "
+            f"conversions against {f_num(worst[1]['exact'], 1)}"
         )
         data["ca"] = ca
 
@@ -423,6 +423,42 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     synth = _synthetic_defaults()
     v["synth_journeys"] = f_int(synth["n_journeys"])
     v["synth_channels"] = f_int(synth["n_channels"])
+    rows = []
+    for r in e2e:
+        for tool, label in (("ca", "ChannelAttribution"), ("pc", "pathcredit")):
+            runs = r[f"{tool}_runs_s"]
+            med = r[f"{tool}_median_s"]
+            rows.append(
+                [
+                    f"Markov end to end, order {r['order']}",
+                    label,
+                    str(len(runs)),
+                    f_num(med, 3),
+                    f_num(min(runs), 3),
+                    f_num(max(runs), 3),
+                    f"{100 * (min(runs) / med - 1):+.0f}% / {100 * (max(runs) / med - 1):+.0f}%",
+                ]
+            )
+    for r in s.speed["results"]:
+        runs = r["times_s"]
+        med = r["median_s"]
+        case = r["case"] if r["case"] == "bayesian_markov" else f"bootstrap {r['case']}"
+        rows.append(
+            [
+                f"{case}, order {r['order']}, {r['draws']:,} draws",
+                "pathcredit",
+                str(len(runs)),
+                f_num(med, 3),
+                f_num(min(runs), 3),
+                f_num(max(runs), 3),
+                f"{100 * (min(runs) / med - 1):+.0f}% / {100 * (max(runs) / med - 1):+.0f}%",
+            ]
+        )
+    t["timing_noise"] = md_table(
+        ["benchmark", "tool", "repeats", "median (s)", "min (s)", "max (s)", "min / max vs median"],
+        rows,
+        align=["l", "l", "r", "r", "r", "r", "r"],
+    )
     sp = [r for r in s.speed["results"] if len(r["times_s"]) > 1]
     v["speed_noise"] = f_pct(
         max((max(r["times_s"]) - min(r["times_s"])) / r["median_s"] for r in sp), 0
@@ -579,7 +615,7 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     )
     rec_exposure = {w: recovered[w] for w in exposure if recovered[w]}
     v["exposure_recovered"] = (
-        "; ".join(f"{w}: {f_list(ms)}" for w, ms in rec_exposure.items())
+        "; ".join(f"{w} ({f_list(ms)})" for w, ms in rec_exposure.items())
         if rec_exposure
         else "none"
     )
@@ -1043,27 +1079,26 @@ def make_figures(built: Built, out: Path) -> list[Path]:
 
 # ----------------------------------------------------------------------------- html
 def render_html(md_path: Path, html_path: Path) -> None:
-    """``pandoc --citeproc`` through pypandoc-binary (not a project dependency)."""
+    """``pandoc --citeproc`` from pypandoc-binary (not a project dependency)."""
     try:
         import pypandoc
     except ImportError as exc:  # pragma: no cover - optional tool
         raise SystemExit(
             "--html needs pandoc: .venv/bin/pip install pypandoc-binary (not a project dependency)"
         ) from exc
-    pypandoc.convert_file(
-        str(md_path),
-        "html5",
-        outputfile=str(html_path),
-        extra_args=[
-            "--standalone",
-            "--citeproc",
-            f"--bibliography={md_path.parent / 'paper.bib'}",
-            f"--resource-path={md_path.parent}",
-            "--metadata=link-citations:true",
-            "--mathml",
-        ],
-        cwd=str(md_path.parent),
-    )
+    cmd = [
+        pypandoc.get_pandoc_path(),
+        md_path.name,
+        "--from=markdown",
+        "--to=html5",
+        "--standalone",
+        "--citeproc",
+        "--bibliography=paper.bib",
+        "--metadata=link-citations:true",
+        "--mathml",
+        f"--output={html_path.resolve()}",
+    ]
+    subprocess.run(cmd, cwd=md_path.parent, check=True)
 
 
 # ----------------------------------------------------------------------------- reruns
