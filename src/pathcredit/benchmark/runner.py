@@ -456,7 +456,10 @@ def _cell_job(args):
 def _parallel(jobs, n_jobs, progress):
     """Run jobs, yielding results as they finish: joblib when installed, else
     :class:`concurrent.futures.ProcessPoolExecutor`; inline with ``n_jobs=1``."""
-    from tqdm.auto import tqdm
+    if progress:
+        from tqdm.auto import tqdm
+    else:  # tqdm.auto warns in notebooks without ipywidgets, even for a disabled bar
+        from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), disable=not progress, file=sys.stderr, desc="benchmark cells")
     try:
