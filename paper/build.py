@@ -310,7 +310,6 @@ def _grid_pivot(agg, *, metric="share_mae", truth="incremental", mode="sample", 
 def compute(s: Sources, *, live: bool = True) -> Built:
     """All values and tables of the paper from the loaded sources."""
     from pathcredit.benchmark.report import COVERAGE_BAND, RECOVERY_THRESHOLD
-    from pathcredit.simulate import list_scenarios
 
     v: dict[str, str] = {}
     t: dict[str, str] = {}
@@ -530,7 +529,6 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     v["grid_commit"] = (s.run.get("commit") or "unknown")[:7]
     v["threshold"] = f"{RECOVERY_THRESHOLD:g}"
     v["threshold_pp"] = f"{100 * RECOVERY_THRESHOLD:g}"
-    desc = list_scenarios()
 
     inc = _grid_pivot(agg, size=big)
     rem = _grid_pivot(agg, truth="removal", size=big)
@@ -575,7 +573,6 @@ def compute(s: Sources, *, live: bool = True) -> Built:
         rows.append(
             [
                 w,
-                desc.get(w, "").split(";")[0],
                 f"{short(best)} ({f_num(col[best])})",
                 f_num(col.get("last_touch", float("nan"))),
                 f_num(col.get("markov", float("nan"))),
@@ -586,7 +583,6 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     t["grid_summary"] = md_table(
         [
             "world",
-            "response",
             "nearest model, incremental truth",
             "last touch",
             "markov",
@@ -594,7 +590,7 @@ def compute(s: Sources, *, live: bool = True) -> Built:
             f"models under {RECOVERY_THRESHOLD:g}",
         ],
         rows,
-        align=["l", "l", "l", "r", "r", "l", "r"],
+        align=["l", "l", "r", "r", "l", "r"],
     )
     exposure = [w for w in worlds if w != "markov"]
     lt = inc.loc["last_touch", exposure] if "last_touch" in inc.index else None

@@ -110,14 +110,14 @@ def test_grid_errors_are_the_aggregated_csv_ones(paper_md):
         ]
     big = max(int(r["size"]) for r in agg)
     err = {(r["model"], r["scenario"]): float(r["mean"]) for r in agg if int(r["size"]) == big}
-    table = _table_rows(paper_md, "| world | response | nearest model")
+    table = _table_rows(paper_md, "| world | nearest model")
     assert len(table) == len({w for _, w in err})
     for row in table:
         world = row[0]
-        assert row[3] == f"{err[('last_touch', world)]:.3f}"
-        assert row[4] == f"{err[('markov', world)]:.3f}"
+        assert row[2] == f"{err[('last_touch', world)]:.3f}"
+        assert row[3] == f"{err[('markov', world)]:.3f}"
         best = min((e, m) for (m, w), e in err.items() if w == world)
-        assert row[2].endswith(f"({best[0]:.3f})")
+        assert row[1].endswith(f"({best[0]:.3f})")
 
 
 def test_calibration_coverage_is_the_json_one(paper_md):
