@@ -1,0 +1,351 @@
+"""read_ga4: GA4 BigQuery exports (Parquet, newline-delimited JSON) to journeys, on DuckDB
+and Spark; the session-source precedence, conversions by event name, user_id stitching,
+counts, and the GA4 traps of issue 13 (microsecond int64 times, event names as
+conversions, ids as text, ``(direct) / (none)``)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pyarrow.parquet as pq
+import pytest
+
+from pathcredit import attribute, read_ga4
+from pathcredit.exceptions import InputError
+from pathcredit.simulate.ga4 import (
+    EXAMPLE_OPTIONS,
+    example_ga4_file,
+    ga4_arrow_table,
+    simulate_ga4,
+    write_ga4,
+)
+
+DAY = 86_400_000_000  # microseconds
+T0 = 1_725_148_800_000_000  # 2024-09-01 00:00 UTC in microseconds
+
+
+def ev(t, name, device, sid=None, *, user_id=None, lc=None, ct=None, ep=None, revenue=None):
+    """One event record in the export schema (lc, ct, ep: (source, medium, campaign))."""
+    params = []
+    if sid is not None:
+        params.append({"key": "ga_session_id", "value": {"int_value": sid}})
+    if ep is not None:
+        for key, v in zip(("source", "medium", "campaign"), ep, strict=True):
+            if v is not None:
+                params.append({"key": key, "value": {"string_value": v}})
+    return {
+        "event_timestamp": t,
+        "event_name": name,
+        "event_params": params,
+        "user_pseudo_id": device,
+        "user_id": user_id,
+        "collected_traffic_source": None
+        if ct is None
+        else dict(zip(("manual_source", "manual_medium", "manual_campaign_name"), ct, strict=True)),
+        "session_traffic_source_last_click": None
+        if lc is None
+        else {"manual_campaign": dict(zip(("source", "medium", "campaign_name"), lc, strict=True))},
+        "ecommerce": None if revenue is None else {"purchase_revenue": revenue},
+    }
+
+
+def paths(ej):
+    f = ej.journeys.to_frame()
+    return {
+        r["path"]: (r["total_conversions"], r.get("total_conversion_value"), r["total_null"])
+        for r in f.to_dict("records")
+    }
+
+
+def read(records, tmp_path, fmt="parquet", **options):
+    p = write_ga4(records, tmp_path / f"export.{fmt}")
+    return read_ga4(p, **options)
+
+
+# ------------------------------------------------------------------ session source
+def precedence_log():
+    d = "111.222"
+    return [
+        # s1: last click (on its 2nd event) beats collected on the 1st -> Paid Search
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", "w1")),
+        ev(T0 + 10, "page_view", d, 1, lc=("google", "cpc", "brand")),
+        # s2: no last click; collected on the 2nd event beats params on the 1st -> Paid Social
+        ev(T0 + DAY, "session_start", d, 2, ep=("bing", "organic", None)),
+        ev(T0 + DAY + 10, "page_view", d, 2, ct=("facebook", "paid_social", "q2")),
+        # s3: only event params -> Organic Video
+        ev(T0 + 2 * DAY, "session_start", d, 3, ep=("m.youtube.com", "referral", None)),
+        # s4: nothing -> (direct) / (none) -> Direct
+        ev(T0 + 3 * DAY, "session_start", d, 4),
+        ev(T0 + 3 * DAY + 5, "page_view", d, 4),
+        ev(T0 + 3 * DAY + 9, "purchase", d, 4, revenue=30.0),
+    ]
+
+
+def test_session_source_precedence(tmp_path):
+    ej = read(precedence_log(), tmp_path, lookback_days=None)
+    assert paths(ej) == {
+        "Paid Search > Paid Social > Organic Video > Direct": (1.0, 30.0, 0.0),
+    }
+    assert ej.ga4["session_source"] == {
+        "last_click": 1,
+        "collected_traffic_source": 1,
+        "event_params": 1,
+        "none": 1,
+    }
+    # session_source="collected": the last-click record is ignored, s1 keeps its tagged link
+    ej = read(precedence_log(), tmp_path, lookback_days=None, session_source="collected")
+    assert set(paths(ej)) == {"Email > Paid Social > Organic Video > Direct"}
+    ej = read(precedence_log(), tmp_path, lookback_days=None, channel_grouping="source_medium")
+    assert set(paths(ej)) == {
+        "google / cpc > facebook / paid_social > m.youtube.com / referral > (direct) / (none)"
+    }
+
+
+def test_page_views_are_not_touches(tmp_path):
+    # 8 events, 4 sessions: the page_view and purchase rows are folded, not "missing channel"
+    ej = read(precedence_log(), tmp_path, lookback_days=None)
+    assert ej.ga4["events"] == 8 and ej.ga4["sessions"] == 4
+    assert not any("channel" in r.step for r in ej.journeys.removed)
+    assert ej.journeys.removed == ()
+
+
+# ------------------------------------------------------------------ conversions
+def test_conversions_by_event_name_with_value(tmp_path):
+    d = "9.9"
+    log = [
+        ev(T0, "session_start", d, 1, ct=("google", "organic", None)),
+        ev(T0 + 5, "purchase", d, 1, revenue=10.0),
+        ev(T0 + DAY, "session_start", d, 2, ct=("newsletter", "email", None)),
+        ev(T0 + DAY + 5, "generate_lead", d, 2),
+        ev(T0 + 2 * DAY, "session_start", d, 3),
+        ev(T0 + 2 * DAY + 5, "purchase", d, 3, revenue=2.5),
+    ]
+    log[3]["event_params"].append({"key": "value", "value": {"double_value": 7.0}})
+    log[5]["event_params"].append({"key": "value", "value": {"double_value": 2.5}})
+    ej = read(log, tmp_path, lookback_days=None)
+    # purchases end the journeys: [organic] -> 10, [email, direct] -> 2.5
+    assert paths(ej) == {"Organic Search": (1.0, 10.0, 0.0), "Email > Direct": (1.0, 2.5, 0.0)}
+    assert ej.ga4["conversion_events"] == 2
+    ej = read(
+        log,
+        tmp_path,
+        lookback_days=None,
+        conversion_events=["purchase", "generate_lead"],
+        value_field="event_params.value",
+    )
+    # the lead ends the email journey (value 7); the purchase after it has only direct
+    assert paths(ej) == {
+        "Organic Search": (1.0, 0.0, 0.0),  # that purchase has no `value` parameter
+        "Email": (1.0, 7.0, 0.0),
+        "Direct": (1.0, 2.5, 0.0),
+    }
+    ej = read(log, tmp_path, lookback_days=None, value_field=None)
+    assert ej.journeys.value is None
+
+
+# ------------------------------------------------------------------ stitching
+def stitch_log():
+    a, b = "100.1", "200.2"
+    return [
+        ev(T0, "session_start", a, 1, ct=("newsletter", "email", None)),  # A, not logged in
+        ev(T0 + DAY, "session_start", b, 7, user_id="U1", ct=("google", "cpc", "x")),
+        ev(T0 + 2 * DAY, "session_start", a, 2, user_id="U1"),  # A logs in later: direct
+        ev(T0 + 3 * DAY, "session_start", b, 8, user_id="U1", ct=("facebook", "referral", None)),
+        ev(T0 + 3 * DAY + 1, "purchase", b, 8, user_id="U1", revenue=50.0),
+    ]
+
+
+def test_user_id_stitching(tmp_path):
+    ej = read(stitch_log(), tmp_path, lookback_days=None)
+    assert paths(ej) == {"Email > Paid Search > Direct > Organic Social": (1.0, 50.0, 0.0)}
+    assert ej.ga4["devices_stitched"] == 2 and ej.ga4["user_ids"] == 1
+    people = set(ej.touches()["person"])
+    assert people == {"U1"}
+    ej = read(stitch_log(), tmp_path, lookback_days=None, stitch_user_id=False)
+    assert paths(ej) == {
+        "Email > Direct": (0.0, 0.0, 1.0),  # device A alone never converts
+        "Paid Search > Organic Social": (1.0, 50.0, 0.0),
+    }
+
+
+def test_device_with_two_user_ids_warns_and_takes_the_first(tmp_path):
+    log = stitch_log()
+    log.append(ev(T0 + 4 * DAY, "session_start", "100.1", 3, user_id="U2"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ej = read(log, tmp_path, lookback_days=None)
+    assert [str(w.message) for w in caught if w.category is UserWarning][0].count("1 device")
+    assert ej.ga4["devices_with_several_user_ids"] == 1
+    # device A goes to U1 (first seen); its session 3 joins U1's journey after the purchase
+    assert paths(ej) == {
+        "Email > Paid Search > Direct > Organic Social": (1.0, 50.0, 0.0),
+        "Direct": (0.0, 0.0, 1.0),
+    }
+
+
+# ------------------------------------------------------------------ traps of issue 13
+def test_trap_event_timestamp_is_int64_microseconds(tmp_path):
+    d = "5.5"
+    log = [
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", None)),
+        ev(T0 + 10 * DAY, "session_start", d, 2, ct=("google", "organic", None)),
+        ev(T0 + 10 * DAY + 1, "purchase", d, 2, revenue=1.0),
+    ]
+    for fmt in ("parquet", "ndjson"):  # int64 in Parquet, text in JSON
+        # 10 days (and 1 microsecond) between the email touch and the purchase
+        assert set(paths(read(log, tmp_path, fmt, lookback_days=11))) == {"Email > Organic Search"}
+        ej = read(log, tmp_path, fmt, lookback_days=10)
+        assert set(paths(ej)) == {"Organic Search"}
+        assert ej.journeys.removed[0].touches == 1
+    touches = read(log, tmp_path, lookback_days=None).touches()
+    assert sorted(touches["days_to_conversion"].round(9)) == [
+        pytest.approx(1e-6 / 86400, abs=1e-9),
+        10.0,
+    ]
+
+
+def test_trap_ids_are_read_as_text(tmp_path):
+    # two devices whose ids are equal as float64: read as numbers they would merge
+    a, b = "1234567890.1234567890", "1234567890.1234567891"
+    assert float(a) == float(b)
+    log = [
+        ev(T0, "session_start", a, 1, ct=("newsletter", "email", None)),
+        ev(T0 + DAY, "session_start", b, 1, ct=("google", "organic", None)),
+        ev(T0 + DAY + 1, "purchase", b, 1, revenue=1.0),
+    ]
+    for fmt in ("parquet", "ndjson"):
+        assert paths(read(log, tmp_path, fmt, lookback_days=None)) == {
+            "Email": (0.0, 0.0, 1.0),
+            "Organic Search": (1.0, 1.0, 0.0),
+        }
+
+
+def test_trap_direct_none_is_direct(tmp_path):
+    d = "7.7"
+    log = [
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", None)),
+        ev(T0 + DAY, "session_start", d, 2, lc=("(direct)", "(none)", "(direct)")),
+        ev(T0 + DAY + 1, "purchase", d, 2, revenue=1.0),
+    ]
+    for grouping, direct in (("default", "Direct"), ("source_medium", "(direct) / (none)")):
+        j = read(log, tmp_path, lookback_days=None, channel_grouping=grouping).journeys
+        assert direct in j.channels
+        last, lnd = (attribute(j, model=m) for m in ("last_touch", "last_non_direct"))
+        last = dict(zip(last.channels, last.conversions, strict=True))
+        lnd = dict(zip(lnd.channels, lnd.conversions, strict=True))
+        email = "Email" if grouping == "default" else "newsletter / email"
+        assert (last[direct], last[email]) == (1.0, 0.0)
+        assert (lnd[direct], lnd[email]) == (0.0, 1.0)
+
+
+def test_counts_of_what_was_removed(tmp_path):
+    d = "3.3"
+    log = [
+        ev(T0, "session_start", d, 1, ct=("google", "organic", None)),
+        ev(T0 + 1, "scroll", d, None),  # no ga_session_id: no session, counted
+        ev(T0 + 2, "purchase", None, 1, revenue=4.0),  # no user_pseudo_id: dropped, counted
+        ev(T0 + 3, "purchase", d, 1, revenue=6.0),
+        ev(T0 + 4, "purchase", "4.4", None, revenue=8.0),  # a conversion with no touch
+    ]
+    for other in ("6.6", "8.8"):
+        log += [
+            ev(T0, "session_start", other, 1, ct=("google", "organic", None)),
+            ev(T0 + 5, "purchase", other, 1, revenue=1.0),
+        ]
+    ej = read(log, tmp_path, lookback_days=None)
+    c = ej.ga4
+    assert (c["events"], c["events_without_session"], c["events_without_user_pseudo_id"]) == (
+        9,
+        1,
+        1,
+    )
+    assert c["conversion_events"] == 5 and c["sessions"] == 3
+    assert paths(ej) == {"Organic Search": (3.0, 8.0, 0.0)}
+    removed = {r.step: r for r in ej.journeys.removed}
+    assert removed["missing user"].conversions == 1.0 and removed["missing user"].value == 4.0
+    no_touch = removed["conversions with no touch"]
+    assert (no_touch.conversions, no_touch.value) == (1.0, 8.0)
+    # every conversion event is accounted for: kept + removed
+    kept = ej.journeys.total_conversions
+    assert kept + sum(r.conversions for r in ej.journeys.removed) == c["conversion_events"]
+
+
+def test_refusals(tmp_path):
+    with pytest.raises(InputError, match="session_source"):
+        read_ga4(example_ga4_file(), session_source="first")
+    with pytest.raises(InputError, match="file not found"):
+        read_ga4(tmp_path / "nope.parquet")
+    p = tmp_path / "x.parquet"
+    pq.write_table(ga4_arrow_table(precedence_log()).drop_columns(["event_name"]), p)
+    with pytest.raises(InputError, match="missing the field 'event_name'"):
+        read_ga4(p)
+    with pytest.raises(InputError, match="no field 'revenue'"):
+        read_ga4(example_ga4_file(), value_field="revenue.total")
+
+
+# ------------------------------------------------------------------ formats and engines
+def test_parquet_and_ndjson_give_identical_path_tables(tmp_path):
+    records = simulate_ga4(80, seed=3, last_click_from="2024-10-01")
+    pj = read(records, tmp_path, "parquet", lookback_days=30)
+    nj = read(records, tmp_path, "ndjson", lookback_days=30)
+    assert pj.journeys.to_frame().equals(nj.journeys.to_frame())
+    assert pj.journeys.removed == nj.journeys.removed
+    assert pj.ga4 == nj.ga4
+    # an Arrow table in the export schema reads the same
+    aj = read_ga4(ga4_arrow_table(records), lookback_days=30)
+    assert aj.journeys.to_frame().equals(pj.journeys.to_frame())
+
+
+def test_bundled_example_regenerates():
+    expected = pq.read_table(example_ga4_file())
+    assert ga4_arrow_table(simulate_ga4(**EXAMPLE_OPTIONS)).equals(expected)
+    assert example_ga4_file().stat().st_size < 200_000
+
+
+def test_bundled_example_reads():
+    ej = read_ga4(example_ga4_file())
+    c = ej.ga4
+    assert c["conversion_events"] == 150  # purchase rows, counted from the file independently
+    names = pq.read_table(example_ga4_file(), columns=["event_name"])["event_name"].to_pylist()
+    assert c["events"] == len(names) and names.count("purchase") == 150
+    assert names.count("session_start") == c["sessions"]
+    # events before 2024-10-01 lack the last-click record: they fall back to collected
+    assert (
+        c["session_source"]["last_click"] > 0
+        and c["session_source"]["collected_traffic_source"] > 0
+    )
+    j = ej.journeys
+    assert j.total_conversions + sum(r.conversions for r in j.removed) == 150
+    assert len(j.channels) >= 10
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession  # ImportError -> the test fails, as it must
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("pathcredit-ga4-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_spark_equals_duckdb(spark, tmp_path):
+    records = simulate_ga4(60, seed=5, last_click_from="2024-10-01")
+    records += stitch_log()
+    for fmt in ("ndjson", "parquet"):
+        p = write_ga4(records, tmp_path / f"export.{fmt}")
+        sj = read_ga4(p, backend=spark, lookback_days=30)
+        dj = read_ga4(p, lookback_days=30)
+        assert sj.backend == "pyspark"
+        assert sj.journeys.to_frame().equals(dj.journeys.to_frame())
+        assert sj.journeys.removed == dj.journeys.removed
+        assert sj.ga4 == dj.ga4
