@@ -165,6 +165,14 @@ _REGISTRY: dict[str, ModelSpec] = {
             "posterior mean, HDI bounds",
             kind="data-driven",
         ),
+        ModelSpec(
+            "bayesian_response",
+            ".bayesian.response:bayesian_response",
+            "PyMC hierarchical logistic model of P(convert | exposures) on sufficient "
+            "statistics; credit = exact Shapley values of each journey's incremental game "
+            "per posterior draw (baseline in extras); posterior mean, HDI bounds",
+            kind="data-driven",
+        ),
     ]
 }
 
