@@ -339,7 +339,7 @@ def spark():
 
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb(spark, tmp_path):
-    records = simulate_ga4(60, seed=5, last_click_from="2024-10-01")
+    records = simulate_ga4(30, seed=5, last_click_from="2024-10-01")
     records += stitch_log()
     for fmt in ("ndjson", "parquet"):
         p = write_ga4(records, tmp_path / f"export.{fmt}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from ..exceptions import InputError
+from ._ga4 import FORMAT_HELP, GROUPING_HELP
 from ._output import removed_lines, write_table
 
 __all__ = ["journeys_command", "read_events_as_journeys"]
@@ -73,6 +74,22 @@ def read_events_as_journeys(path, **column_options):
     "(default: one pass, more only if DuckDB runs out of memory).",
 )
 @click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["events", "ga4"]),
+    default="events",
+    show_default=True,
+    help=FORMAT_HELP,
+)
+@click.option("--channel-grouping", default="default", show_default=True, help=GROUPING_HELP)
+@click.option(
+    "--conversion-event",
+    "conversion_events",
+    multiple=True,
+    metavar="NAME",
+    help="An event name that is a conversion (repeatable), e.g. purchase.",
+)
+@click.option(
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
@@ -93,6 +110,9 @@ def journeys_command(
     invalid,
     partitions,
     output,
+    input_format,
+    channel_grouping,
+    conversion_events,
 ):
     """Build the path table of an event log (CSV or Parquet files) with DuckDB.
 
@@ -101,6 +121,20 @@ def journeys_command(
     """
     from ..journeys.events import build_journeys
 
+    if input_format == "ga4":
+        from ._ga4 import ga4_journeys
+
+        options = dict(
+            conversion_events=conversion_events,
+            lookback_days=lookback_days,
+            max_touches=max_touches,
+            inactivity_days=inactivity_days,
+            invalid=invalid,
+        )
+        ga4_journeys(events, output, value_col, channel_grouping, options)
+        return
+    if conversion_events:
+        raise InputError("--conversion-event is read with --format ga4 only (for now)")
     try:
         ej = build_journeys(
             list(events) if len(events) > 1 else events[0],

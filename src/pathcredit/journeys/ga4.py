@@ -210,8 +210,8 @@ def read_ga4(
     engine = _connect(backend)
     table, engine, name = _export_table(source, engine, file_format)
     ev = _events(table, conversion_events, value_field, session_source, name)
-    # DuckDB: unnest and project the export once; everything below reads this table
-    ev = engine.materialize(ev)
+    # unnest and project the export once; everything below reads this table
+    ev = _store(engine, ev)
     counts = _counts(engine, ev, session_source, conversion_events)
     if counts["events"] == 0:
         raise InputError("the export has no events", source=name)
@@ -220,7 +220,7 @@ def read_ga4(
         channel = (sessions.src + " / " + sessions.med).replace(eng.PATH_SEP, "\u203a")
     else:
         channel = rules.expr(sessions.src, sessions.med, sessions.cmp)
-    std = engine.materialize(_standard_log(ev, sessions, channel, value_field is not None))
+    std = _store(engine, _standard_log(ev, sessions, channel, value_field is not None))
     ident = None
     if stitch_user_id:
         ident, n_stitched, n_multi = _identity(engine, ev)
@@ -339,6 +339,19 @@ def _export_table(source, engine, file_format):
         raise
     except Exception as exc:  # noqa: BLE001 - engine-specific reader errors
         raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
+
+
+def _store(engine, expr):
+    """Compute ``expr`` once: a temporary table on DuckDB, a cached view on Spark."""
+    if engine.name == "pyspark":
+        from ibis import util
+
+        session = engine.con._session
+        frame = session.sql(engine.con.compile(expr)).cache()
+        view = util.gen_name("pathcredit_ga4")
+        frame.createOrReplaceTempView(view)
+        return engine.con.table(view)
+    return engine.materialize(expr)
 
 
 # ---------------------------------------------------------------------------- fields
