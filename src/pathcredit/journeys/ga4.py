@@ -131,6 +131,7 @@ def read_ga4(
     backend=None,
     file_format: str | None = None,
     invalid: str = "drop",
+    **build_options,
 ):
     """Read a GA4 BigQuery export (Parquet or newline-delimited JSON) into journeys.
 
@@ -163,6 +164,10 @@ def read_ga4(
         ``"spark"``: the active SparkSession, or a new local one).
     file_format : {"parquet", "json"}, optional
         When it cannot be told from the file name.
+    **build_options
+        Further :func:`~pathcredit.journeys.events.build_journeys` options (for
+        example offline touches, where that version of ``build_journeys`` has them;
+        their customer ids meet the GA4 journeys through ``user_id``).
 
     Returns
     -------
@@ -246,6 +251,7 @@ def read_ga4(
         identity_map=ident,
         identity_cols=("device_id", "person_id"),
         invalid=invalid,
+        **build_options,
     )
     ej.journeys.source = name
     ej.ga4 = counts  # type: ignore[attr-defined]
