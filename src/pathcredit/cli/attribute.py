@@ -7,7 +7,17 @@ import json
 import click
 
 from .._format import plain_number
-from ._options import input_options, load_paths, params_for, transform
+from ._options import (
+    EVENT_KEYS,
+    build_kwargs,
+    echo_warnings,
+    event_options,
+    identity_line,
+    input_options,
+    load_paths,
+    params_for,
+    transform,
+)
 from ._output import removed_note, write_text
 
 __all__ = ["attribute"]
@@ -76,6 +86,34 @@ def _format_results(results, fmt: str, baseline: str | None = None) -> str:
     return "\n\n".join(blocks + notes)
 
 
+#: ``attribute --output`` formats by file extension
+OUTPUT_FORMATS = {".json": "json", ".csv": "csv", ".txt": "table"}
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The output format: the one ``--output``'s extension names (an unknown extension,
+    or one that contradicts ``--format``, is refused), else ``--format``, else table."""
+    from pathlib import Path
+
+    from ..exceptions import InputError
+
+    if output is None:
+        return fmt or "table"
+    named = OUTPUT_FORMATS.get(Path(output).suffix.lower())
+    if named is None:
+        raise InputError(
+            "cannot tell the output format from the extension; use one of "
+            f"{sorted(OUTPUT_FORMATS)}",
+            source=str(output),
+        )
+    if fmt is not None and fmt != named:
+        raise InputError(
+            f"--format {fmt} but the extension names {named}; make them agree",
+            source=str(output),
+        )
+    return named
+
+
 @click.command("attribute")
 @click.argument("input_path", metavar="INPUT", required=False)
 @click.option(
@@ -91,41 +129,23 @@ def _format_results(results, fmt: str, baseline: str | None = None) -> str:
     "--events",
     type=click.Path(),
     default=None,
-    help="Read an event log instead of aggregated paths (see `pathcredit journeys`).",
+    help="Read an event log instead of aggregated paths; every option of "
+    "`pathcredit journeys` applies (--user-col, --time-unit, --conversion-event...).",
 )
-@click.option("--user-col", default="user_id", show_default=True, help="Event log: person id.")
-@click.option("--time-col", default="timestamp", show_default=True, help="Event log: time.")
-@click.option("--channel-col", default="channel", show_default=True, help="Event log: channel.")
-@click.option(
-    "--conversion-col", default="conversion", show_default=True, help="Event log: conversion flag."
-)
-@click.option(
-    "--lookback-days",
-    type=float,
-    default=30,
-    show_default=True,
-    help="Event log: drop touches older than this before the conversion.",
-)
-@click.option(
-    "--identity-map",
-    type=click.Path(),
-    default=None,
-    help="Event log: device_id -> person_id file for cross-device stitching.",
-)
-@click.option(
-    "--partitions",
-    type=int,
-    default=None,
-    help="Event log: build in N hash partitions of the people (bounds engine memory).",
-)
+@event_options
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
+    default=None,
+    help="Output format [default: table; with --output, the one its extension names].",
 )
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to FILE: .json, .csv or .txt (table); the extension decides the format.",
+)
 @click.option("--order", default=None, help="Markov order (integer or 'auto').")
 @click.option("--value-function", default=None, help="Shapley value function.")
 @click.option("--half-life", type=float, default=None, help="Time-decay half-life.")
@@ -171,13 +191,6 @@ def attribute(
     input_path,
     models,
     events,
-    user_col,
-    time_col,
-    channel_col,
-    conversion_col,
-    lookback_days,
-    identity_map,
-    partitions,
     fmt,
     output,
     order,
@@ -200,28 +213,27 @@ def attribute(
     from ..exceptions import InputError
     from ..models import attribute as run
 
+    event_opts = {k: input_options.pop(k) for k in EVENT_KEYS}
     if (input_path is None) == (events is None):
         raise InputError("give exactly one of INPUT (aggregated paths) or --events FILE")
+    fmt = output_format(fmt, output)
+    identity = None
     if events is not None:
         from ..journeys.events import build_journeys
 
         # --value-col names the event log's value column only when given explicitly
         source = click.get_current_context().get_parameter_source("value_col")
-        built = build_journeys(
-            events,
-            user_col=user_col,
-            time_col=time_col,
-            channel_col=channel_col,
-            conversion_col=conversion_col,
-            value_col=(
-                input_options["value_col"]
-                if source == click.core.ParameterSource.COMMANDLINE
-                else None
-            ),
-            lookback_days=lookback_days,
-            identity_map=identity_map,
-            partitions=partitions,
-        )
+        with echo_warnings():
+            built = build_journeys(
+                events,
+                value_col=(
+                    input_options["value_col"]
+                    if source == click.core.ParameterSource.COMMANDLINE
+                    else None
+                ),
+                **build_kwargs(event_opts),
+            )
+        identity = identity_line(built)
         # time_decay needs touch times: then keep one row per journey, not distinct paths
         raw = built.journey_paths() if "time_decay" in models else built.journeys
         journeys = transform(raw, input_options)
@@ -252,7 +264,8 @@ def attribute(
         models.append(baseline)  # the baseline at its defaults, e.g. last_touch
         params[baseline] = {}
     if n_resamples is None:
-        results = [run(journeys, model=m, **params[m]) for m in models]
+        with echo_warnings():
+            results = [run(journeys, model=m, **params[m]) for m in models]
     else:
         from ..models.bootstrap import bootstrap
 
@@ -275,6 +288,8 @@ def attribute(
                 f"--compare-to {baseline!r} names none of the results {labels}; "
                 "give a model label (e.g. last_touch)"
             )
+    if identity:
+        click.echo(f"pathcredit: {identity}", err=True)
     note = removed_note(journeys)
     if note:
         click.echo(note, err=True)

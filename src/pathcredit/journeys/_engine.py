@@ -106,6 +106,11 @@ def connect(backend) -> Engine:
             con.raw_sql("SET enable_progress_bar = false")
         except Exception:  # noqa: BLE001 - in Jupyter DuckDB refuses without ipywidgets
             pass
+        # time-zone-aware times become naive ones in UTC, never in the machine's zone
+        try:
+            con.raw_sql("SET TimeZone = 'UTC'")
+        except Exception:  # noqa: BLE001 - a DuckDB build without ICU has no time zones
+            pass
         return Engine(con, "duckdb")
     if isinstance(backend, str) and backend == "pyspark":
         raise InputError(
@@ -162,8 +167,19 @@ def to_arrow_frame(obj):
     return pa.table(cols, names=table.column_names)
 
 
-def source_table(events, engine: Engine | None, *, file_format: str | None = None):
-    """Turn any accepted input into an Ibis table; returns ``(table, engine, name)``."""
+def source_table(
+    events, engine: Engine | None, *, file_format: str | None = None, text_cols=(), time_col=None
+):
+    """Turn any accepted input into an Ibis table; returns ``(table, engine, name)``.
+
+    ``text_cols`` (ids) are read as text from a CSV file whatever the engine's
+    type guess (DuckDB: ``types=VARCHAR``), so ``00123`` stays ``00123`` and
+    ``1234567890.1234567890`` is not rounded to a double; ``time_col`` too when
+    the engine guessed a date or timestamp type (then every backend parses the
+    same strings with :func:`parse_iso`). Files are recognised by their leading
+    bytes: Parquet, gzip and zstd are read; bzip2, zip and Excel files are refused
+    with a message saying what to do (see :func:`file_kind`).
+    """
     import pandas as pd
 
     if is_ibis_table(events):
@@ -180,6 +196,7 @@ def source_table(events, engine: Engine | None, *, file_format: str | None = Non
     ):
         paths = [str(p) for p in paths]
         assert isinstance(paths, list)  # narrowed for the type checker
+        kinds = set()
         for p in paths:
             if not any(ch in p for ch in "*?[") and not Path(p).exists():
                 raise InputError("file not found", source=p)
@@ -187,13 +204,28 @@ def source_table(events, engine: Engine | None, *, file_format: str | None = Non
                 raise InputError(
                     "the file is empty (0 bytes): the event log has no events", source=p
                 )
+            if Path(p).is_file():
+                kind = file_kind(p)
+                refuse_file_kind(kind, p)
+                kinds.add(kind)
         name = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} files)"
-        fmt = file_format or _guess_format(paths[0])
+        fmt = file_format or ("parquet" if kinds == {"parquet"} else _guess_format(paths[0]))
+        options: dict[str, Any] = {}
+        if fmt == "csv" and engine.name == "duckdb" and len(kinds) == 1:
+            kind = next(iter(kinds))
+            if kind in ("gzip", "zstd"):
+                options["compression"] = kind
+        arg = paths if len(paths) > 1 else paths[0]
         try:
             if fmt == "parquet":
-                table = engine.con.read_parquet(paths if len(paths) > 1 else paths[0])
+                table = engine.con.read_parquet(arg)
             else:
-                table = engine.con.read_csv(paths if len(paths) > 1 else paths[0])
+                table = engine.con.read_csv(arg, **options)
+                types = _text_types(table, text_cols, time_col)
+                if types and engine.name == "duckdb":
+                    table = engine.con.read_csv(arg, types=types, **options)
+        except InputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - engine-specific reader errors
             raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
         if fmt == "csv":
@@ -209,6 +241,84 @@ def source_table(events, engine: Engine | None, *, file_format: str | None = Non
         f"cannot read events from a {type(events).__name__}; pass a pandas or polars "
         "DataFrame, Parquet/CSV file path(s) or an Ibis table"
     )
+
+
+def _text_types(table, text_cols, time_col) -> dict[str, str]:
+    """The CSV columns to read again as text: ids the engine typed otherwise, and a time
+    column it typed as a date or timestamp."""
+    schema = table.schema()
+    types = {c: "VARCHAR" for c in text_cols if c in schema.names and not schema[c].is_string()}
+    if time_col is not None and time_col in schema.names:
+        t = schema[time_col]
+        if t.is_timestamp() or t.is_date():
+            types[time_col] = "VARCHAR"
+    return types
+
+
+#: Leading bytes of the file kinds told apart by :func:`file_kind`.
+_MAGIC = (
+    (b"PAR1", "parquet"),
+    (b"\x1f\x8b", "gzip"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"BZh", "bz2"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"),
+    (b"PK\x03\x04", "zip"),
+)
+
+
+def file_kind(path) -> str | None:
+    """What a file is by its leading bytes: ``"parquet"``, ``"gzip"``, ``"zstd"``,
+    ``"bz2"``, ``"xlsx"`` (a zip holding ``xl/``), ``"xls"`` (an OLE compound file),
+    ``"zip"``, or ``None`` (presumably text).
+
+    Examples
+    --------
+    >>> import gzip, os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "events.csv")
+    ...     with gzip.open(p, "wt") as fh:
+    ...         _ = fh.write("user_id,timestamp")
+    ...     file_kind(p)
+    'gzip'
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            if kind == "zip":
+                import zipfile
+
+                try:
+                    with zipfile.ZipFile(path) as zf:
+                        names = zf.namelist()
+                except (zipfile.BadZipFile, OSError):
+                    return "zip"
+                if any(n.startswith("xl/") for n in names):
+                    return "xlsx"
+            return kind
+    return None
+
+
+#: What to do with a file kind that is not read.
+_REFUSED_KINDS = {
+    "xlsx": "an Excel workbook (.xlsx), not CSV or Parquet: save the sheet as CSV "
+    "(UTF-8) or export it to Parquet",
+    "xls": "an Excel 97-2003 workbook (.xls), not CSV or Parquet: save the sheet as "
+    "CSV (UTF-8) or export it to Parquet",
+    "zip": "a zip archive, not CSV or Parquet: unzip it and pass the file inside "
+    "(gzip- and zstd-compressed CSV files are read as they are)",
+    "bz2": "bzip2-compressed: the event log reader cannot decompress it; decompress it "
+    "(bunzip2) or compress with gzip or zstd instead, which are read as they are",
+}
+
+
+def refuse_file_kind(kind, path) -> None:
+    """Raise :class:`InputError` for a file kind the event-log readers do not read."""
+    if kind in _REFUSED_KINDS:
+        raise InputError(_REFUSED_KINDS[kind], source=str(path))
 
 
 def _guess_format(path: str) -> str:
@@ -228,53 +338,181 @@ def check_columns(table, required: dict[str, str | None], source: str) -> None:
             )
 
 
-def normalize(
-    table, *, user_col, time_col, channel_col, conversion_col, value_col, source, carry=()
-):
-    """Project the input onto ``person, raw_ts, ts, channel, cv, val`` with a ``reason``.
+#: Why a row is neither a touch nor a conversion (not an error: counted and left out).
+OTHER_EVENT = "other event"
+#: A view touch left out with ``include_views=False``.
+VIEW_IGNORED = "view ignored"
+#: Every ``reason`` of :func:`normalize`, in the order they are checked.
+ALL_REASONS = (OTHER_EVENT, VIEW_IGNORED, *INVALID_REASONS)
 
-    ``reason`` is NULL for a valid event, else one of :data:`INVALID_REASONS`.
-    Columns named in ``carry`` are passed through unchanged (a row number, to
-    locate a bad value in an error message).
+#: An ISO 8601 date-time ending in ``Z`` or a UTC offset (``+02:00``, ``-0130``, ``+02``):
+#: group 1 is the local date-time, group 4 the offset. Written for RE2 (DuckDB) and Java (Spark).
+ISO_OFFSET = (
+    r"^(.*[T ][0-9][0-9]:[0-9][0-9](:[0-9][0-9]([.,][0-9]+)?)?)[ ]*"
+    r"(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+)
+
+#: Epoch of integer times.
+_EPOCH = "1970-01-01 00:00:00"
+
+
+def parse_iso(text):
+    """``(timestamp, has_offset)`` of ISO 8601 strings, the same on every engine.
+
+    A string with ``Z`` or an offset is read as the instant it names (its local
+    part minus the offset, as a UTC time); one without is read as it is. The
+    offset is taken apart with a regular expression and subtracted as an interval,
+    so no engine's own time-zone rules (DuckDB drops offsets in a cast to
+    TIMESTAMP, Spark applies them) are involved.
     """
     import ibis
+
+    off = text.re_extract(ISO_OFFSET, 4)
+    has = (off != "").fill_null(False)
+    local = has.ifelse(text.re_extract(ISO_OFFSET, 1).re_replace(",", "."), text)
+    digits = off.re_replace("[^0-9]", "")
+    hh = digits.left(2).nullif("").try_cast("int64").fill_null(0)
+    mm = digits.substr(2, 2).nullif("").try_cast("int64").fill_null(0)
+    sign = ibis.cases((off.left(1) == "-", -1), else_=1)
+    minutes = has.ifelse(sign * (hh * 60 + mm), 0)
+    ts = local.try_cast("timestamp") - (minutes * 60_000_000).as_interval("us")
+    return ts, has
+
+
+def integer_time(col, time_unit: str):
+    """Integer times since the epoch in ``time_unit`` as timestamps (microsecond resolution)."""
+    import ibis
+
+    from ._event_journeys import TIME_UNITS
+
+    mult = TIME_UNITS[time_unit]
+    us = col.cast("int64") // 1000 if mult is None else col.cast("int64") * mult
+    return ibis.timestamp(_EPOCH) + us.as_interval("us")
+
+
+def normalize(
+    table,
+    *,
+    user_col,
+    time_col,
+    channel_col,
+    conversion_col,
+    value_col,
+    source,
+    carry=(),
+    time_unit=None,
+    event_col=None,
+    conversion_events=None,
+    touch_events=None,
+    type_col=None,
+    include_views=True,
+    offline=False,
+):
+    """Project the input onto ``person, raw_ts, ts, tz, channel, cv, val, ttype`` with a ``reason``.
+
+    ``reason`` is NULL for a valid event, else one of :data:`ALL_REASONS`
+    (:data:`OTHER_EVENT` and :data:`VIEW_IGNORED` are left out without being
+    errors). ``tz`` is 1 for a time string with an offset, 0 for one without,
+    NULL otherwise. ``ttype`` is the touch type (NULL on conversions). With
+    ``event_col``, a row is a conversion when its event name is in
+    ``conversion_events``; a row that is not a conversion is a touch when it has a
+    channel (and, with ``touch_events``, its name is one of them), else an
+    "other event". ``offline=True``: every row is a touch (type ``offline``
+    unless ``type_col`` is a column of the table). Columns named in ``carry`` are
+    passed through unchanged (a row number, to locate a bad value in an error message).
+    """
+    import ibis
+
+    from ._event_journeys import DEFAULT_TOUCH_TYPE, OFFLINE_TOUCH_TYPE, TIME_UNITS
 
     schema = table.schema()
     user = _clean_string(table[user_col])
     raw_ts = table[time_col]
     tdt = schema[time_col]
-    if tdt.is_string():
+    tz = ibis.null("int64")
+    if time_unit is not None:
+        if time_unit not in TIME_UNITS:
+            raise InputError(
+                f"time_unit must be one of {list(TIME_UNITS)}", value=time_unit, source=source
+            )
+        if not tdt.is_integer():
+            raise InputError(
+                f"time_unit={time_unit!r} is for integer times since the epoch; this column "
+                f"holds {tdt}",
+                source=source,
+                column=time_col,
+            )
+        ts = integer_time(raw_ts, time_unit)
+    elif tdt.is_string():
         raw_ts = strip_space(raw_ts).nullif("")
-        ts = raw_ts.try_cast("timestamp")
+        ts, has = parse_iso(raw_ts)
+        tz = ts.notnull().ifelse(has.cast("int64"), ibis.null("int64"))
     elif tdt.is_timestamp():
         ts = raw_ts
     elif tdt.is_date():
         ts = raw_ts.cast("timestamp")
-    else:
+    elif tdt.is_integer():
         raise InputError(
-            f"the time column must hold timestamps, dates or ISO date-time strings, not {tdt}",
+            f"the time column holds integers ({tdt}): say their unit with time_unit= "
+            "'s', 'ms', 'us' or 'ns' (CLI --time-unit; GA4's event_timestamp is 'us')",
             source=source,
             column=time_col,
         )
-    cdt = schema[conversion_col]
-    conv = table[conversion_col]
-    if cdt.is_boolean():
-        cv = conv.fill_null(False).cast("int64")
-    elif cdt.is_floating():
-        # NaN (a CSV "nan") is a missing flag, as in pandas: not a conversion
-        cv = ((conv.fill_null(0) != 0) & ~conv.isnan().fill_null(False)).cast("int64")
-    elif cdt.is_numeric():
-        cv = (conv.fill_null(0) != 0).cast("int64")
     else:
         raise InputError(
-            f"the conversion column must be boolean or numeric (non-zero = conversion), not {cdt}",
+            f"the time column must hold timestamps, dates, ISO date-time strings or "
+            f"integers with time_unit=, not {tdt}",
             source=source,
-            column=conversion_col,
+            column=time_col,
         )
-    channel = _clean_string(table[channel_col])
-    # conversion rows carry no touch: their channel is ignored
-    channel = (cv == 1).ifelse(ibis.null("string"), channel)
-    if value_col is None:
+    if offline:
+        cv = ibis.literal(0, type="int64")
+        is_touch = ibis.literal(True)
+    elif event_col is not None:
+        name = _clean_string(table[event_col])
+        cv = name.isin(list(conversion_events)).fill_null(False).cast("int64")
+        is_touch = (
+            ibis.literal(True)
+            if touch_events is None
+            else name.isin(list(touch_events)).fill_null(False)
+        )
+    else:
+        cdt = schema[conversion_col]
+        conv = table[conversion_col]
+        if cdt.is_boolean():
+            cv = conv.fill_null(False).cast("int64")
+        elif cdt.is_floating():
+            # NaN (a CSV "nan") is a missing flag, as in pandas: not a conversion
+            cv = ((conv.fill_null(0) != 0) & ~conv.isnan().fill_null(False)).cast("int64")
+        elif cdt.is_numeric():
+            cv = (conv.fill_null(0) != 0).cast("int64")
+        else:
+            raise InputError(
+                "the conversion column must be boolean or numeric (non-zero = conversion), "
+                f"not {cdt}; or name the conversion events with event_col= and "
+                "conversion_events= (CLI --event-col, --conversion-event)",
+                source=source,
+                column=conversion_col,
+            )
+        is_touch = ibis.literal(True)
+    raw_channel = _clean_string(table[channel_col])
+    if offline and (type_col is None or type_col not in schema.names):
+        ttype = ibis.literal(OFFLINE_TOUCH_TYPE)
+    elif type_col is None:
+        ttype = ibis.literal(DEFAULT_TOUCH_TYPE)
+    else:
+        ttype = touch_type_expr(table[type_col])
+    if event_col is None or offline:
+        other = ibis.literal(False)
+    elif touch_events is None:  # a row with no channel is not a touch
+        other = (cv == 0) & raw_channel.isnull()
+    else:  # a touch event with no channel is a touch with a missing channel
+        other = (cv == 0) & ~is_touch
+    view_out = (cv == 0) & ~other & (ttype == "view") if not include_views else ibis.literal(False)
+    # conversion rows carry no touch: their channel is ignored; so do rows left out
+    channel = ((cv == 1) | other | view_out).ifelse(ibis.null("string"), raw_channel)
+    ttype = (cv == 1).ifelse(ibis.null("string"), ttype)
+    if value_col is None or offline:
         val = ibis.literal(0.0, type="float64")
     else:
         if not schema[value_col].is_numeric():
@@ -288,6 +526,8 @@ def normalize(
         v = (v.isnull() | v.isnan().fill_null(False)).ifelse(0.0, v)
         val = (cv == 1).ifelse(v, 0.0)
     reason = ibis.cases(
+        (other, OTHER_EVENT),
+        (view_out, VIEW_IGNORED),
         (user.isnull(), INVALID_REASONS[0]),
         (raw_ts.isnull(), INVALID_REASONS[1]),
         (ts.isnull(), INVALID_REASONS[2]),
@@ -295,18 +535,35 @@ def normalize(
         else_=ibis.null("string"),
     )
     # the raw text is kept only to quote an unparseable timestamp in messages
-    raw_text = raw_ts if tdt.is_string() else ibis.null("string")
+    raw_text = raw_ts if (tdt.is_string() and time_unit is None) else ibis.null("string")
     return table.select(
         person=user,
         raw_ts=raw_text,
         ts=ts,
+        tz=tz,
         channel=channel,
-        cv=cv,
+        cv=cv.cast("int64"),
         val=val.cast("float64"),
+        ttype=ttype,
         reason=reason,
         **{c: table[c] for c in carry},
     )
 
+
+def touch_type_expr(col):
+    """A touch-type column as compared: trimmed, lower-case, aliases resolved, missing = click."""
+    import ibis
+
+    from ._event_journeys import DEFAULT_TOUCH_TYPE, TOUCH_TYPE_ALIASES
+
+    t = _clean_string(col).lower()
+    cases = [(t == k, v) for k, v in TOUCH_TYPE_ALIASES.items()]
+    t = ibis.cases(*cases, else_=t)
+    return t.fill_null(DEFAULT_TOUCH_TYPE)
+
+
+#: The columns of a cleaned event: what the journey expressions read.
+EVENT_COLUMNS = ("person", "ts", "channel", "cv", "val", "ttype")
 
 #: The path separator of path tables: a channel may not contain it.
 PATH_SEP = ">"
@@ -464,6 +721,7 @@ def stitch(events, identity, engine: Engine, source: str):
         channel=joined.channel,
         cv=joined.cv,
         val=joined.val,
+        ttype=joined.ttype,
     )
 
 
@@ -485,13 +743,14 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
     """
     import ibis
 
-    order = [events.ts, events.cv, events.channel, events.val]
+    order = [events.ts, events.cv, events.channel, events.ttype, events.val]
     null_ts = ibis.null(events.ts.type())
     w = ibis.window(group_by=events.person, order_by=order)
     marks = {}
     if mark_duplicates:  # in the same projection as the frames below: still one sort
         same = [events[c].lag().over(w).identical_to(events[c]) for c in ("ts", "cv", "val")]
         same.append(events.channel.lag().over(w).identical_to(events.channel))
+        same.append(events.ttype.lag().over(w).identical_to(events.ttype))
         marks["_dup"] = ibis.and_(*same).cast("int64")
     if inactivity_days is None:
         upto = ibis.window(group_by=events.person, order_by=order, rows=(None, 0))
@@ -518,7 +777,10 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
         # the first sort can carry a start, so every copy gets its original's
         # journey whatever the engine's tie order.
         cw = ibis.range_window(
-            group_by=e.person, order_by=[e.ts, e.cv, e.channel, e.val], preceding=None, following=0
+            group_by=e.person,
+            order_by=[e.ts, e.cv, e.channel, e.ttype, e.val],
+            preceding=None,
+            following=0,
         )
         e = e.mutate(journey=e._start.sum().over(cw) - 1).drop("_pcv", "_pts", "_start")
         jw = ibis.window(group_by=[e.person, e.journey])
@@ -528,10 +790,29 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
             )
         )
     e = e.mutate(days=e._end.delta(e.ts, unit="microsecond").cast("float64") / US_PER_DAY)
-    in_window = e.cv == 0
-    if lookback_days is not None:
-        in_window = in_window & (e.days <= float(lookback_days))
-    return e.mutate(in_window=in_window).drop("_end")
+    return e.mutate(in_window=in_lookback(e, lookback_days)).drop("_end")
+
+
+def in_lookback(e, lookback_days):
+    """Whether each touch of ``e`` (with ``days`` and ``ttype``) is inside its lookback window.
+
+    ``lookback_days`` is a number, ``None`` or a :class:`~._event_journeys.Lookback`
+    (one window per touch type).
+    """
+    import ibis
+
+    from ._event_journeys import Lookback
+
+    lb = lookback_days if isinstance(lookback_days, Lookback) else Lookback(lookback_days)
+    touch = e.cv == 0
+    if not lb.by_type:
+        return touch if lb.default is None else touch & (e.days <= lb.default)
+    cases = [
+        (e.ttype == t, ibis.literal(True) if d is None else e.days <= d)
+        for t, d in sorted(lb.per_type.items())
+    ]
+    other = ibis.literal(True) if lb.default is None else e.days <= lb.default
+    return touch & ibis.cases(*cases, else_=other)
 
 
 def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
@@ -556,7 +837,9 @@ def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
         n_touch=(1 - e.cv).sum().over(jw),
         n_kept=e.in_window.cast("int64").sum().over(jw),
     )
-    pw = ibis.window(group_by=[e.person, e.journey, e.in_window], order_by=[e.ts, e.channel])
+    pw = ibis.window(
+        group_by=[e.person, e.journey, e.in_window], order_by=[e.ts, e.channel, e.ttype]
+    )
     e = e.mutate(_pos=ibis.row_number().over(pw))
     if max_touches is None:
         return e.mutate(keep=e.in_window, position=e._pos, length=e.n_kept).drop("_pos")
@@ -641,7 +924,7 @@ def partition_files(engine: Engine, events, partitions: int):
             for i in range(k)
             if os.path.isdir(os.path.join(folder, f"_part={i}"))
         )
-        yield (t.select("person", "ts", "channel", "cv", "val") for t in tables)
+        yield (t.select(*EVENT_COLUMNS) for t in tables)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -8,12 +8,44 @@ without importing each other.
 
 from __future__ import annotations
 
+import math
+import warnings
+from collections.abc import Mapping
+
 import numpy as np
 
-from ..exceptions import InputError
+from ..exceptions import InputError, PathcreditWarning
 from ._core import Journeys, Removal
 
-__all__ = ["TOUCH_COLUMNS", "EventJourneys", "resolve_identity"]
+__all__ = [
+    "TOUCH_COLUMNS",
+    "TIME_UNITS",
+    "TOUCH_TYPE_ALIASES",
+    "EventJourneys",
+    "Lookback",
+    "resolve_identity",
+    "identity_report",
+    "warn_dropped_conversions",
+]
+
+#: Microseconds per unit of an integer time column (``time_unit``).
+TIME_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}  # ns: floor-divided by 1000
+
+#: Touch-type spellings read as one type (after lower-casing and trimming).
+TOUCH_TYPE_ALIASES = {
+    "impression": "view",
+    "impressions": "view",
+    "views": "view",
+    "clicks": "click",
+}
+
+#: The type of a touch whose type is missing, and of every touch without a type column.
+DEFAULT_TOUCH_TYPE = "click"
+#: The type of a touch from the ``offline`` table when it has no type column.
+OFFLINE_TOUCH_TYPE = "offline"
+
+#: Share of an identity map's rows that must match the log not to be warned about.
+IDENTITY_FEW = 0.01
 
 #: Columns of the touch-level table, fixed on every backend.
 TOUCH_COLUMNS = [
@@ -25,7 +57,145 @@ TOUCH_COLUMNS = [
     "days_to_conversion",
     "converted",
     "value",
+    "touch_type",
 ]
+
+
+class Lookback:
+    """A lookback window in days: one for every touch, or one per touch type.
+
+    ``spec`` is a number of days, ``None`` (no limit), or a mapping
+    ``{touch type: days or None}``; in a mapping the key ``"default"`` covers the
+    types it does not name, and without it a type it does not name is an error.
+    Type names are read as :data:`TOUCH_TYPE_ALIASES` says (``impression`` is ``view``).
+
+    Examples
+    --------
+    >>> lb = Lookback({"click": 30, "impression": 1})
+    >>> lb.per_type, lb.label
+    ({'click': 30.0, 'view': 1.0}, 'lookback_days=click:30,view:1')
+    >>> Lookback(7).days_for("view"), Lookback(None).label
+    (7.0, None)
+    """
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.per_type: dict[str, float | None] = {}
+        self.has_default = True
+        self.default: float | None = None
+        if isinstance(spec, Mapping):
+            if not spec:
+                raise InputError("a lookback mapping needs at least one touch type", value=spec)
+            for key, days in spec.items():
+                if not isinstance(key, str) or not key.strip():
+                    raise InputError("lookback touch types must be names", value=key)
+                t = touch_type_name(key)
+                days = self._days(days, f"lookback_days[{key!r}]")
+                if t == "default":
+                    self.default = days
+                else:
+                    self.per_type[t] = days
+            self.has_default = any(touch_type_name(k) == "default" for k in spec)
+        else:
+            self.default = self._days(spec, "lookback_days")
+
+    @staticmethod
+    def _days(v, name):
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+            raise InputError(f"{name} must be a number of days >= 0 or None", value=v)
+        if not math.isfinite(v) or v < 0:
+            raise InputError(f"{name} must be a number of days >= 0 or None", value=v)
+        return float(v)
+
+    @property
+    def by_type(self) -> bool:
+        return bool(self.per_type)
+
+    def days_for(self, touch_type: str) -> float | None:
+        return self.per_type.get(touch_type, self.default)
+
+    def check_types(self, types, source) -> None:
+        """Refuse touch types the mapping does not cover (when it has no ``default``)."""
+        if self.has_default:
+            return
+        missing = sorted(t for t in types if t is not None and t not in self.per_type)
+        if missing:
+            raise InputError(
+                f"the lookback windows name the touch types {sorted(self.per_type)} but the "
+                f"data also has {missing}; add them or a 'default' window",
+                source=source,
+                value=missing[0],
+            )
+
+    @property
+    def label(self) -> str | None:
+        """The removal step's name, ``None`` when nothing is cut."""
+        if not self.by_type:
+            return None if self.default is None else f"lookback_days={self.default:g}"
+        parts = [f"{t}:{'none' if d is None else format(d, 'g')}" for t, d in self.per_type.items()]
+        parts.sort()
+        if self.has_default:
+            parts.append(f"default:{'none' if self.default is None else format(self.default, 'g')}")
+        return "lookback_days=" + ",".join(parts)
+
+    @property
+    def cuts(self) -> bool:
+        return self.default is not None or any(d is not None for d in self.per_type.values())
+
+
+def touch_type_name(raw: str) -> str:
+    """A touch type as compared: trimmed, lower-case, aliases resolved."""
+    t = raw.strip().lower()
+    return TOUCH_TYPE_ALIASES.get(t, t)
+
+
+def identity_report(rows: int, matched: int, source) -> dict:
+    """``{"rows", "matched"}`` of an identity map, warning when none or very few matched.
+
+    ``rows`` are the map's distinct (device, person) pairs, ``matched`` those
+    whose device id occurs in the log (as text).
+    """
+    report = {"rows": int(rows), "matched": int(matched)}
+    if rows and matched == 0:
+        warnings.warn(
+            f"{source}: none of the identity map's {rows:,} rows matched an id in the event "
+            "log, so nothing was stitched; are the id columns the right ones (ids are "
+            "compared as text)?",
+            PathcreditWarning,
+            stacklevel=3,
+        )
+    elif rows and matched < IDENTITY_FEW * rows:
+        warnings.warn(
+            f"{source}: only {matched:,} of the identity map's {rows:,} rows matched an id "
+            "in the event log; are the id columns the right ones (ids are compared as text)?",
+            PathcreditWarning,
+            stacklevel=3,
+        )
+    return report
+
+
+def warn_dropped_conversions(journeys: Journeys, user_col: str) -> None:
+    """Warn when more than half of the log's conversions were dropped, naming the main reason."""
+    kept = float(journeys.total_conversions)
+    lost = sum(float(r.conversions) for r in journeys.removed)
+    if lost <= 0.5 * (kept + lost) or lost == 0:
+        return
+    top = max(journeys.removed, key=lambda r: r.conversions)
+    hint = ""
+    if top.step == "missing user":
+        hint = f" (is {user_col!r} the right user column?)"
+    elif top.step.startswith("lookback_days"):
+        hint = " (is the lookback window long enough?)"
+    elif top.step == "conversions with no touch":
+        hint = " (are the touches in this log?)"
+    warnings.warn(
+        f"{journeys.source}: {lost:g} of the log's {kept + lost:g} conversions were dropped; "
+        f"the biggest reason: {top.step!r} ({top.conversions:g} conversions){hint}",
+        PathcreditWarning,
+        stacklevel=3,
+    )
 
 
 class EventJourneys:
@@ -47,6 +217,10 @@ class EventJourneys:
     partitions : int
         Hash partitions of the people the path table was built in (see
         :func:`build_journeys`); 1 for a single pass.
+    identity : dict or None
+        With an identity map, ``{"rows": distinct (device, person) rows of the map,
+        "matched": those whose device id occurs in the log}`` (a warning is given
+        when none or fewer than 1% matched); ``None`` without one.
     """
 
     def __init__(
@@ -59,6 +233,7 @@ class EventJourneys:
         backend="duckdb",
         has_value=False,
         partitions=1,
+        identity=None,
     ):
         self.journeys = journeys
         self.partitions = partitions
@@ -67,6 +242,7 @@ class EventJourneys:
         self._engine = engine
         self.backend = backend
         self.has_value = has_value
+        self.identity = identity
 
     @property
     def removed(self) -> tuple[Removal, ...]:
@@ -81,7 +257,7 @@ class EventJourneys:
         """The touch-level table as a pandas DataFrame, sorted by person, journey, position.
 
         Columns: ``person, journey, position, length, channel, days_to_conversion,
-        converted, value``. ``days_to_conversion`` is measured to the end of the
+        converted, value, touch_type``. ``days_to_conversion`` is measured to the end of the
         journey (its conversion, or the last touch of a non-converting journey);
         ``value`` is the journey's conversion value (0 without a value column).
         """

@@ -21,7 +21,9 @@ SPACE = " \t\n\r\x0b\x0c"
 US_PER_DAY = 86_400_000_000.0
 
 
-def _read(events):
+def _read(events, text_cols=(), time_col=None):
+    """The input as a frame and its name. From a CSV file, ``text_cols`` (ids) and
+    ``time_col`` are read as text, as the engine does."""
     import pandas as pd
 
     if isinstance(events, pd.DataFrame):
@@ -43,9 +45,19 @@ def _read(events):
             raise InputError(
                 "the file is empty (0 bytes): the event log has no events", source=name
             )
+        from ._engine import file_kind, refuse_file_kind
+
+        kind = file_kind(name)
+        refuse_file_kind(kind, name)
         try:
-            if name.lower().endswith((".parquet", ".pq")):
+            if kind == "parquet" or name.lower().endswith((".parquet", ".pq")):
                 return pd.read_parquet(name), name
+            dtype = {c: str for c in (*text_cols, time_col) if c is not None}
+            if kind in ("gzip", "zstd"):
+                import pyarrow as pa
+
+                with pa.input_stream(name, compression=kind) as fh:
+                    return pd.read_csv(fh, dtype=dtype), name
             dup = csv_header_duplicates([name], None)
             if dup is not None:
                 raise InputError(
@@ -53,7 +65,7 @@ def _read(events):
                     source=name,
                     column=dup[1],
                 )
-            return pd.read_csv(name), name
+            return pd.read_csv(name, dtype=dtype), name
         except InputError:
             raise
         except (ValueError, OSError, UnicodeDecodeError) as exc:
@@ -61,32 +73,50 @@ def _read(events):
     raise InputError(f"the pandas backend cannot read a {type(events).__name__}")
 
 
-def _to_us(col, source, time_col):
-    """Timestamps as int64 microseconds since the epoch (NaT -> missing), and a parse mask."""
+def _to_us(col, source, time_col, time_unit=None):
+    """Timestamps as int64 microseconds since the epoch (NaT -> missing), a parse mask,
+    the raw-missing mask, and (strings) whether each time has a UTC offset."""
     import pandas as pd
 
+    from ._event_journeys import TIME_UNITS
+
     raw_missing = col.isna()
+    offset = None
+    if time_unit is not None:
+        if not pd.api.types.is_integer_dtype(col) and not (
+            pd.api.types.is_float_dtype(col) and col.isna().any() and _whole(col)
+        ):
+            raise InputError(
+                f"time_unit={time_unit!r} is for integer times since the epoch; this column "
+                f"holds {col.dtype}",
+                source=source,
+                column=time_col,
+            )
+        ints = col.astype("Int64")
+        mult = TIME_UNITS[time_unit]
+        us = ints // 1000 if mult is None else ints * mult
+        parsed = us.notna().to_numpy()
+        return us.fillna(0).to_numpy(dtype=np.int64), parsed, raw_missing.to_numpy(), None
     if pd.api.types.is_datetime64_any_dtype(col):
         ts = col
+    elif pd.api.types.is_integer_dtype(col):
+        raise InputError(
+            f"the time column holds integers ({col.dtype}): say their unit with time_unit= "
+            "'s', 'ms', 'us' or 'ns' (CLI --time-unit; GA4's event_timestamp is 'us')",
+            source=source,
+            column=time_col,
+        )
     elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
         s = col.astype("string").str.strip(SPACE)
         raw_missing = s.isna() | (s == "")
-        try:
-            ts = pd.to_datetime(s.mask(raw_missing), errors="coerce", format="ISO8601")
-        except ValueError as exc:  # "Mixed timezones detected" (offsets, or naive and aware)
-            row, value = _first_other_offset(s.mask(raw_missing))
-            raise InputError(
-                "the time column mixes time-zone offsets (or offsets and none); "
-                "write every time in one offset, or convert to UTC first",
-                source=source,
-                column=time_col,
-                row=row,
-                value=value,
-            ) from exc
+        s = s.mask(raw_missing)
+        offset = s.str.contains(ISO_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
+        # each string alone: a time with an offset is the instant it names
+        ts = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
     else:
         raise InputError(
-            "the time column must hold timestamps, dates or ISO date-time strings, "
-            f"not {col.dtype}",
+            f"the time column must hold timestamps, dates, ISO date-time strings or "
+            f"integers with time_unit=, not {col.dtype}",
             source=source,
             column=time_col,
         )
@@ -94,24 +124,31 @@ def _to_us(col, source, time_col):
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     us = ts.astype("datetime64[us]").astype("int64").to_numpy()
     parsed = ts.notna().to_numpy()
-    return us, parsed, raw_missing.to_numpy()
+    if offset is not None:
+        offset = offset & parsed
+        naive = ~offset & parsed
+        if offset.any() and naive.any():
+            minority = offset if offset.sum() <= naive.sum() else naive
+            row = int(np.flatnonzero(minority)[0])
+            raise InputError(
+                f"the time column mixes times with a UTC offset ({int(offset.sum())}) and "
+                f"times without ({int(naive.sum())}), which name no instant; write every "
+                "time with an offset (or Z), or every time in UTC without one",
+                source=source,
+                column=time_col,
+                row=row,
+                value=s.iloc[row],
+            )
+    return us, parsed, raw_missing.to_numpy(), offset
 
 
-def _first_other_offset(s):
-    """Row and text of the first time whose offset differs from the first one's (error path)."""
-    import pandas as pd
+def _whole(col) -> bool:
+    x = col.dropna().to_numpy(dtype=np.float64)
+    return bool(np.all(x == np.floor(x)))
 
-    offsets = s.str.extract(r"(Z|[+-]\d\d:?\d\d)$", expand=False).fillna("none")
-    present = s.notna().to_numpy()
-    idx = present.nonzero()[0]
-    if not len(idx):
-        return None, None
-    first = offsets.iloc[idx[0]]
-    other = idx[(offsets.iloc[idx] != first).to_numpy()]
-    if not len(other):
-        return None, None
-    row = int(other[0])
-    return row, (s.iloc[row] if not pd.isna(s.iloc[row]) else None)
+
+#: A time string ending in Z or a UTC offset (the engine's pattern, for Python's ``re``).
+ISO_OFFSET = r"[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?[ ]*(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
 
 
 def build_journeys_pandas(
@@ -128,21 +165,200 @@ def build_journeys_pandas(
     identity_map,
     identity_cols,
     invalid,
+    time_unit=None,
+    event_col=None,
+    conversion_events=None,
+    touch_events=None,
+    type_col=None,
+    include_views=True,
+    offline=None,
+    offline_user_col=None,
 ):
     """Same arguments and result as ``build_journeys(..., backend="pandas")``."""
     import pandas as pd
 
-    from ._engine import PATH_SEP, check_frame
-    from ._event_journeys import TOUCH_COLUMNS, EventJourneys
+    from ._event_journeys import (
+        TOUCH_COLUMNS,
+        EventJourneys,
+        Lookback,
+        identity_report,
+        warn_dropped_conversions,
+    )
 
-    df, source = _read(events)
-    check_frame(df, source, (user_col, time_col, channel_col, conversion_col, value_col))
+    lookback = Lookback(lookback_days)
+    conv_col = None if event_col is not None else conversion_col
+    df, source = _read(events, (user_col,), time_col if time_unit is None else None)
+    ev, ignored, bad_rows = _clean(
+        df,
+        source,
+        user_col=user_col,
+        time_col=time_col,
+        channel_col=channel_col,
+        conversion_col=conv_col,
+        value_col=value_col,
+        time_unit=time_unit,
+        event_col=event_col,
+        conversion_events=conversion_events,
+        touch_events=touch_events,
+        type_col=type_col,
+        include_views=include_views,
+        offline=False,
+    )
+    if offline is not None:
+        off_user = offline_user_col or user_col
+        odf, oname = _read(offline, (off_user,), time_col if time_unit is None else None)
+        if oname in ("DataFrame", "polars DataFrame"):
+            oname = f"offline touches ({oname})"
+        oev, oignored, obad = _clean(
+            odf,
+            oname,
+            user_col=off_user,
+            time_col=time_col,
+            channel_col=channel_col,
+            conversion_col=None,
+            value_col=None,
+            time_unit=time_unit,
+            type_col=type_col,
+            include_views=include_views,
+            offline=True,
+        )
+        ev = pd.concat([ev, oev], ignore_index=True)
+        ignored = [(a[0], a[1] + b[1]) for a, b in zip(ignored, oignored, strict=True)]
+        bad_rows = _merge_bad(bad_rows, obad)
+    removed = [
+        Removal(step, touches=int(n))
+        for step, n in ignored
+        if n  # other events, views left out: not errors
+    ]
+    counts = []
+    for reason, m, col in bad_rows:
+        counts.append((int(m.sum()), reason, col))
+        if not m.any():
+            continue
+        n_conv = int(ev["cv"].to_numpy()[m].sum())
+        if invalid == "raise":
+            raise InputError(
+                f"{int(m.sum())} event(s) with {reason} "
+                f"({n_conv} of them conversions); pass invalid='drop' to drop and count them",
+                source=source,
+                column=col,
+            )
+        removed.append(
+            Removal(
+                reason,
+                touches=int(m.sum()) - n_conv,
+                conversions=float(n_conv),
+                value=float(ev["val"].to_numpy()[m].sum()),
+            )
+        )
+    taken = np.zeros(len(ev), dtype=bool)
+    for _, m, _ in bad_rows:
+        taken |= m
+    left_out = ev["_ignored"].to_numpy(dtype=bool)
+    if (taken | left_out).all():
+        n, reason, col = max(counts, key=lambda t: t[0])
+        if sum(n for _, n in ignored) > n:
+            n, reason, col = sum(n for _, n in ignored), "other event", None
+        example = None
+        if reason == "unparseable timestamp":
+            example = str(ev["_raw_ts"].iloc[int(np.flatnonzero(bad_rows[2][1])[0])])
+        raise InputError(
+            f"no valid event ({n} of the {len(ev)} events: {reason})"
+            + (" (ISO 8601 date-times are expected)" if example is not None else ""),
+            source=source,
+            column=col,
+            value=example,
+        )
+    ev = ev[~(taken | left_out)].reset_index(drop=True)
+    ev = ev[["person", "ts", "channel", "cv", "val", "ttype"]]
+    types = set(ev.loc[ev["cv"] == 0, "ttype"].dropna())
+    lookback.check_types(types, source)
+
+    report = None
+    if identity_map is not None:
+        from ._engine import check_frame
+        from ._event_journeys import resolve_identity
+
+        dev, pid = identity_cols
+        if isinstance(identity_map, Mapping):
+            im = pd.DataFrame(
+                {dev: [str(k) for k in identity_map], pid: [str(v) for v in identity_map.values()]}
+            )
+            name = "identity map"
+        else:
+            im, name = _read(identity_map, (dev, pid))
+            if name in ("DataFrame", "polars DataFrame"):
+                name = f"identity map ({name})"
+        check_frame(im, name, identity_cols)
+        for c in (dev, pid):
+            if c not in im.columns:
+                raise InputError(f"missing identity column {c!r}", source=name, column=c)
+        im = im[[dev, pid]].dropna().astype(str)
+        im = im.apply(lambda s: s.str.strip(SPACE)).drop_duplicates()
+        im = im[(im[dev] != "") & (im[pid] != "")]
+        present = set(ev["person"])
+        report = identity_report(len(im), int(im[dev].isin(present).sum()), source)
+        device, person = resolve_identity(im[dev].to_numpy(), im[pid].to_numpy(), name)
+        mapped = ev["person"].map(pd.Series(person, index=device))
+        ev["person"] = mapped.where(mapped.notna(), ev["person"])
+    has_value = value_col is not None
+    return _journeys(
+        ev,
+        removed,
+        source,
+        lookback,
+        max_touches,
+        inactivity_days,
+        has_value,
+        report,
+        TOUCH_COLUMNS,
+        EventJourneys,
+        warn_dropped_conversions,
+        user_col,
+    )
+
+
+def _merge_bad(a, b):
+    """Bad-row masks of the log and of the offline table, one after the other."""
+    return [
+        (ra, np.concatenate([ma, mb]), ca) for (ra, ma, ca), (_, mb, _) in zip(a, b, strict=True)
+    ]
+
+
+def _clean(
+    df,
+    source,
+    *,
+    user_col,
+    time_col,
+    channel_col,
+    conversion_col,
+    value_col,
+    time_unit,
+    event_col=None,
+    conversion_events=None,
+    touch_events=None,
+    type_col=None,
+    include_views=True,
+    offline=False,
+):
+    """The events as columns ``person, ts, channel, cv, val, ttype, _ignored, _raw_ts``,
+    the ignored counts ``[("other events ignored", n), ("views ignored", n)]`` and the
+    masks of bad rows ``[(reason, mask, column)]`` (each row in at most one)."""
+    import pandas as pd
+
+    from ._engine import PATH_SEP, check_frame
+    from ._event_journeys import DEFAULT_TOUCH_TYPE, OFFLINE_TOUCH_TYPE, touch_type_name
+
+    check_frame(df, source, (user_col, time_col, channel_col, conversion_col, value_col, event_col))
     for role, col in (
-        ("user", user_col),
+        ("user" if not offline else "offline user", user_col),
         ("time", time_col),
         ("channel", channel_col),
         ("conversion", conversion_col),
         ("value", value_col),
+        ("event name", event_col),
+        ("touch type", None if offline else type_col),
     ):
         if col is not None and col not in df.columns:
             raise InputError(
@@ -151,21 +367,51 @@ def build_journeys_pandas(
                 column=col,
             )
     if len(df) == 0:
-        raise InputError("the event log has no events", source=source)
+        raise InputError(
+            "the event log has no events (a header and no rows), so no paths", source=source
+        )
     person = df[user_col].astype("string").str.strip(SPACE)
     person = person.mask(person == "")
-    us, parsed, ts_missing = _to_us(df[time_col], source, time_col)
-    conv = df[conversion_col]
-    if pd.api.types.is_bool_dtype(conv) or pd.api.types.is_numeric_dtype(conv):
-        cv = (conv.fillna(0).astype(np.float64) != 0).to_numpy().astype(np.int64)
+    us, parsed, ts_missing, _ = _to_us(df[time_col], source, time_col, time_unit)
+    raw_channel = df[channel_col].astype("string").str.strip(SPACE)
+    raw_channel = raw_channel.mask(raw_channel == "")
+    has_channel = raw_channel.notna().to_numpy(dtype=bool)
+    n = len(df)
+    if offline:
+        cv = np.zeros(n, dtype=np.int64)
+        other = np.zeros(n, dtype=bool)
+    elif event_col is not None:
+        names = df[event_col].astype("string").str.strip(SPACE)
+        cv = names.isin(conversion_events).fillna(False).to_numpy(dtype=bool).astype(np.int64)
+        if touch_events is None:
+            other = (cv == 0) & ~has_channel
+        else:
+            other = (cv == 0) & ~names.isin(touch_events).fillna(False).to_numpy(dtype=bool)
     else:
-        raise InputError(
-            "the conversion column must be boolean or numeric (non-zero = conversion)",
-            source=source,
-            column=conversion_col,
+        conv = df[conversion_col]
+        if pd.api.types.is_bool_dtype(conv) or pd.api.types.is_numeric_dtype(conv):
+            cv = (conv.fillna(0).astype(np.float64) != 0).to_numpy().astype(np.int64)
+        else:
+            raise InputError(
+                "the conversion column must be boolean or numeric (non-zero = conversion), "
+                f"not {conv.dtype}; or name the conversion events with event_col= and "
+                "conversion_events= (CLI --event-col, --conversion-event)",
+                source=source,
+                column=conversion_col,
+            )
+        other = np.zeros(n, dtype=bool)
+    if type_col is not None and type_col in df.columns:
+        ttype = df[type_col].astype("string").str.strip(SPACE)
+        ttype = ttype.mask(ttype == "").map(
+            lambda t: DEFAULT_TOUCH_TYPE if pd.isna(t) else touch_type_name(t)
         )
-    channel = df[channel_col].astype("string").str.strip(SPACE)
-    channel = channel.mask((channel == "") | (cv == 1))
+        ttype = ttype.to_numpy(dtype=object)
+    else:
+        default = OFFLINE_TOUCH_TYPE if offline else DEFAULT_TOUCH_TYPE
+        ttype = np.full(n, default, dtype=object)
+    view_out = (cv == 0) & ~other & (ttype == "view") & (not include_views)
+    ttype = np.where(cv == 1, None, ttype)
+    channel = raw_channel.mask((cv == 1) | other | view_out)
     if value_col is not None:
         if not (pd.api.types.is_numeric_dtype(df[value_col]) or df[value_col].isna().all()):
             raise InputError(
@@ -205,10 +451,14 @@ def build_journeys_pandas(
             "channel": channel.to_numpy(dtype=object),
             "cv": cv,
             "val": val,
+            "ttype": ttype,
+            "_ignored": other | view_out,
+            "_raw_ts": df[time_col].to_numpy(dtype=object),
         }
     )
     ev["channel"] = ev["channel"].where(ev["channel"].notna(), None)
     ev["person"] = ev["person"].where(ev["person"].notna(), None)
+    ignored = [("other events ignored", int(other.sum())), ("views ignored", int(view_out.sum()))]
     reasons = [
         ("missing user", ev["person"].isna().to_numpy(), user_col),
         ("missing timestamp", ts_missing, time_col),
@@ -219,70 +469,36 @@ def build_journeys_pandas(
             channel_col,
         ),
     ]
-    removed = []
-    taken = np.zeros(len(ev), dtype=bool)
-    counts = []
+    taken = other | view_out
+    bad_rows = []
     for reason, mask, col in reasons:
-        m = mask & ~taken
+        m = np.asarray(mask, dtype=bool) & ~taken
         taken |= m
-        counts.append((int(m.sum()), reason, col))
-        if not m.any():
-            continue
-        n_conv = int(cv[m].sum())
-        if invalid == "raise":
-            raise InputError(
-                f"{int(m.sum())} event(s) with {reason} "
-                f"({n_conv} of them conversions); pass invalid='drop' to drop and count them",
-                source=source,
-                column=col,
-            )
-        removed.append(
-            Removal(
-                reason,
-                touches=int(m.sum()) - n_conv,
-                conversions=float(n_conv),
-                value=float(val[m].sum()),
-            )
-        )
-    if taken.all():
-        n, reason, col = max(counts, key=lambda t: t[0])
-        example = None
-        if reason == "unparseable timestamp":
-            example = str(df[time_col].iloc[int(np.flatnonzero(~parsed & ~ts_missing)[0])])
-        raise InputError(
-            f"no valid event ({n} of the {len(ev)} events: {reason})"
-            + (" (ISO 8601 date-times are expected)" if example is not None else ""),
-            source=source,
-            column=col,
-            value=example,
-        )
-    ev = ev[~taken].reset_index(drop=True)
+        bad_rows.append((reason, m, col))
+    return ev, ignored, bad_rows
 
-    if identity_map is not None:
-        from ._event_journeys import resolve_identity
 
-        dev, pid = identity_cols
-        if isinstance(identity_map, Mapping):
-            im = pd.DataFrame(
-                {dev: [str(k) for k in identity_map], pid: [str(v) for v in identity_map.values()]}
-            )
-            name = "identity map"
-        else:
-            im, name = _read(identity_map)
-        check_frame(im, name, identity_cols)
-        for c in (dev, pid):
-            if c not in im.columns:
-                raise InputError(f"missing identity column {c!r}", source=name, column=c)
-        im = im[[dev, pid]].dropna().astype(str)
-        im = im.apply(lambda s: s.str.strip(SPACE)).drop_duplicates()
-        im = im[(im[dev] != "") & (im[pid] != "")]
-        device, person = resolve_identity(im[dev].to_numpy(), im[pid].to_numpy(), name)
-        mapped = ev["person"].map(pd.Series(person, index=device))
-        ev["person"] = mapped.where(mapped.notna(), ev["person"])
+def _journeys(
+    ev,
+    removed,
+    source,
+    lookback,
+    max_touches,
+    inactivity_days,
+    has_value,
+    report,
+    TOUCH_COLUMNS,
+    EventJourneys,
+    warn_dropped_conversions,
+    user_col,
+):
+    """Journeys from the valid, stitched events (pandas): duplicates, journeys, lookback."""
+    import pandas as pd
 
-    # duplicates: identical person, time, channel, flag and value
-    key = ["person", "ts", "channel", "cv", "val"]
-    dup = ev.fillna({"channel": "\x00"}).duplicated(key)
+    value_col = has_value  # truthy when a value column was given
+    # duplicates: identical person, time, channel, flag, value and touch type
+    key = ["person", "ts", "channel", "cv", "val", "ttype"]
+    dup = ev.fillna({"channel": "\x00", "ttype": "\x00"}).duplicated(key)
     if dup.any():
         d = ev[dup]
         removed.append(
@@ -296,8 +512,9 @@ def build_journeys_pandas(
         ev = ev[~dup]
 
     # order each person's events: time, touches before conversions, then channel, value
-    ev = ev.assign(_ch=ev["channel"].fillna(""))
-    ev = ev.sort_values(["person", "ts", "cv", "_ch", "val"], kind="stable").reset_index(drop=True)
+    ev = ev.assign(_ch=ev["channel"].fillna(""), _ty=ev["ttype"].fillna(""))
+    ev = ev.sort_values(["person", "ts", "cv", "_ch", "_ty", "val"], kind="stable")
+    ev = ev.reset_index(drop=True)
     same_person = ev["person"].eq(ev["person"].shift())
     prev_cv = ev["cv"].shift().fillna(1).to_numpy()
     start = ~same_person.to_numpy() | (prev_cv == 1)
@@ -328,8 +545,10 @@ def build_journeys_pandas(
                 value=float(no_touch["value"].sum()) if value_col else 0.0,
             )
         )
-    if lookback_days is not None:
-        inside = touches["days"] <= float(lookback_days)
+    if lookback.cuts:
+        limit = touches["ttype"].map(lambda t: lookback.days_for(t))
+        limit = limit.astype(np.float64).fillna(np.inf).to_numpy()
+        inside = touches["days"].to_numpy() <= limit
         kept = touches[inside]
         left = kept.groupby(["person", "journey"]).size()
         had = journeys[journeys["n_touch"] > 0]
@@ -337,7 +556,7 @@ def build_journeys_pandas(
         if (~inside).any():
             removed.append(
                 Removal(
-                    f"lookback_days={lookback_days:g}",
+                    str(lookback.label),
                     touches=int((~inside).sum()),
                     paths=len(lost),
                     conversions=float(lost["converted"].sum()),
@@ -346,7 +565,7 @@ def build_journeys_pandas(
                 )
             )
         touches = kept
-    touches = touches.sort_values(["person", "journey", "ts", "_ch"], kind="stable")
+    touches = touches.sort_values(["person", "journey", "ts", "_ch", "_ty"], kind="stable")
     touches = touches.assign(
         position=touches.groupby(["person", "journey"]).cumcount(),
         length=touches.groupby(["person", "journey"])["ts"].transform("size"),
@@ -372,6 +591,7 @@ def build_journeys_pandas(
             "days_to_conversion": touches["days"].to_numpy(dtype=np.float64),
             "converted": touches["converted"].to_numpy(dtype=np.int64),
             "value": touches["jvalue"].to_numpy(dtype=np.float64),
+            "touch_type": touches["ttype"].to_numpy(dtype=object),
         }
     )[TOUCH_COLUMNS]
     per = frame.groupby(["person", "journey"], sort=False).agg(
@@ -384,14 +604,16 @@ def build_journeys_pandas(
     j = Journeys.from_paths(
         list(agg.index),
         conversions=conv,
-        value=agg["value"].to_numpy(dtype=np.float64) if value_col else None,
+        value=agg["value"].to_numpy(dtype=np.float64) if has_value else None,
         nulls=agg["n"].to_numpy(dtype=np.float64) - conv,
         source=source,
     )
     j = j.replace(removed=tuple(removed))
+    warn_dropped_conversions(j, user_col)
     return EventJourneys(
         j,
         touches_frame=frame.reset_index(drop=True),
         backend="pandas",
-        has_value=value_col is not None,
+        has_value=has_value,
+        identity=report,
     )

@@ -28,6 +28,21 @@ Rules (the same on every backend)
   ordered by channel name, so paths are deterministic.
 * **Conversion rows carry no touch**: their channel is ignored. Log the
   touch that led to a conversion as its own row (same time is fine, see above).
+* **Event names.** With ``conversion_events`` (and ``event_col``, default
+  ``event_name``) a row is a conversion when its event name is one of them. A
+  row that is neither a conversion nor a touch (a ``page_view`` without a
+  channel; with ``touch_events``, any event not named there) is counted as
+  "other events ignored", apart from touches with a missing channel.
+* **Touch types.** With ``type_col`` each touch has a type (``click``, ``view``
+  (``impression`` is read as ``view``), ``offline`` or any other name; missing
+  means ``click``), kept in the touch table as ``touch_type``. ``lookback_days``
+  may give each type its own window (``{"click": 30, "view": 1}``), and
+  ``include_views=False`` leaves views out (counted as "views ignored"): a build
+  option, because the path table has no types. Touches identical in every column
+  but their type are different touches.
+* **Offline touches** (``offline=``) are a second table of touches keyed by a
+  customer id; they join the log before stitching, so the identity map sends a
+  customer id to its person like any device id.
 * **Lookback window.** Touches more than ``lookback_days`` (default 30, as in
   Google Analytics 4) before the end of their journey are dropped; the end of a
   converting journey is its conversion, of a non-converting one its last touch
@@ -40,7 +55,12 @@ Rules (the same on every backend)
   anything else, so a person's devices form one journey; ids not in the map
   are their own person. Chains are followed to their end (``a -> b``,
   ``b -> c`` sends ``a`` and ``b`` to ``c``); a device mapped to two persons,
-  and a cycle (``a -> b``, ``b -> a``), are errors.
+  and a cycle (``a -> b``, ``b -> a``), are errors. Ids are compared as text:
+  ids (and the map's columns) in a CSV file are read as text whatever the
+  engine's type guess, so ``00042`` and ``1234567890.1234567890`` stay as
+  written. ``ej.identity`` says how many of the map's rows matched an id of
+  the log; a :class:`~pathcredit.exceptions.PathcreditWarning` is given when
+  none, or fewer than 1%, did.
 * **Bad events.** Rows with a missing user, a missing or unparseable timestamp,
   or (touch rows) a missing channel are dropped and counted
   (``invalid="raise"`` raises :class:`~pathcredit.InputError` instead). A
@@ -50,9 +70,12 @@ Rules (the same on every backend)
   row and value): a conversion value that is infinite or negative; a channel
   containing the path separator ``>`` (the path table would read it back as
   two channels: rename it); a column of mixed types (text and timestamps,
-  integers and text); on the pandas backend, time strings with different
-  time-zone offsets; a CSV header that repeats a column name; an empty file,
-  a log with no events, or one with no valid event.
+  integers and text); time strings with and without offsets; a CSV header that
+  repeats a column name; an empty file, a log with no events (a header only:
+  "no events, so no paths"), or one with no valid event; Excel workbooks, zip
+  archives and bzip2 files (recognised by their leading bytes, with what to do
+  instead). Gzip- and zstd-compressed CSV files are read as they are, whatever
+  their name.
 * **Duplicates.** Events identical in person, time, channel, conversion flag
   and value (after stitching) are kept once; the copies are counted. Every
   backend orders a person's events by (time, flag, channel, value), which is a
@@ -62,9 +85,20 @@ Rules (the same on every backend)
   sorted order, so the same input gives the same bits on every run and with
   any ``partitions``.
 * **Times** are handled at microsecond resolution; days are
-  ``microseconds / 86 400 000 000``. Time-zone-aware inputs are compared as
-  instants; on Spark set ``spark.sql.session.timeZone`` to ``UTC`` so naive
-  timestamps are not shifted by daylight saving.
+  ``microseconds / 86 400 000 000``. Integer times need ``time_unit`` (``s``,
+  ``ms``, ``us`` or ``ns`` since 1970-01-01 UTC). ISO 8601 strings ending in
+  ``Z`` or an offset (``+02:00``, ``-0130``) are read as the instants they name,
+  the same on every backend and input (CSV, a Parquet string column, a pandas
+  object column): the offset is taken apart and subtracted, never left to an
+  engine's own rules (DuckDB's cast to TIMESTAMP used to drop such strings as
+  unparseable). A column mixing strings with and without an offset is refused
+  (the ones without name no instant), naming the first row of the rarer kind.
+  Time-zone-aware inputs are compared as instants; on Spark set
+  ``spark.sql.session.timeZone`` to ``UTC`` so naive timestamps are not shifted
+  by daylight saving (the DuckDB connections made here use UTC).
+* **Warnings.** When more than half of the log's conversions are dropped, a
+  :class:`~pathcredit.exceptions.PathcreditWarning` names the biggest reason
+  (e.g. "missing user": is ``user_col`` the right column?).
 
 Everything dropped is recorded as :class:`~pathcredit.journeys.Removal` records
 in ``journeys.removed`` (``touches`` are touch events, ``paths`` are journeys,
@@ -82,7 +116,13 @@ from ..exceptions import InputError, PathcreditError
 from ..reports import REPORT_COLUMNS, time_lag_report  # noqa: F401  (re-exported)
 from ..reports import journey_length_report as path_length_report  # the events' name
 from ._core import Journeys, Removal
-from ._event_journeys import TOUCH_COLUMNS, EventJourneys, resolve_identity
+from ._event_journeys import (
+    TOUCH_COLUMNS,
+    EventJourneys,
+    identity_report,
+    resolve_identity,
+    warn_dropped_conversions,
+)
 
 __all__ = [
     "EventJourneys",
@@ -111,6 +151,14 @@ def build_journeys(
     backend=None,
     file_format: str | None = None,
     partitions: int | None = None,
+    time_unit: str | None = None,
+    event_col: str | None = None,
+    conversion_events=None,
+    touch_events=None,
+    type_col: str | None = None,
+    include_views: bool = True,
+    offline=None,
+    offline_user_col: str | None = None,
 ) -> EventJourneys:
     """Build journeys from an event log inside a query engine.
 
@@ -128,9 +176,11 @@ def build_journeys(
         the conversion column is boolean or numeric (non-zero = conversion).
     value_col : str, optional
         Conversion value column; without it the journeys carry no value.
-    lookback_days : float or None, default 30
+    lookback_days : float, None or mapping, default 30
         Drop touches more than this many days before the end of their journey.
-        ``None`` keeps every touch.
+        ``None`` keeps every touch. A mapping gives one window per touch type
+        (``{"click": 30, "view": 1}``; the key ``"default"`` covers the other types;
+        without it a type in the data that the mapping does not name is an error).
     max_touches : int, optional
         Keep only the last N touches of each journey (after the lookback).
     inactivity_days : float, optional
@@ -156,6 +206,37 @@ def build_journeys(
         (the result is the same). ``None`` (default): one pass, and on DuckDB,
         if the engine runs out of memory, 16 then 128 partitions (see Notes).
         Ignored by ``backend="pandas"``.
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        The unit of an integer time column (time since 1970-01-01 UTC); GA4's
+        ``event_timestamp`` is ``"us"``. Nanoseconds are floored to microseconds.
+    event_col : str, optional
+        Event-name column. With ``conversion_events``, a row is a conversion when
+        its event name is one of them (``conversion_col`` is then not read), and
+        a row that is neither a conversion nor a touch (no channel, or with
+        ``touch_events`` a name not among them) is counted as "other events
+        ignored", apart from touches with a missing channel. Default
+        ``"event_name"`` when ``conversion_events`` is given.
+    conversion_events : list of str, optional
+        Names of the conversion events (e.g. ``["purchase"]``).
+    touch_events : list of str, optional
+        Names of the touch events (e.g. ``["session_start"]``); without it every
+        non-conversion row with a channel is a touch.
+    type_col : str, optional
+        Touch-type column (``click``, ``view`` or ``impression``, ``offline``, or
+        any other name; compared case-insensitively; missing means ``click``).
+        Without it every touch is a ``click``. Kept in the touch table
+        (``touch_type``) and used by a per-type ``lookback_days``.
+    include_views : bool, default True
+        ``False`` leaves view touches out of the journeys (counted as "views
+        ignored"), for models that should credit clicks only.
+    offline : DataFrame, file path or ibis.Table, optional
+        Offline touches (store visits, calls, fairs): a second table with a
+        customer id (``offline_user_col``), ``time_col``, ``channel_col`` and
+        optionally ``type_col`` (default type ``offline``). Its ids go through the
+        identity map like the log's, so a customer id mapped to a person joins
+        that person's journeys. Its rows are touches, never conversions.
+    offline_user_col : str, optional
+        Customer-id column of ``offline`` (default: ``user_col``).
 
     Returns
     -------
@@ -202,7 +283,15 @@ def build_journeys(
     ``benchmarks/events``: a 50-million-event log (2.6 GiB as a pandas frame)
     builds with ``memory_limit='500MB'`` inside a process capped at 1.5 GiB.
     """
-    _check_params(lookback_days, max_touches, inactivity_days, invalid)
+    from ._event_journeys import Lookback
+
+    lookback = Lookback(lookback_days)
+    _check_params(None, max_touches, inactivity_days, invalid)
+    event_col, conversion_events, touch_events = _event_names(
+        event_col, conversion_events, touch_events
+    )
+    if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
+        raise InputError("time_unit must be 's', 'ms', 'us' or 'ns'", value=time_unit)
     if partitions is not None and (
         isinstance(partitions, bool)
         or not isinstance(partitions, int | np.integer)
@@ -225,21 +314,38 @@ def build_journeys(
             identity_map=identity_map,
             identity_cols=identity_cols,
             invalid=invalid,
+            time_unit=time_unit,
+            event_col=event_col,
+            conversion_events=conversion_events,
+            touch_events=touch_events,
+            type_col=type_col,
+            include_views=include_views,
+            offline=offline,
+            offline_user_col=offline_user_col,
         )
     from . import _engine as eng
 
-    columns = (user_col, time_col, channel_col, conversion_col, value_col)
+    conv_col = None if event_col is not None else conversion_col
+    columns = (user_col, time_col, channel_col, conv_col, value_col, event_col, type_col)
     eng.check_frame(events, "DataFrame", columns)
     engine = None if backend is None else eng.connect(backend)
-    table, engine, source = eng.source_table(events, engine, file_format=file_format)
+    table, engine, source = eng.source_table(
+        events,
+        engine,
+        file_format=file_format,
+        text_cols=(user_col,),
+        time_col=time_col if time_unit is None else None,
+    )
     eng.check_columns(
         table,
         {
             "user": user_col,
             "time": time_col,
             "channel": channel_col,
-            "conversion": conversion_col,
+            "conversion": conv_col,
             "value": value_col,
+            "event name": event_col,
+            "touch type": type_col,
         },
         source,
     )
@@ -247,39 +353,50 @@ def build_journeys(
         user_col=user_col,
         time_col=time_col,
         channel_col=channel_col,
-        conversion_col=conversion_col,
+        conversion_col=conv_col,
         value_col=value_col,
         source=source,
+        time_unit=time_unit,
+        event_col=event_col,
+        conversion_events=conversion_events,
+        touch_events=touch_events,
+        type_col=type_col,
+        include_views=include_views,
     )
-    try:
-        norm = eng.normalize(table, **norm_options)
-    except InputError:
-        # a header-only CSV has text columns: say that the log is empty instead
-        if engine.to_arrow(table.limit(1)).num_rows == 0:
-            raise InputError("the event log has no events", source=source) from None
-        raise
+    norm = _normalize_or_empty(engine, table, norm_options, source)
     removed: list[Removal] = []
-    # one pass over the input for the (usually empty) bad-event counts and the
-    # checks of values and channels; the cleaned events are not stored: the
-    # journey query below reads the input again
-    checks = dict(
-        bad_value=(norm.val.isinf() | (norm.val < 0)).cast("int64").sum(),
-        bad_channel=norm.channel.contains(eng.PATH_SEP).cast("int64").sum(),
-    )
-    groups = engine.to_arrow(
-        norm.group_by("reason").agg(
-            touches=(1 - norm.cv).sum(),
-            conversions=norm.cv.sum(),
-            value=norm.val.sum(),
-            example=norm.raw_ts.max(),
-            **checks,
-        )
-    ).to_pylist()
+    groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source)
+    _check_offsets(groups, table, norm_options, time_col, source)
     n_events = sum(int(r["touches"]) + int(r["conversions"]) for r in groups)
     if n_events == 0:
-        raise InputError("the event log has no events", source=source)
-    bad = [r for r in groups if r["reason"] is not None]
+        raise InputError("the event log has no events, so no paths", source=source)
+    valid = norm.filter(eng.is_valid(norm)).select(*eng.EVENT_COLUMNS)
+    if offline is not None:
+        off_valid, off_groups = _offline_events(
+            offline,
+            engine,
+            offline_user_col or user_col,
+            time_col,
+            channel_col,
+            type_col,
+            time_unit,
+            include_views,
+        )
+        valid = valid.union(off_valid.mutate(ts=off_valid.ts.cast(valid.ts.type())))
+        groups = groups + off_groups
+        n_events += sum(int(r["touches"]) for r in off_groups)
+    lookback.check_types({r["ttype"] for r in groups if r["reason"] is None}, source)
+    groups = _by_reason(groups)
+    for row in groups:
+        if row["reason"] in (eng.OTHER_EVENT, eng.VIEW_IGNORED):
+            removed.append(
+                Removal(
+                    "other events ignored" if row["reason"] == eng.OTHER_EVENT else "views ignored",
+                    touches=int(row["touches"]),
+                )
+            )
+    bad = [r for r in groups if r["reason"] in eng.INVALID_REASONS]
     bad.sort(key=lambda r: eng.INVALID_REASONS.index(r["reason"]))
     for row in bad:
         n = int(row["touches"]) + int(row["conversions"])
@@ -304,14 +421,18 @@ def build_journeys(
             )
         )
     if all(r["reason"] is not None for r in groups):
-        _raise_nothing_valid(bad, n_events, user_col, time_col, channel_col, source)
-    valid = norm.filter(eng.is_valid(norm)).select("person", "ts", "channel", "cv", "val")
+        _raise_nothing_valid(groups, n_events, user_col, time_col, channel_col, source)
+    report = None
     if identity_map is not None:
-        ident = _identity_table(identity_map, identity_cols, engine)
+        ident, devices = _identity_table(identity_map, identity_cols, engine)
+        rows = devices.num_rows
+        # the map's rows whose device occurs in the log (one join; only with a map)
+        dev = engine.register(devices)
+        hit = dev.filter(dev.device.isin(valid.person)).agg(n=lambda t: t.count())
+        matched = engine.to_arrow(hit).to_pylist()[0]["n"]
+        report = identity_report(rows, int(matched or 0), source)
         valid = eng.stitch(valid, ident, engine, source)
-    options = dict(
-        lookback_days=lookback_days, max_touches=max_touches, inactivity_days=inactivity_days
-    )
+    options = dict(lookback_days=lookback, max_touches=max_touches, inactivity_days=inactivity_days)
     paths, counts, used = _paths_and_counts(engine, valid, options, partitions, source)
     if counts["dup_touches"] + counts["dup_conv"] > 0:
         removed.append(
@@ -322,7 +443,7 @@ def build_journeys(
                 value=float(counts["dup_value"]) if value_col else 0.0,
             )
         )
-    removed.extend(_journey_removals(counts, lookback_days, max_touches, value_col is not None))
+    removed.extend(_journey_removals(counts, lookback, max_touches, value_col is not None))
     # the touch-level table stays lazy: the path table does not need it
     a = eng.assign_journeys(valid.distinct(), **options)
     kept = a.filter(a.keep)
@@ -335,8 +456,10 @@ def build_journeys(
         days_to_conversion="days",
         converted="converted",
         value="jvalue",
+        touch_type="ttype",
     )
     journeys = _journeys_from_arrow(paths, value_col is not None, tuple(removed), source)
+    warn_dropped_conversions(journeys, user_col)
     return EventJourneys(
         journeys,
         touch_table=touch_table,
@@ -344,6 +467,7 @@ def build_journeys(
         backend=engine.name,
         has_value=value_col is not None,
         partitions=used,
+        identity=report,
     )
 
 
@@ -467,9 +591,9 @@ def _raise_nothing_valid(bad, n_events, user_col, time_col, channel_col, source)
     """Every event is invalid: name the most common reason, its column and an example."""
     top = max(bad, key=lambda r: int(r["touches"]) + int(r["conversions"]))
     n = int(top["touches"]) + int(top["conversions"])
-    col = {"user": user_col, "timestamp": time_col, "channel": channel_col}[
+    col = {"user": user_col, "timestamp": time_col, "channel": channel_col}.get(
         top["reason"].split(" ")[-1]
-    ]
+    )
     example = top["example"] if top["reason"] == "unparseable timestamp" else None
     raise InputError(
         f"no valid event ({n} of the {n_events} events: {top['reason']})"
@@ -478,6 +602,135 @@ def _raise_nothing_valid(bad, n_events, user_col, time_col, channel_col, source)
         column=col,
         value=example,
     )
+
+
+def _event_names(event_col, conversion_events, touch_events):
+    """Check the event-name options; ``event_col`` defaults to ``"event_name"``."""
+
+    def names(v, what):
+        if v is None:
+            return None
+        if isinstance(v, str):
+            v = [v]
+        v = list(v)
+        if not v or not all(isinstance(x, str) and x.strip() for x in v):
+            raise InputError(f"{what} must be a non-empty list of event names", value=v)
+        return sorted({x.strip() for x in v})
+
+    conversion_events = names(conversion_events, "conversion_events")
+    touch_events = names(touch_events, "touch_events")
+    if conversion_events is None:
+        if event_col is not None or touch_events is not None:
+            raise InputError(
+                "event_col and touch_events need conversion_events: name the events that "
+                "are conversions (e.g. conversion_events=['purchase'], CLI --conversion-event)"
+            )
+        return None, None, None
+    return event_col or "event_name", conversion_events, touch_events
+
+
+def _normalize_or_empty(engine, table, norm_options, source):
+    """:func:`_engine.normalize`, saying "no events" for a header-only file."""
+    from . import _engine as eng
+
+    try:
+        return eng.normalize(table, **norm_options)
+    except InputError:
+        # a header-only CSV has text columns: say that the log is empty instead
+        if engine.to_arrow(table.limit(1)).num_rows == 0:
+            raise InputError(
+                "the event log has no events (a header and no rows), so no paths", source=source
+            ) from None
+        raise
+
+
+def _groups(engine, norm) -> list[dict]:
+    """One pass over the input: per (reason, touch type), the counts and the checks.
+
+    The (usually empty) bad-event counts, the checks of values, channels and time
+    offsets; the cleaned events are not stored: the journey query reads the input again.
+    """
+    from . import _engine as eng
+
+    return engine.to_arrow(
+        norm.group_by(["reason", "ttype"]).agg(
+            touches=(1 - norm.cv).sum(),
+            conversions=norm.cv.sum(),
+            value=norm.val.sum(),
+            example=norm.raw_ts.max(),
+            bad_value=(norm.val.isinf() | (norm.val < 0)).cast("int64").sum(),
+            bad_channel=norm.channel.contains(eng.PATH_SEP).cast("int64").sum(),
+            n_offset=(norm.tz == 1).cast("int64").sum(),
+            n_naive=(norm.tz == 0).cast("int64").sum(),
+        )
+    ).to_pylist()
+
+
+def _by_reason(groups) -> list[dict]:
+    """The rows of :func:`_groups` added up per reason (touch types merged)."""
+    out: dict = {}
+    for r in groups:
+        acc = out.setdefault(r["reason"], {"reason": r["reason"], "example": None})
+        for key in ("touches", "conversions", "value"):
+            acc[key] = acc.get(key, 0) + (r[key] or 0)
+        if r["example"] is not None and (acc["example"] is None or r["example"] > acc["example"]):
+            acc["example"] = r["example"]
+    return list(out.values())
+
+
+def _check_offsets(groups, table, norm_options, time_col, source):
+    """Refuse a time column that mixes strings with a UTC offset and strings without
+    (the naive ones have no instant): the same error on every backend."""
+    from . import _engine as eng
+
+    n_off = sum(int(r["n_offset"] or 0) for r in groups)
+    n_naive = sum(int(r["n_naive"] or 0) for r in groups)
+    if n_off and n_naive:
+        minority = 1 if n_off <= n_naive else 0
+        row, ev = eng.first_bad_row(table, lambda n: n.tz == minority, norm_options)
+        raise InputError(
+            f"the time column mixes times with a UTC offset ({n_off}) and times without "
+            f"({n_naive}), which name no instant; write every time with an offset (or Z), "
+            "or every time in UTC without one",
+            source=source,
+            column=time_col,
+            row=row,
+            value=None if ev is None else ev["raw_ts"],
+        )
+
+
+def _offline_events(
+    offline, engine, user_col, time_col, channel_col, type_col, time_unit, include_views
+):
+    """The valid offline touches (same columns as the log's) and their :func:`_groups` rows."""
+    from . import _engine as eng
+
+    eng.check_frame(offline, "offline touches", (user_col, time_col, channel_col, type_col))
+    table, _, name = eng.source_table(
+        offline, engine, text_cols=(user_col,), time_col=time_col if time_unit is None else None
+    )
+    if name in ("DataFrame", "polars DataFrame"):
+        name = f"offline touches ({name})"
+    eng.check_columns(
+        table, {"offline user": user_col, "time": time_col, "channel": channel_col}, name
+    )
+    options = dict(
+        user_col=user_col,
+        time_col=time_col,
+        channel_col=channel_col,
+        conversion_col=None,
+        value_col=None,
+        source=name,
+        time_unit=time_unit,
+        type_col=type_col,
+        include_views=include_views,
+        offline=True,
+    )
+    norm = _normalize_or_empty(engine, table, options, name)
+    groups = _groups(engine, norm)
+    _check_values_and_channels(groups, table, options, channel_col, None, name)
+    _check_offsets(groups, table, options, time_col, name)
+    return norm.filter(eng.is_valid(norm)).select(*eng.EVENT_COLUMNS), groups
 
 
 def _check_params(lookback_days, max_touches, inactivity_days, invalid):
@@ -493,7 +746,8 @@ def _check_params(lookback_days, max_touches, inactivity_days, invalid):
 
 
 def _identity_table(identity_map, identity_cols, engine):
-    """The identity map as an Ibis table with columns ``device, person_id``, chains resolved."""
+    """The identity map as an Ibis table with columns ``device, person_id``, chains
+    resolved, and the device ids of its distinct (device, person) rows (Arrow)."""
     import pandas as pd
     import pyarrow as pa
 
@@ -505,7 +759,7 @@ def _identity_table(identity_map, identity_cols, engine):
             {dev: [str(k) for k in identity_map], pid: [str(v) for v in identity_map.values()]}
         )
     eng.check_frame(identity_map, "identity map", identity_cols)
-    table, _, name = eng.source_table(identity_map, engine)
+    table, _, name = eng.source_table(identity_map, engine, text_cols=identity_cols)
     if name in ("DataFrame", "polars DataFrame"):
         name = f"identity map ({name})"
     eng.check_columns(table, {"identity device": dev, "identity person": pid}, name)
@@ -525,7 +779,7 @@ def _identity_table(identity_map, identity_cols, engine):
     resolved = pa.table(
         {"device": pa.array(device, pa.string()), "person_id": pa.array(person, pa.string())}
     )
-    return engine.register(resolved)
+    return engine.register(resolved), pairs.select(["device"])
 
 
 def _removal_counts(summary, max_touches):
@@ -553,7 +807,7 @@ def _removal_counts(summary, max_touches):
     return summary.agg(**out)
 
 
-def _journey_removals(c, lookback_days, max_touches, has_value) -> list[Removal]:
+def _journey_removals(c, lookback, max_touches, has_value) -> list[Removal]:
     c = {k: (0 if v is None else v) for k, v in c.items()}
     out = []
     if c["nt_paths"]:
@@ -568,7 +822,7 @@ def _journey_removals(c, lookback_days, max_touches, has_value) -> list[Removal]
     if c["lb_touches"]:
         out.append(
             Removal(
-                f"lookback_days={lookback_days:g}",
+                str(lookback.label),
                 touches=int(c["lb_touches"]),
                 paths=int(c["lb_paths"]),
                 conversions=float(c["lb_conv"]),

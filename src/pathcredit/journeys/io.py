@@ -49,8 +49,11 @@ def read_paths(
     Parameters
     ----------
     source : pandas.DataFrame, polars.DataFrame, str or path-like
-        A frame, or a ``.csv`` / ``.csv.gz`` / ``.tsv`` / ``.parquet`` file
-        (UTF-8 text; a path such as ``NA`` or ``null`` is a channel name).
+        A frame, or a ``.csv`` / ``.tsv`` / ``.parquet`` file (UTF-8 text; a path
+        such as ``NA`` or ``null`` is a channel name). Files are recognised by
+        their leading bytes: Parquet, and CSV compressed with gzip, bzip2 or zstd,
+        are read whatever their name; Excel workbooks and zip archives are refused
+        with a message saying what to do.
     sep : str, default ``">"``
         Separator between channels in a path; may be several characters.
     path_col, conversions_col : str
@@ -359,20 +362,34 @@ def _open(source, file_sep):
         parquet = suffixes.endswith((".parquet", ".pq"))
         if path.is_dir() and not parquet:
             raise InputError("is a directory; expected a CSV or Parquet file", source=name)
+        compression = None
         if not parquet and path.is_file():
-            with open(path, "rb") as fh:
-                magic = fh.read(4)
-            parquet = magic == b"PAR1"
-            gzipped = magic[:2] == b"\x1f\x8b"
-        else:
-            gzipped = False
+            from ._engine import file_kind
+
+            kind = file_kind(path)
+            if kind in _REFUSED_PATH_FILES:
+                raise InputError(_REFUSED_PATH_FILES[kind], source=name)
+            parquet = kind == "parquet"
+            compression = kind if kind in ("gzip", "bz2", "zstd") else None
         if parquet:
             return _parquet_source(path, name)
-        return _CsvSource(path, name, "gzip" if gzipped else None, file_sep)
+        return _CsvSource(path, name, compression, file_sep)
     raise InputError(
         f"cannot read paths from a {type(source).__name__}; "
         "pass a pandas or polars DataFrame or a CSV/Parquet file"
     )
+
+
+#: Files told apart by their leading bytes that are not read, and what to do instead
+#: (gzip, bzip2 and zstd CSV files are read as they are).
+_REFUSED_PATH_FILES = {
+    "xlsx": "an Excel workbook (.xlsx), not CSV or Parquet: save the sheet as CSV (UTF-8) "
+    "or export it to Parquet",
+    "xls": "an Excel 97-2003 workbook (.xls), not CSV or Parquet: save the sheet as CSV "
+    "(UTF-8) or export it to Parquet",
+    "zip": "a zip archive, not CSV or Parquet: unzip it and pass the file inside (gzip-, "
+    "bzip2- and zstd-compressed CSV files are read as they are)",
+}
 
 
 def _parquet_source(path: Path, name: str):

@@ -227,8 +227,25 @@ def last_non_direct(journeys: Journeys, direct_channels: Iterable[str] = DEFAULT
     >>> j = Journeys.from_paths([["email", "direct"], ["direct"]], conversions=[1, 1])
     >>> last_non_direct(j).wide()[["channel", "conversions"]].values.tolist()
     [['direct', 1.0], ['email', 1.0]]
+
+    When no channel of the data is a direct channel, the result equals
+    ``last_touch`` and a :class:`~pathcredit.exceptions.PathcreditWarning` says so
+    (the data may spell direct otherwise: pass ``direct_channels``).
     """
     direct_channels = _direct_names(direct_channels)
+    if len(journeys.channels) and not len(_direct_codes(journeys, direct_channels)):
+        import warnings
+
+        from ..exceptions import PathcreditWarning
+
+        shown = ", ".join(repr(c) for c in direct_channels[:5])
+        warnings.warn(
+            f"last_non_direct: no direct channel in the data (looked for {shown}"
+            f"{', ...' if len(direct_channels) > 5 else ''}), so it equals last_touch; "
+            "name the data's direct channel with direct_channels= (CLI --direct-channel)",
+            PathcreditWarning,
+            stacklevel=2,
+        )
     return _result(
         journeys,
         "last_non_direct",
