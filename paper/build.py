@@ -858,7 +858,7 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     # ---- bayesian_response (PyMC), when its calibration has landed
     t["response_calibration"] = response_table(s.response)
     v["response_status"] = (
-        "its calibration is in the table below"
+        "its calibration is in Table 8"
         if s.response
         else "its calibration had not been committed when this paper was built"
     )
