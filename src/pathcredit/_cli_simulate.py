@@ -141,7 +141,8 @@ def simulate_command(scenario, n_journeys, seed, population, out, params, list_)
     "--model",
     "models",
     multiple=True,
-    help="Registered model(s) (default: all, with their grid variants).",
+    help="Registered model(s) (default: all but bayesian_response, which runs when "
+    "named; with their grid variants).",
 )
 @click.option(
     "--size",

@@ -35,9 +35,14 @@ def test_share_metrics_by_hand():
 
 
 def test_default_models_cover_the_registry():
+    from pathcredit.benchmark import OPT_IN_MODELS
+
     labels = [e.label for e in default_models()]
     for name in pathcredit.available_models():
-        assert name in labels
+        assert (name in labels) == (name not in OPT_IN_MODELS), name
+    for name in OPT_IN_MODELS:  # run when named
+        if name in pathcredit.available_models():
+            assert [e.label for e in default_models([name], bootstrap=0)] == [name]
     assert "markov(order=2)" in labels
     assert len(set(labels)) == len(labels)
 

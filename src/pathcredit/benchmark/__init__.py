@@ -14,6 +14,7 @@ from .runner import (
     DEFAULT_BOOTSTRAP,
     DEFAULT_VARIANTS,
     FULL_GRID,
+    OPT_IN_MODELS,
     QUICK_GRID,
     TABLE_COLUMNS,
     Cell,
@@ -40,6 +41,7 @@ __all__ = [
     "DEFAULT_VARIANTS",
     "DEFAULT_BOOTSTRAP",
     "BOOTSTRAP_RESAMPLES",
+    "OPT_IN_MODELS",
     "FULL_GRID",
     "QUICK_GRID",
 ]

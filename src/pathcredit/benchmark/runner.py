@@ -11,7 +11,10 @@ Decisions where the issue is silent:
 
 * every registered model runs with its default parameters, plus the variants
   in :data:`DEFAULT_VARIANTS` (Markov orders 2 and 3, the other Shapley value
-  functions); models are told apart by their result label (``markov(order=2)``);
+  functions); models are told apart by their result label (``markov(order=2)``).
+  The exception is :data:`OPT_IN_MODELS` (``bayesian_response``: MCMC per cell,
+  10-60 s each on 2 cores, 10-100 times any other model), which runs only when
+  named (``models=["bayesian_response"]``, ``--model bayesian_response``);
 * a model that needs touch times (``time_decay``: it raises a ModelError about
   times on aggregated paths) is rerun on the converting journeys with their
   touch times (:meth:`Simulation.timed_journeys`); the row's ``note`` says so;
@@ -73,6 +76,7 @@ __all__ = [
     "DEFAULT_VARIANTS",
     "DEFAULT_BOOTSTRAP",
     "BOOTSTRAP_RESAMPLES",
+    "OPT_IN_MODELS",
     "HOLDOUT",
     "default_models",
     "make_grid",
@@ -106,6 +110,10 @@ DEFAULT_VARIANTS: dict[str, list[dict]] = {
     ],
     "bayesian_markov": [{"order": 2}],
 }
+#: Registered models left out of the default grid (run when named): MCMC fits whose cost
+#: per cell (``bayesian_response``: 10-60 s with nutpie at 10**4-10**6 journeys, the
+#: first fit compiling) would multiply the grid's time by hundreds.
+OPT_IN_MODELS: tuple[str, ...] = ("bayesian_response",)
 #: Model settings (labels) also bootstrapped in the default grid: the rules teams use in
 #: practice (first and last touch, last non-direct, linear, position-based),
 #: ``linear_unique`` (equal to Zhao et al.'s ``shapley``) and ``markov`` at orders 1
@@ -187,9 +195,9 @@ class ModelEntry:
 def default_models(
     names: Iterable[str] | None = None, *, bootstrap: int = BOOTSTRAP_RESAMPLES
 ) -> list[ModelEntry]:
-    """Every registered model (or those named) with defaults, plus :data:`DEFAULT_VARIANTS`,
-    plus a bootstrap entry (``bootstrap`` resamples; 0: none) for each setting in
-    :data:`DEFAULT_BOOTSTRAP`.
+    """Every registered model but :data:`OPT_IN_MODELS` (or the models named) with defaults,
+    plus :data:`DEFAULT_VARIANTS`, plus a bootstrap entry (``bootstrap`` resamples; 0:
+    none) for each setting in :data:`DEFAULT_BOOTSTRAP`.
 
     Examples
     --------
@@ -205,7 +213,7 @@ def default_models(
         raise ModelError(f"bootstrap must be a whole number >= 0, got {bootstrap!r}")
     if bootstrap == 1:
         raise ModelError("bootstrap needs at least 2 resamples (0: no bootstrap entries)")
-    registered = available_models()
+    registered = [n for n in available_models() if n not in OPT_IN_MODELS]
     chosen = registered if names is None else list(names)
     for n in chosen:
         get_model(n)  # unknown names: one ModelError listing the choices
