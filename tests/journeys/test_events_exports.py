@@ -127,21 +127,21 @@ def test_event_options_are_checked():
 # -------------------------------------------------------------------- ids as text
 def test_numeric_looking_ids_match_a_string_identity_map(tmp_path):
     # GA4's user_pseudo_id looks like a number; read as a DOUBLE it became
-    # 1.2345678901234567e9 and the map (text) matched nothing
+    # 1234567890.1234567 and the map (text) matched nothing: the output was the
+    # unstitched one, two journeys, with no warning
+    a, b = "1234567890.1234567890", "2234567890.0000000001"
     (tmp_path / "ev.csv").write_text(
-        "user_id,timestamp,channel,conversion\n"
-        "1234567890.1234567890,2024-01-01,email,0\n"
-        "00042,2024-01-02,search,0\n"
-        "00042,2024-01-03,,1\n"
+        f"user_id,timestamp,channel,conversion\n{a},2024-01-01,email,0\n"
+        f"{b},2024-01-02,search,0\n{b},2024-01-03,,1\n"
     )
-    (tmp_path / "map.csv").write_text(
-        "device_id,person_id\n1234567890.1234567890,00042\n00042,00042\n"
-    )
+    (tmp_path / "map.csv").write_text(f"device_id,person_id\n{b},{a}\n")
+    as_frame = pd.DataFrame({"device_id": [b], "person_id": [a]})
     for backend in BACKENDS:
-        ej = build_journeys(tmp_path / "ev.csv", identity_map=tmp_path / "map.csv", backend=backend)
-        assert table(ej) == {"email > search": (1, 0)}, backend
-        assert ej.identity == {"rows": 2, "matched": 2}
-        assert set(ej.touches()["person"]) == {"00042"}
+        for identity in (as_frame, tmp_path / "map.csv"):
+            ej = build_journeys(tmp_path / "ev.csv", identity_map=identity, backend=backend)
+            assert table(ej) == {"email > search": (1, 0)}, backend
+            assert set(ej.touches()["person"]) == {a}  # the id as written
+            assert ej.identity == {"rows": 1, "matched": 1}
 
 
 # -------------------------------------------------------------------- ISO offsets

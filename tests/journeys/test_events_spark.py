@@ -112,3 +112,51 @@ def test_id_cleaning_on_spark(spark):
     engine = eng.engine_of(table)
     got = engine.to_arrow(table.select(c=eng._clean_string(table.v))).column("c").to_pylist()
     assert got == cleaned(CLEANING_CASES)
+
+
+def test_exports_on_spark(spark, tmp_path):
+    """Issue 13's hand-made cases on Spark: ISO offsets, integer microseconds, event
+    names, per-type lookback windows, offline touches through the identity map."""
+    from test_events_exports import (  # same folder (rootdir import)
+        OFFSET_ROWS,
+        SECONDS,
+        ga4_like,
+        removed,
+        table,
+        typed_log,
+    )
+
+    offsets = pd.DataFrame(OFFSET_ROWS, columns=["user_id", "timestamp", "channel", "conversion"])
+    sj = build_journeys(_spark_table(spark, offsets))
+    assert sj.backend == "pyspark" and table(sj) == {"A > B": (1, 0)}
+
+    us = pd.DataFrame(SECONDS, columns=["user_id", "t", "channel", "conversion"])
+    us["t"] = us["t"].astype(np.int64) * 10**6
+    sj = build_journeys(_spark_table(spark, us), time_col="t", time_unit="us")
+    assert table(sj) == {"email > search": (1, 0), "search": (1, 0)}
+
+    sj = build_journeys(_spark_table(spark, ga4_like()), conversion_events=["purchase"])
+    assert table(sj) == {"email > search": (1, 0), "display": (1, 0)}
+    assert removed(sj)["other events ignored"].touches == 4
+
+    sj = build_journeys(
+        _spark_table(spark, typed_log()), type_col="touch", lookback_days={"click": 30, "view": 1}
+    )
+    assert table(sj) == {"search > social": (1, 0), "email": (1, 0)}
+    types = sj.touches().set_index("channel")["touch_type"].to_dict()
+    assert types == {"search": "click", "social": "view", "email": "click"}
+
+    online = pd.DataFrame(
+        {
+            "user_id": ["cookie1", "cookie1"],
+            "timestamp": ["2024-01-01", "2024-01-10"],
+            "channel": ["search", None],
+            "conversion": [0, 1],
+        }
+    )
+    store = pd.DataFrame({"user_id": ["C7"], "timestamp": ["2024-01-08"], "channel": ["store"]})
+    sj = build_journeys(
+        _spark_table(spark, online), offline=store, identity_map={"cookie1": "C7"}, backend=spark
+    )
+    assert table(sj) == {"search > store": (1, 0)}
+    assert sj.identity == {"rows": 1, "matched": 1}
