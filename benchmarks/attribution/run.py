@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/attribution/run.py            # the full grid (issue 11)
     .venv/bin/python benchmarks/attribution/run.py --seeds 5  # fewer seeds
+    # bayesian_response (opt-in: MCMC per cell) on a chosen interval grid:
+    .venv/bin/python benchmarks/attribution/run.py --model bayesian_response linear markov \
+        --scenario additive logistic confounded --sizes 10000 100000 --seeds 5 \
+        --no-population --jobs 1 --cache benchmarks/attribution/cache_response \
+        --out benchmarks/attribution/results_response
 
 Same as ``pathcredit benchmark --out benchmarks/attribution/results`` plus a
 compact ``results/aggregated.csv`` (mean, sd and count over seeds per scenario,
@@ -16,7 +21,7 @@ import argparse
 import time
 from pathlib import Path
 
-from pathcredit.benchmark import FULL_GRID, run_benchmark
+from pathcredit.benchmark import BOOTSTRAP_RESAMPLES, FULL_GRID, run_benchmark
 
 HERE = Path(__file__).parent
 
@@ -28,7 +33,10 @@ def main(argv=None) -> None:
     ap.add_argument("--scenario", nargs="+", default=None)
     ap.add_argument("--model", nargs="+", default=None)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--bootstrap", type=int, default=BOOTSTRAP_RESAMPLES)
     ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--cache", type=Path, default=HERE / "cache")
+    ap.add_argument("--no-population", dest="population", action="store_false")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     res = run_benchmark(
@@ -36,9 +44,10 @@ def main(argv=None) -> None:
         args.model,
         sizes=args.sizes,
         seeds=range(args.seeds),
-        population=True,
-        cache_dir=HERE / "cache",
+        population=args.population,
+        cache_dir=args.cache,
         n_jobs=args.jobs,
+        bootstrap=args.bootstrap,
     )
     res.save(args.out)
     t = res.table
