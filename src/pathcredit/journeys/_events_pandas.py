@@ -188,7 +188,7 @@ def build_journeys_pandas(
     lookback = Lookback(lookback_days)
     conv_col = None if event_col is not None else conversion_col
     df, source = _read(events, (user_col,), time_col if time_unit is None else None)
-    ev, ignored, bad_rows = _clean(
+    ev, ignored, bad_rows, raw_times = _clean(
         df,
         source,
         user_col=user_col,
@@ -209,7 +209,7 @@ def build_journeys_pandas(
         odf, oname = _read(offline, (off_user,), time_col if time_unit is None else None)
         if oname in ("DataFrame", "polars DataFrame"):
             oname = f"offline touches ({oname})"
-        oev, oignored, obad = _clean(
+        oev, oignored, obad, oraw = _clean(
             odf,
             oname,
             user_col=off_user,
@@ -223,6 +223,8 @@ def build_journeys_pandas(
             offline=True,
         )
         ev = pd.concat([ev, oev], ignore_index=True)
+        ev["ttype"] = pd.Categorical(ev["ttype"])  # sorted categories, as in _clean
+        raw_times = pd.concat([raw_times, oraw], ignore_index=True)
         ignored = [(a[0], a[1] + b[1]) for a, b in zip(ignored, oignored, strict=True)]
         bad_rows = _merge_bad(bad_rows, obad)
     removed = [
@@ -261,7 +263,7 @@ def build_journeys_pandas(
             n, reason, col = sum(n for _, n in ignored), "other event", None
         example = None
         if reason == "unparseable timestamp":
-            example = str(ev["_raw_ts"].iloc[int(np.flatnonzero(bad_rows[2][1])[0])])
+            example = str(raw_times.iloc[int(np.flatnonzero(bad_rows[2][1])[0])])
         raise InputError(
             f"no valid event ({n} of the {len(ev)} events: {reason})"
             + (" (ISO 8601 date-times are expected)" if example is not None else ""),
@@ -270,7 +272,7 @@ def build_journeys_pandas(
             value=example,
         )
     ev = ev[~(taken | left_out)].reset_index(drop=True)
-    ev = ev[["person", "ts", "channel", "cv", "val", "ttype"]]
+    del ev["_ignored"]
     types = set(ev.loc[ev["cv"] == 0, "ttype"].dropna())
     lookback.check_types(types, source)
 
@@ -342,9 +344,10 @@ def _clean(
     include_views=True,
     offline=False,
 ):
-    """The events as columns ``person, ts, channel, cv, val, ttype, _ignored, _raw_ts``,
-    the ignored counts ``[("other events ignored", n), ("views ignored", n)]`` and the
-    masks of bad rows ``[(reason, mask, column)]`` (each row in at most one)."""
+    """The events as columns ``person, ts, channel, cv, val, ttype, _ignored`` (``ttype``
+    categorical with sorted categories, missing on conversions), the ignored counts
+    ``[("other events ignored", n), ("views ignored", n)]``, the masks of bad rows
+    ``[(reason, mask, column)]`` (each row in at most one), and the raw time column."""
     import pandas as pd
 
     from ._engine import PATH_SEP, check_frame
@@ -405,12 +408,11 @@ def _clean(
         ttype = ttype.mask(ttype == "").map(
             lambda t: DEFAULT_TOUCH_TYPE if pd.isna(t) else touch_type_name(t)
         )
-        ttype = ttype.to_numpy(dtype=object)
+        ttype = pd.Categorical(np.where(cv == 1, None, ttype.to_numpy(dtype=object)))
     else:
         default = OFFLINE_TOUCH_TYPE if offline else DEFAULT_TOUCH_TYPE
-        ttype = np.full(n, default, dtype=object)
-    view_out = (cv == 0) & ~other & (ttype == "view") & (not include_views)
-    ttype = np.where(cv == 1, None, ttype)
+        ttype = pd.Categorical.from_codes(np.where(cv == 1, -1, 0), categories=[default])
+    view_out = (cv == 0) & ~other & np.asarray(ttype == "view") & (not include_views)
     channel = raw_channel.mask((cv == 1) | other | view_out)
     if value_col is not None:
         if not (pd.api.types.is_numeric_dtype(df[value_col]) or df[value_col].isna().all()):
@@ -453,7 +455,6 @@ def _clean(
             "val": val,
             "ttype": ttype,
             "_ignored": other | view_out,
-            "_raw_ts": df[time_col].to_numpy(dtype=object),
         }
     )
     ev["channel"] = ev["channel"].where(ev["channel"].notna(), None)
@@ -475,7 +476,7 @@ def _clean(
         m = np.asarray(mask, dtype=bool) & ~taken
         taken |= m
         bad_rows.append((reason, m, col))
-    return ev, ignored, bad_rows
+    return ev, ignored, bad_rows, df[time_col]
 
 
 def _journeys(
@@ -497,8 +498,10 @@ def _journeys(
 
     value_col = has_value  # truthy when a value column was given
     # duplicates: identical person, time, channel, flag, value and touch type
-    key = ["person", "ts", "channel", "cv", "val", "ttype"]
-    dup = ev.fillna({"channel": "\x00", "ttype": "\x00"}).duplicated(key)
+    # the type by its code: categories are sorted, a missing type (conversions) is -1
+    ev["_ty"] = ev["ttype"].cat.codes
+    key = ["person", "ts", "channel", "cv", "val", "_ty"]
+    dup = ev.fillna({"channel": "\x00"}).duplicated(key)
     if dup.any():
         d = ev[dup]
         removed.append(
@@ -512,7 +515,7 @@ def _journeys(
         ev = ev[~dup]
 
     # order each person's events: time, touches before conversions, then channel, value
-    ev = ev.assign(_ch=ev["channel"].fillna(""), _ty=ev["ttype"].fillna(""))
+    ev = ev.assign(_ch=ev["channel"].fillna(""))
     ev = ev.sort_values(["person", "ts", "cv", "_ch", "_ty", "val"], kind="stable")
     ev = ev.reset_index(drop=True)
     same_person = ev["person"].eq(ev["person"].shift())
@@ -546,8 +549,9 @@ def _journeys(
             )
         )
     if lookback.cuts:
-        limit = touches["ttype"].map(lambda t: lookback.days_for(t))
-        limit = limit.astype(np.float64).fillna(np.inf).to_numpy()
+        per_type = [lookback.days_for(t) for t in touches["ttype"].cat.categories]
+        per_type = np.array([np.inf if d is None else d for d in per_type], dtype=np.float64)
+        limit = per_type[touches["ttype"].cat.codes.to_numpy()]
         inside = touches["days"].to_numpy() <= limit
         kept = touches[inside]
         left = kept.groupby(["person", "journey"]).size()
@@ -591,7 +595,7 @@ def _journeys(
             "days_to_conversion": touches["days"].to_numpy(dtype=np.float64),
             "converted": touches["converted"].to_numpy(dtype=np.int64),
             "value": touches["jvalue"].to_numpy(dtype=np.float64),
-            "touch_type": touches["ttype"].to_numpy(dtype=object),
+            "touch_type": touches["ttype"].astype(object).to_numpy(dtype=object),
         }
     )[TOUCH_COLUMNS]
     per = frame.groupby(["person", "journey"], sort=False).agg(
