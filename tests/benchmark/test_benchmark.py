@@ -2,6 +2,7 @@
 cache reuse, determinism, outputs; the CLI commands."""
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -467,3 +468,18 @@ def test_cli_benchmark_reports_coverage(tmp_path):
     assert "Interval coverage" not in res.output and "bootstrap" not in res.output
     res = CliRunner().invoke(main, [*args, "--bootstrap", "1", "--out", str(tmp_path / "c")])
     assert res.exit_code == 2 and "at least 2 resamples" in res.output
+
+
+def test_model_warnings_are_kept_in_the_note(monkeypatch):
+    import pathcredit.models as models
+
+    real = models.attribute
+
+    def warns(journeys, model="linear", **kw):
+        warnings.warn("sampler diagnostics failed\nsecond line", UserWarning, stacklevel=2)
+        return real(journeys, model=model, **kw)
+
+    monkeypatch.setattr(models, "attribute", warns)
+    with pytest.warns(UserWarning, match="diagnostics"):
+        rows = run_cell(Cell("additive", "sample", 800, 0), [ModelEntry("linear")])
+    assert (rows.note == "UserWarning: sampler diagnostics failed").all()

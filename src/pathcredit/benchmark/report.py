@@ -191,8 +191,9 @@ class BenchmarkResult:
         lines = [
             "## Interval coverage",
             "",
-            f"Interval models (`bayesian_markov`: posterior; `... (bootstrap)`: percentile, "
-            f"{self.settings.get('bootstrap_resamples', 'n')} resamples): the fraction of "
+            "Interval models (Bayesian models: posterior highest-density intervals; "
+            f"`... (bootstrap)`: percentile, {self.settings.get('bootstrap_resamples', 'n')} "
+            "resamples): the fraction of "
             f"channels x seeds whose 90 % interval contains the {truth} true share "
             f"(0.90 if the intervals are honest; `*` marks {lo:.2f}-{hi:.2f}), and the mean "
             "interval width (share units). An interval only measures sampling noise: a "

@@ -312,7 +312,9 @@ def _run_model(entry: ModelEntry, sim, seed: int = 0):
 
     A bootstrap entry runs :func:`pathcredit.bootstrap` seeded with ``seed``; a
     :class:`~pathcredit.models.bootstrap.BootstrapWarning` (an interval widened to
-    reach the plug-in estimate) becomes part of the note instead of a warning.
+    reach the plug-in estimate) becomes part of the note instead of a warning. Any
+    other warning (a sampler's failed diagnostics) is passed on and also written
+    in the note, so the rows keep it.
     """
     from ..exceptions import ModelError
     from ..models import attribute
@@ -342,8 +344,12 @@ def _run_model(entry: ModelEntry, sim, seed: int = 0):
             notes.append("ran on converting journeys with touch times")
     for w in caught:
         if issubclass(w.category, BootstrapWarning):
-            continue
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)  # not ours: pass on
+            continue  # said below, from the result's extras
+        # a model's warning (a sampler's failed diagnostics...) stays with its rows
+        text = f"{w.category.__name__}: {str(w.message).splitlines()[0][:200]}"
+        if text not in notes:
+            notes.append(text)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     widened = _widened(result)
     if widened:
         notes.append(f"share interval widened to reach the point estimate for {widened}")
