@@ -748,6 +748,29 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     head += others
     t["grid_coverage"] = md_table(head, rows)
     v["coverage_models"] = f_list([short(m) for m in cov_models])
+    rule_models = [m for m in cov_models if not m.startswith(("markov", "bayesian_markov"))]
+    if rule_models:
+        best = 0.0
+        for m in rule_models:
+            for w in worlds:
+                truth = "removal" if w == "markov" else "incremental"
+                c = cov[
+                    (cov.model == m)
+                    & (cov.scenario == w)
+                    & (cov.truth == truth)
+                    & (cov["size"] == big)
+                ]
+                if len(c):
+                    best = max(best, float(c["mean"].iloc[0]))
+        names = f_list([short(m).replace(" (bootstrap)", "") for m in rule_models])
+        v["grid_cov_rules_sentence"] = (
+            f" The bootstrap intervals of the rule models ({names})"
+            f" cover at most {f_pct(best, 0)} of the true shares at {big:,} journeys in any"
+            " world: they show how much a rule's split moves with the data, not how far the rule"
+            " is from the truth."
+        )
+    else:
+        v["grid_cov_rules_sentence"] = ""
     if "bayesian_markov" in cov_models:
         c = cov[(cov.model == "bayesian_markov") & (cov.scenario == "markov")]
         c = c[c.truth == "removal"].set_index("size")["mean"]
