@@ -559,7 +559,12 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     worlds = sorted(agg["scenario"].unique())
     models_all = sorted(agg["model"].unique())
     v["grid_worlds"] = str(len(worlds))
-    v["grid_models"] = str(len(models_all))
+    point = sorted(agg.loc[agg.metric == "share_mae", "model"].unique())
+    boot = [m for m in models_all if m not in point]
+    v["grid_models"] = str(len(point))
+    v["grid_models_clause"] = f"{len(point)} model settings" + (
+        f" (and {len(boot)} bootstrap interval settings)" if boot else ""
+    )
     v["grid_seeds"] = str(len(settings["seeds"]))
     v["grid_sizes"] = f"{sizes[0]:,} to {big:,}"
     v["grid_size_big"] = f"{big:,}"
