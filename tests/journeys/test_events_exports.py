@@ -71,6 +71,22 @@ def test_integer_times_without_a_unit_name_the_option(backend):
         build_journeys(frame, time_col="t", backend=backend)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_times_with_missing_values(tmp_path, backend):
+    # a CSV column of integers with a gap: read as integers by both backends, the gap
+    # is a missing timestamp; a float column is refused alike
+    rows = [(u, str(t) if i != 1 else "", c or "", v) for i, (u, t, c, v) in enumerate(SECONDS)]
+    text = "user_id,t,channel,conversion\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)
+    (tmp_path / "ev.csv").write_text(text)
+    ej = build_journeys(tmp_path / "ev.csv", time_col="t", time_unit="s", backend=backend)
+    assert table(ej) == {"email": (1, 0), "search": (1, 0)}  # u1's search had no time
+    assert removed(ej)["missing timestamp"].touches == 1
+    frame = pd.DataFrame(SECONDS, columns=["user_id", "t", "channel", "conversion"])
+    frame["t"] = frame["t"].astype(np.float64)
+    with pytest.raises(InputError, match="time_unit='s' is for integer times"):
+        build_journeys(frame, time_col="t", time_unit="s", backend=backend)
+
+
 # -------------------------------------------------------------------- event names
 def ga4_like() -> pd.DataFrame:
     """A log whose conversions are named by event; page views carry no channel."""

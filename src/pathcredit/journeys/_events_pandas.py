@@ -21,9 +21,10 @@ SPACE = " \t\n\r\x0b\x0c"
 US_PER_DAY = 86_400_000_000.0
 
 
-def _read(events, text_cols=(), time_col=None):
+def _read(events, text_cols=(), time_col=None, int_col=None):
     """The input as a frame and its name. From a CSV file, ``text_cols`` (ids) and
-    ``time_col`` are read as text, as the engine does."""
+    ``time_col`` are read as text, and ``int_col`` (integer times) as nullable integers,
+    as the engine reads them."""
     import pandas as pd
 
     if isinstance(events, pd.DataFrame):
@@ -52,7 +53,9 @@ def _read(events, text_cols=(), time_col=None):
         try:
             if kind == "parquet" or name.lower().endswith((".parquet", ".pq")):
                 return pd.read_parquet(name), name
-            dtype = {c: str for c in (*text_cols, time_col) if c is not None}
+            dtype: dict = {c: str for c in (*text_cols, time_col) if c is not None}
+            if int_col is not None:
+                dtype[int_col] = "Int64"
             if kind in ("gzip", "zstd"):
                 import pyarrow as pa
 
@@ -83,9 +86,7 @@ def _to_us(col, source, time_col, time_unit=None):
     raw_missing = col.isna()
     offset = None
     if time_unit is not None:
-        if not pd.api.types.is_integer_dtype(col) and not (
-            pd.api.types.is_float_dtype(col) and col.isna().any() and _whole(col)
-        ):
+        if not pd.api.types.is_integer_dtype(col):
             raise InputError(
                 f"time_unit={time_unit!r} is for integer times since the epoch; this column "
                 f"holds {col.dtype}",
@@ -142,11 +143,6 @@ def _to_us(col, source, time_col, time_unit=None):
     return us, parsed, raw_missing.to_numpy(), offset
 
 
-def _whole(col) -> bool:
-    x = col.dropna().to_numpy(dtype=np.float64)
-    return bool(np.all(x == np.floor(x)))
-
-
 #: A time string ending in Z or a UTC offset (the engine's pattern, for Python's ``re``).
 ISO_OFFSET = r"[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?[ ]*(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
 
@@ -187,7 +183,12 @@ def build_journeys_pandas(
 
     lookback = Lookback(lookback_days)
     conv_col = None if event_col is not None else conversion_col
-    df, source = _read(events, (user_col,), time_col if time_unit is None else None)
+    df, source = _read(
+        events,
+        (user_col,),
+        time_col if time_unit is None else None,
+        time_col if time_unit is not None else None,
+    )
     ev, ignored, bad_rows, raw_times = _clean(
         df,
         source,
@@ -206,7 +207,12 @@ def build_journeys_pandas(
     )
     if offline is not None:
         off_user = offline_user_col or user_col
-        odf, oname = _read(offline, (off_user,), time_col if time_unit is None else None)
+        odf, oname = _read(
+            offline,
+            (off_user,),
+            time_col if time_unit is None else None,
+            time_col if time_unit is not None else None,
+        )
         if oname in ("DataFrame", "polars DataFrame"):
             oname = f"offline touches ({oname})"
         oev, oignored, obad, oraw = _clean(
