@@ -166,6 +166,8 @@ class Sources:
     speed_order3: dict = field(default_factory=dict)
     calibration: list[tuple[str, dict]] = field(default_factory=list)
     response: list[tuple[str, dict]] = field(default_factory=list)
+    response_grid: Any = None  # aggregated.csv of the separate bayesian_response grid
+    response_run: dict = field(default_factory=dict)
 
 
 def _read_json(path: Path) -> dict:
@@ -258,6 +260,13 @@ def load_sources(bench: Path = BENCH, overlay: Path | None = None) -> Sources:
     )
     s.speed = _read_json(pick("bayesian/speed.json"))
     s.speed_order3 = _read_json(pick("bayesian/speed_order3.json"))
+    rg = pick("attribution/results_response/aggregated.csv")
+    rg_tracked = _tracked(bench / "attribution" / "results_response")
+    if rg.exists() and (rg.parent != bench / "attribution/results_response" or rg_tracked is None
+                        or "aggregated.csv" in rg_tracked):  # fmt: skip
+        s.response_grid = pd.read_csv(rg, keep_default_na=False, na_values=[""])
+        run = rg.parent / "run.json"
+        s.response_run = _read_json(run) if run.exists() else {}
     tracked = _tracked(bench / "bayesian")
     names = {
         p.name for p in (bench / "bayesian").glob("*.json") if tracked is None or p.name in tracked
@@ -891,6 +900,11 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     # ---- bayesian_response (PyMC), when its calibration has landed
     t["response_calibration"] = response_table(s.response)
     v["response_status"] = response_values(s.response)
+    block, table, sentence = response_grid(s.response_grid, s.response_run)
+    v["response_grid_block"] = block
+    v["response_grid_sentence"] = sentence
+    if table:
+        t["grid_response"] = table
 
     # ---- the confounded world, computed from the simulator (population mode)
     if live:
@@ -940,6 +954,55 @@ def response_values(files: list[tuple[str, dict]]) -> str:
         f"its {ci_txt}intervals cover the simulator's incremental shares in "
         f"{f_list(parts)} of channel-replicates (Table 8)"
     )
+
+
+def response_grid(agg, run: dict) -> tuple[str, str, str]:
+    """The separate bayesian_response grid (``benchmarks/attribution/results_response``):
+    a captioned table for the paper, the bare table, and one generated sentence."""
+    if agg is None or "bayesian_response" not in set(agg["model"]):
+        return "", "", ""
+    agg = agg[(agg["mode"] == "sample") & (agg["truth"] == "incremental")]
+    worlds = sorted(agg["scenario"].unique())
+    sizes = sorted(int(x) for x in agg["size"].unique())
+    big = sizes[-1]
+    cols = [(w, n) for w in worlds for n in sizes]
+    rows = []
+    for m in sorted(agg["model"].unique()):
+        for metric, label, fmt in (
+            ("share_mae", "share error", lambda x: f_num(x)),
+            ("coverage", "coverage", lambda x: f_pct(x, 0)),
+        ):
+            q = agg[(agg.model == m) & (agg.metric == metric)]
+            if q.empty:
+                continue
+            val = {(r.scenario, int(r.size)): r.mean for r in q.itertuples()}
+            rows.append([short(m), label] + [fmt(val[c]) if c in val else "-" for c in cols])
+    table = md_table(
+        ["model", "metric"] + [f"{w} ({n:,})" for w, n in cols],
+        rows,
+        align=["l", "l"] + ["r"] * len(cols),
+    )
+    seeds = len(run.get("settings", {}).get("seeds", [])) or "?"
+    caption = (
+        f"Table 9: The separate `bayesian_response` grid ({f_list(worlds)} worlds, "
+        f"{f_list([f'{n:,}' for n in sizes])} journeys, {seeds} seeds; incremental truth)."
+    )
+    br = agg[(agg.model == "bayesian_response") & (agg["size"] == big)]
+    parts = []
+    for w in worlds:
+        e = br[(br.scenario == w) & (br.metric == "share_mae")]["mean"]
+        c = br[(br.scenario == w) & (br.metric == "coverage")]["mean"]
+        if len(e) and len(c):
+            parts.append(
+                f"{f_num(float(e.iloc[0]))} with {f_pct(float(c.iloc[0]), 0)} coverage in {w}"
+            )
+    sentence = (
+        f"In a separate grid (Table 9) `bayesian_response` reaches a share error of "
+        f"{f_list(parts)} at {big:,} journeys."
+        if parts
+        else ""
+    )
+    return caption + "\n\n" + table, table, sentence
 
 
 def response_table(files: list[tuple[str, dict]]) -> str:
