@@ -1120,6 +1120,7 @@ def render(template: str, built: Built) -> str:
         return src[name].rstrip("\n") if kind == "table" else src[name]
 
     out = PLACEHOLDER.sub(sub, template)
+    out = re.sub(r"\n{3,}", "\n\n", out)  # placeholders that are empty leave no gap
     if missing:
         raise SystemExit("unknown placeholders in the template: " + ", ".join(sorted(set(missing))))
     return out
