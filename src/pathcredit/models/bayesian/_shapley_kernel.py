@@ -36,28 +36,31 @@ def _tables(m: int):
     return bits, shapley_matrix(m), pairs, pair_bits
 
 
-def _group_phi(alpha, beta, x, idx, gamma):
+def _group_phi(alpha, beta, x, idx, gamma, dtype=np.float64):
     """``(D, P, m)`` Shapley values of one group of patterns with ``m`` present channels.
 
     ``alpha (D,)``, ``beta (D, C)``, ``x (P, m)`` feature values of the present channels,
-    ``idx (P, m)`` their channel indices, ``gamma (D, C, C)`` or ``None``.
+    ``idx (P, m)`` their channel indices, ``gamma (D, C, C)`` or ``None``. The log-odds of
+    the ``2**m`` coalitions are ``alpha + a @ bits.T``.
     """
     m = idx.shape[1]
-    bits, W, pairs, pair_bits = _tables(m)
-    a = beta[:, idx] * x[None]  # (D, P, m)
-    eta = a @ bits.T  # (D, P, 2**m)
+    _, W, pairs, pair_bits = _tables(m)
+    bits = _tables(m)[0].astype(dtype, copy=False)
+    a = (beta[:, idx] * x[None]).astype(dtype, copy=False)  # (D, P, m)
+    # einsum with optimize dispatches to BLAS; a stacked 3-d matmul does not
+    eta = np.einsum("dpm,sm->dps", a, bits, optimize=True)
+    eta += alpha.astype(dtype, copy=False)[:, None, None]
     if gamma is not None and pairs:
         ia = idx[:, [p[0] for p in pairs]]
         ib = idx[:, [p[1] for p in pairs]]
         xx = x[:, [p[0] for p in pairs]] * x[:, [p[1] for p in pairs]]
         g = gamma[:, ia, ib] * xx[None]  # (D, P, pairs)
-        eta += g @ pair_bits.T
-    eta += alpha[:, None, None]
+        eta += (g @ pair_bits.T).astype(dtype, copy=False)
     np.negative(eta, out=eta)
     np.exp(eta, out=eta)
     eta += 1.0
     np.reciprocal(eta, out=eta)  # sigmoid
-    return eta @ W
+    return np.einsum("dps,sm->dpm", eta, W.astype(dtype, copy=False), optimize=True)
 
 
 def _groups(X: np.ndarray):
@@ -75,7 +78,7 @@ def _groups(X: np.ndarray):
     return out
 
 
-def incremental_shapley(alpha, beta, X, weights, gamma=None) -> np.ndarray:
+def incremental_shapley(alpha, beta, X, weights, gamma=None, dtype=np.float64) -> np.ndarray:
     """Weighted sums over patterns of the Shapley values of their incremental games.
 
     Parameters
@@ -90,6 +93,9 @@ def incremental_shapley(alpha, beta, X, weights, gamma=None) -> np.ndarray:
         Weights of each pattern (e.g. its journeys, and journeys x value per conversion).
     gamma : (D, C, C) array, optional
         Pairwise interaction effects (upper triangle used), per unit of ``x_j x_k``.
+    dtype : numpy float type, default float64
+        Of the coalition arrays (float32 halves the time and memory of large tables;
+        the sums over patterns are float64 either way).
 
     Returns
     -------
@@ -125,17 +131,16 @@ def incremental_shapley(alpha, beta, X, weights, gamma=None) -> np.ndarray:
         db = max(1, min(D, _BLOCK_CELLS // (pb * per_pattern)))
         for p0 in range(0, len(rows), pb):
             sl = slice(p0, p0 + pb)
+            # H[p, a, c, k] = w[p, k] where the pattern's a-th channel is c: the scatter
+            # of every block's values to channels is then one BLAS product
+            ii = idx[sl]
+            h = np.zeros((len(ii), m, C, w.shape[1]))
+            h[np.arange(len(ii))[:, None], np.arange(m)[None, :], ii] = w[sl][:, None, :]
             for d0 in range(0, D, db):
                 ds = slice(d0, d0 + db)
                 g = None if gamma is None else gamma[ds]
-                phi = _group_phi(alpha[ds], beta[ds], x[sl], idx[sl], g)  # (d, p, m)
-                # scatter to channels: sum_p w[p, k] phi[d, p, a] into channel idx[p, a]
-                contrib = np.einsum("dpa,pk->dpak", phi, w[sl])
-                flat_idx = idx[sl].ravel()
-                block = contrib.reshape(contrib.shape[0], -1, contrib.shape[-1])
-                onehot = np.zeros((len(flat_idx), C))
-                onehot[np.arange(len(flat_idx)), flat_idx] = 1.0
-                out[ds] += np.einsum("dqk,qc->dck", block, onehot)
+                phi = _group_phi(alpha[ds], beta[ds], x[sl], idx[sl], g, dtype)  # (d, p, m)
+                out[ds] += np.einsum("dpa,pack->dck", phi.astype(np.float64), h, optimize=True)
     return out
 
 
