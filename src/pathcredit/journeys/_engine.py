@@ -175,8 +175,8 @@ def source_table(
     ``text_cols`` (ids) are read as text from a CSV file whatever the engine's
     type guess (DuckDB: ``types=VARCHAR``), so ``00123`` stays ``00123`` and
     ``1234567890.1234567890`` is not rounded to a double; ``time_col`` too when
-    the engine guessed a date or timestamp type (then every backend parses the
-    same strings with :func:`parse_iso`). Files are recognised by their leading
+    the engine guessed a time-zone-aware type (strings with offsets: then every
+    backend parses the same strings with :func:`parse_iso`). Files are recognised by their leading
     bytes: Parquet, gzip and zstd are read; bzip2, zip and Excel files are refused
     with a message saying what to do (see :func:`file_kind`).
     """
@@ -250,7 +250,9 @@ def _text_types(table, text_cols, time_col) -> dict[str, str]:
     types = {c: "VARCHAR" for c in text_cols if c in schema.names and not schema[c].is_string()}
     if time_col is not None and time_col in schema.names:
         t = schema[time_col]
-        if t.is_timestamp() or t.is_date():
+        # naive timestamps and dates are read as every backend reads them; strings
+        # with offsets are parsed by parse_iso (mixes with naive times are refused)
+        if t.is_timestamp() and t.timezone is not None:
             types[time_col] = "VARCHAR"
     return types
 
@@ -352,6 +354,9 @@ ISO_OFFSET = (
     r"(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
 )
 
+#: What may end an ISO string with an offset: a cheap test before :data:`ISO_OFFSET`.
+_OFFSET_TAIL = r"([Zz]|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+
 #: Epoch of integer times.
 _EPOCH = "1970-01-01 00:00:00"
 
@@ -363,19 +368,24 @@ def parse_iso(text):
     part minus the offset, as a UTC time); one without is read as it is. The
     offset is taken apart with a regular expression and subtracted as an interval,
     so no engine's own time-zone rules (DuckDB drops offsets in a cast to
-    TIMESTAMP, Spark applies them) are involved.
+    TIMESTAMP, Spark applies them) are involved. The regular expression runs only
+    on strings that may carry an offset (a short anchored search for a ``Z`` or an
+    offset at the end); the others are cast as they are.
     """
     import ibis
 
+    # one short anchored search (as cheap as the cast); only its matches go through the
+    # full expression (dates such as 2024-01-05 match it and are then read as they are)
+    maybe = text.re_search(_OFFSET_TAIL).fill_null(False)
     off = text.re_extract(ISO_OFFSET, 4)
-    has = (off != "").fill_null(False)
-    local = has.ifelse(text.re_extract(ISO_OFFSET, 1).re_replace(",", "."), text)
+    local = (off != "").ifelse(text.re_extract(ISO_OFFSET, 1).re_replace(",", "."), text)
     digits = off.re_replace("[^0-9]", "")
     hh = digits.left(2).nullif("").try_cast("int64").fill_null(0)
     mm = digits.substr(2, 2).nullif("").try_cast("int64").fill_null(0)
     sign = ibis.cases((off.left(1) == "-", -1), else_=1)
-    minutes = has.ifelse(sign * (hh * 60 + mm), 0)
-    ts = local.try_cast("timestamp") - (minutes * 60_000_000).as_interval("us")
+    shifted = local.try_cast("timestamp") - ((sign * (hh * 60 + mm)) * 60_000_000).as_interval("us")
+    ts = maybe.ifelse(shifted, text.try_cast("timestamp"))
+    has = maybe.ifelse((off != "").fill_null(False), ibis.literal(False))
     return ts, has
 
 
@@ -444,7 +454,7 @@ def normalize(
             )
         ts = integer_time(raw_ts, time_unit)
     elif tdt.is_string():
-        raw_ts = strip_space(raw_ts).nullif("")
+        raw_ts = _clean_string(raw_ts)
         ts, has = parse_iso(raw_ts)
         tz = ts.notnull().ifelse(has.cast("int64"), ibis.null("int64"))
     elif tdt.is_timestamp():
