@@ -313,3 +313,19 @@ def test_last_non_direct_warns_without_a_direct_channel():
     assert r.conversions.tolist() == attribute(j, model="last_touch").conversions.tolist()
     _, said = pc_warnings(attribute, j, model="last_non_direct", direct_channels=["email"])
     assert said == []
+
+
+def test_last_non_direct_in_the_engine_warns_too():
+    from pathcredit.journeys.pushdown import attribute_in_engine
+
+    ej = build_journeys(ga4_like(), conversion_events=["purchase"])
+    r, said = pc_warnings(attribute_in_engine, ej, "last_non_direct")
+    assert len(said) == 1 and "no direct channel in the data" in said[0]
+    # u1's last touch is search, u2's display: last touch, as the warning says
+    assert dict(zip(r.channels, r.conversions.tolist(), strict=True)) == {
+        "display": 1.0,
+        "email": 0.0,
+        "search": 1.0,
+    }
+    _, said = pc_warnings(attribute_in_engine, ej, "last_non_direct", direct_channels=["email"])
+    assert said == []

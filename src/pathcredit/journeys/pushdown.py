@@ -194,6 +194,8 @@ def attribute_in_engine(data, model: str = "linear", *, build=None, **params) ->
     channels = [str(c) for c in tab.column("channel").to_pylist()]
     conv = np.asarray(tab.column("conversions").to_numpy(), dtype=np.float64)
     value = np.asarray(tab.column("value").to_numpy(), dtype=np.float64) if has_value else None
+    if model == "last_non_direct":
+        _warn_without_direct(channels, full["direct_channels"])
     return AttributionResult(
         model,
         full,
@@ -205,6 +207,26 @@ def attribute_in_engine(data, model: str = "linear", *, build=None, **params) ->
         extras={"engine": engine.name},
         removed=removed,
     )
+
+
+def _warn_without_direct(channels, direct) -> None:
+    """The in-memory model's warning: no channel of the data is direct (then the
+    result equals last_touch)."""
+    import warnings
+
+    from ..exceptions import PathcreditWarning
+
+    direct = [direct] if isinstance(direct, str) else list(direct)
+    wanted = {c.strip().lower() for c in direct}
+    if channels and not any(c.lower() in wanted for c in channels):
+        warnings.warn(
+            f"last_non_direct: no direct channel in the data (looked for "
+            f"{', '.join(repr(c) for c in direct[:5])}{', ...' if len(direct) > 5 else ''}), "
+            "so it equals last_touch; name the data's direct channel with direct_channels= "
+            "(CLI --direct-channel)",
+            PathcreditWarning,
+            stacklevel=3,
+        )
 
 
 def _arrow(frame):
