@@ -155,24 +155,30 @@ def test_failed_write_leaves_no_file(paths_csv, tmp_path):
     assert not (tmp_path / "missing_dir").exists()
 
 
-def test_demo_writes_figure_and_table(tmp_path):
-    fig = tmp_path / "demo.png"
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One run of ``pathcredit demo`` (every registered model) for the tests below."""
+    fig = tmp_path_factory.mktemp("demo") / "demo.png"
     res = run("demo", "--output", fig)
     assert res.exit_code == 0, res.output
+    return res, fig
+
+
+def test_demo_writes_figure_and_table(demo_run):
+    res, fig = demo_run
     assert fig.stat().st_size > 20_000
-    for model in pc.available_models(kind="rule"):
+    for model in pc.available_models():
         assert model in res.output  # every model shown or skipped with its reason
 
 
-def test_demo_scores_last_click_against_the_bundled_truth(tmp_path):
+def test_demo_scores_last_click_against_the_bundled_truth(demo_run):
     # last click by hand from the bundled CSV: each path's last channel gets its conversions
     raw = pd.read_csv(pc.datasets.example_paths_file())
     last = raw["path"].str.split(" > ").str[-1]
     by_hand = raw.groupby(last)["total_conversions"].sum()
     by_hand = by_hand / by_hand.sum()
     truth = json.loads((pc.datasets.example_paths_file().parent / "example_truth.json").read_text())
-    res = run("demo", "--output", tmp_path / "demo.png")
-    assert res.exit_code == 0, res.output
+    res = demo_run[0]
     # the error table comes after the share table: its last_touch row is the last one
     line = [x for x in res.output.splitlines() if x.startswith("last_touch ")][-1]
     printed = [float(v) for v in line.split()[1:]]
@@ -222,7 +228,7 @@ def test_attribute_reads_an_event_log_directly(tmp_path):
     assert {c["channel"]: c["conversions"] for c in ft["channels"]}["email"] == 1.0
 
 
-def test_readme_states_the_demos_errors(tmp_path):
+def test_readme_states_the_demos_errors(demo_run):
     import re
     from pathlib import Path
 
@@ -232,7 +238,7 @@ def test_readme_states_the_demos_errors(tmp_path):
         readme,
     )
     assert m, "README lost the demo's sentence"
-    res = run("demo", "--output", tmp_path / "demo.png")
+    res = demo_run[0]
     line = [x for x in res.output.splitlines() if x.startswith("last_touch ")][-1]
     printed = [float(v) for v in line.split()[1:]]
     assert [round(p, 2) for p in printed] == [float(m.group(1)), float(m.group(2))]

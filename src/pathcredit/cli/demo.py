@@ -9,6 +9,7 @@ share of credit put on the wrong channels), against both definitions of the trut
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -85,15 +86,19 @@ def demo(output):
         f"simulated from the '{about['scenario']}' scenario ({about['n_journeys']:,} journeys, "
         f"seed {about['seed']}), so the true credit is known: pathcredit.load_example_truth()"
     )
-    results, skipped = [], []
+    results, skipped, notes = [], [], []
     from tqdm import tqdm
 
     # progress on stderr, only when it is a terminal (disable=None)
     for name in tqdm(list(_REGISTRY), desc="models", unit="model", disable=None, leave=False):
-        try:
-            results.append(run(journeys, model=name))
-        except ModelError as exc:
-            skipped.append(f"{name}: {exc}")
+        # a model's warnings (e.g. a sampler's diagnostics) are printed with its name
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                results.append(run(journeys, model=name))
+            except ModelError as exc:
+                skipped.append(f"{name}: {exc}")
+        notes += [f"{name}: {w.message}" for w in caught]
     shares, errors = demo_tables(results, truth)
     click.echo("\nshare of conversions by model, and the true shares:\n")
     click.echo(shares.T.to_string(float_format=lambda x: f"{x:.3f}"))
@@ -116,6 +121,8 @@ def demo(output):
     )
     for s in skipped:
         click.echo(f"\nskipped {s}")
+    for s in dict.fromkeys(notes):
+        click.echo(f"\nwarning from {s}")
     additive = [r for r in results if r.additive]
     fig, ax = plt.subplots(figsize=(12, 5))
     plot_attribution(additive, ax=ax, title="pathcredit example data: share of conversions")
