@@ -376,6 +376,7 @@ class BayesianResponse:
     def fit(self, journeys: Journeys) -> BayesianResponse:
         """Build the pattern table of ``journeys`` and sample the posterior; returns ``self``."""
         draws, tune, chains, seed = self._checked()
+        self.seed_ = seed  # the integer seed used (a Generator's draw)
         cfg = _merge_model_config(self.model_config)
         scfg = _check_sampler_config(self.sampler_config)
         if not journeys.has_nulls or (journeys.total_nulls or 0.0) <= 0:
@@ -412,7 +413,7 @@ class BayesianResponse:
             "draws": int(self.draws),
             "tune": int(self.tune),
             "chains": int(self.chains),
-            "seed": -1 if self.seed is None else int(self.seed),
+            "seed": -1 if getattr(self, "seed_", None) is None else int(self.seed_),
             "sampler": used,
             "sampling_seconds": float(seconds),
             "data_fingerprint": patterns.fingerprint(),
