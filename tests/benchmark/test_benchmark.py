@@ -192,7 +192,15 @@ def test_process_pool_fallback_without_joblib(monkeypatch):
     assert set(r.table["size"]) == {500, 600}
 
 
+def _head():
+    import subprocess
+
+    out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
 def test_outputs(tmp_path):
+    head_before = _head()
     r = run_benchmark(
         ["additive", "confounded"],
         ["last_touch", "linear", "markov"],
@@ -219,6 +227,8 @@ def test_outputs(tmp_path):
     assert "| model |" in md and "confounded" in md and "Population" in md
     info = json.loads((out / "run.json").read_text())
     assert info["machine"]["cpu_count"] >= 1
+    # the checkout the run started from, recorded before any cell ran
+    assert info["settings"]["source_at_start"]["commit"] in (head_before, _head())
 
 
 def test_bad_n_jobs():

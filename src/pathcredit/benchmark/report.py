@@ -359,6 +359,7 @@ class BenchmarkResult:
                     "settings": self.settings,
                     "wall_time_s": self.wall_time_s,
                     "machine": machine_info(),
+                    # when saved; settings["source_at_start"]: when the run began
                     "commit": _git_commit(),
                     "uncommitted_source_files": _git_dirty(),
                 },

@@ -578,6 +578,10 @@ def run_benchmark(
     # biggest cells first, so the pool ends on small ones
     cells.sort(key=lambda c: (-c.size, c.mode, c.scenario, c.seed))
     jobs = [(c, entries, cache_dir, scenario_params.get(c.scenario, {})) for c in cells]
+    from .report import _git_commit, _git_dirty
+
+    # the code the workers import is the checkout at the start, not at save time
+    source = {"commit": _git_commit(), "uncommitted_source_files": _git_dirty()}
     t0 = time.perf_counter()
     import pandas as pd
 
@@ -600,5 +604,6 @@ def run_benchmark(
             "n_jobs": n_jobs,
             "bootstrap_resamples": int(bootstrap),
             "scenario_params": _plain(scenario_params),
+            "source_at_start": source,
         },
     )
