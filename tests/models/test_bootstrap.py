@@ -47,18 +47,27 @@ def test_point_estimate_is_the_models_answer_and_inside_the_interval():
         assert r.draws["conversions"].shape == (1, 200 - r.extras["bootstrap"]["dropped"], 3)
 
 
-def test_vectorised_rule_equals_rerunning_the_model_per_resample():
-    # 'linear' uses the sparse product of path fractions; 'custom' with equal weights is the
-    # same rule on paths of at most 3 touches but has no weight kernel, so it reruns the model
-    # on every resample. Same seed -> same resampled counts -> the same draws.
+@pytest.mark.parametrize(
+    "model, params",
+    [("linear", {}), ("position_based", {"first": 0.3, "last": 0.5}), ("j_shaped", {}),
+     ("custom", {"first": 2.0, "middle": 1.0, "last": 1.0})],
+)  # fmt: skip
+def test_vectorised_rule_equals_rerunning_the_model_per_resample(model, params, monkeypatch):
+    # The sparse product of path fractions against the same model rerun on every resample
+    # (its weight kernel taken away). Same seed -> same resampled counts -> the same draws.
+    import dataclasses
+
+    from pathcredit.models import _REGISTRY
+
     j = Journeys.from_paths(
-        [["A", "B", "C"], ["B", "A"], ["C"], ["A", "A", "B"], ["B", "C"]],
+        [["A", "B", "C"], ["B", "A"], ["C"], ["A", "A", "B", "C"], ["B", "C"]],
         conversions=[3, 1, 2, 1.5, 0.5], value=[30.0, 12.0, 8.0, 20.0, 1.0],
         nulls=[4, 6, 10, 3, 5],
     )  # fmt: skip
-    fast = bootstrap(j, model="linear", n_resamples=150, seed=11)
-    slow = bootstrap(j, model="custom", first=1.0, middle=1.0, last=1.0, n_resamples=150,
-                     seed=11)  # fmt: skip
+    fast = bootstrap(j, model=model, n_resamples=150, seed=11, **params)
+    spec = _REGISTRY[model]
+    monkeypatch.setitem(_REGISTRY, model, dataclasses.replace(spec, weights_target=None))
+    slow = bootstrap(j, model=model, n_resamples=150, seed=11, **params)
     assert fast.extras["bootstrap"]["vectorised"] and not slow.extras["bootstrap"]["vectorised"]
     for metric in ["conversions", "share", "value"]:
         np.testing.assert_allclose(fast.draws[metric], slow.draws[metric], rtol=1e-12, atol=1e-12)

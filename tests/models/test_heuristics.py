@@ -259,10 +259,15 @@ def test_order_matters_only_where_the_model_says_so(rows):
 def test_touch_weights_sum_to_one_per_path(foundation_case):
     from pathcredit.models.heuristics import touch_weights
 
-    w = touch_weights(foundation_case, "linear")
-    np.testing.assert_allclose(np.add.reduceat(w, foundation_case.offsets[:-1]), 1.0)
+    j = foundation_case
+    for model in ["linear", "position_based", "j_shaped", "inverse_j", "custom"]:
+        w = touch_weights(j, model)
+        np.testing.assert_allclose(np.add.reduceat(w, j.offsets[:-1]), 1.0)
+        # the weights times the path conversions are the model's credit
+        credit = np.bincount(j.touches, w * np.repeat(j.conversions, j.lengths), j.n_channels)
+        np.testing.assert_allclose(credit, attribute(j, model=model).conversions, rtol=1e-12)
     with pytest.raises(ModelError):
-        touch_weights(foundation_case, "position_based")
+        touch_weights(j, "participation")  # not additive: no per-touch split
 
 
 @pytest.mark.parametrize(

@@ -90,22 +90,26 @@ _REGISTRY: dict[str, ModelSpec] = {
             f"{_H}:position_based",
             "U-shaped: `first` (0.4) to the first touch, `last` (0.4) to the last, the rest "
             "evenly over the middle; 2 touches split first:last, 1 touch gets all",
+            weights_target=f"{_H}:_w_position_based",
         ),
         ModelSpec(
             "j_shaped",
             f"{_H}:j_shaped",
             "Adobe J: 20% first, 60% last, 20% over the middle; 2 touches 25/75",
+            weights_target=f"{_H}:_w_j_shaped",
         ),
         ModelSpec(
             "inverse_j",
             f"{_H}:inverse_j",
             "Adobe inverse J: 60% first, 20% last, 20% over the middle; 2 touches 75/25",
+            weights_target=f"{_H}:_w_inverse_j",
         ),
         ModelSpec(
             "custom",
             f"{_H}:custom",
             "user weights `first`, `middle`, `last`, normalised; middle spread evenly; "
             "2 touches ignore middle",
+            weights_target=f"{_H}:_w_custom",
         ),
         ModelSpec(
             "time_decay",

@@ -297,11 +297,29 @@ def position_based(journeys: Journeys, first: float = 0.4, last: float = 0.4) ->
     """
     first = check_real("first", first, low=0, high=1)
     last = check_real("last", last, low=0, high=1)
+    w = _w_position_based(journeys, first, last)
+    return _result(journeys, "position_based", {"first": first, "last": last}, w)
+
+
+def _w_position_based(journeys, first=0.4, last=0.4):
+    first = check_real("first", first, low=0, high=1)
+    last = check_real("last", last, low=0, high=1)
     middle = 1.0 - first - last
     if middle < -1e-12:
         raise ModelError(f"first + last must be at most 1, got {first} + {last}")
-    w = _positional_weights(journeys, first, max(middle, 0.0), last)
-    return _result(journeys, "position_based", {"first": first, "last": last}, w)
+    return _positional_weights(journeys, first, max(middle, 0.0), last)
+
+
+def _w_j_shaped(journeys):
+    return _positional_weights(journeys, 0.2, 0.2, 0.6)
+
+
+def _w_inverse_j(journeys):
+    return _positional_weights(journeys, 0.6, 0.2, 0.2)
+
+
+def _w_custom(journeys, first=1.0, middle=1.0, last=1.0):
+    return _positional_weights(journeys, first, middle, last)
 
 
 def j_shaped(journeys: Journeys) -> AttributionResult:
@@ -314,7 +332,7 @@ def j_shaped(journeys: Journeys) -> AttributionResult:
     >>> j_shaped(j).conversions.tolist()
     [0.25, 0.75]
     """
-    return _result(journeys, "j_shaped", {}, _positional_weights(journeys, 0.2, 0.2, 0.6))
+    return _result(journeys, "j_shaped", {}, _w_j_shaped(journeys))
 
 
 def inverse_j(journeys: Journeys) -> AttributionResult:
@@ -327,7 +345,7 @@ def inverse_j(journeys: Journeys) -> AttributionResult:
     >>> inverse_j(j).conversions.tolist()
     [0.75, 0.25]
     """
-    return _result(journeys, "inverse_j", {}, _positional_weights(journeys, 0.6, 0.2, 0.2))
+    return _result(journeys, "inverse_j", {}, _w_inverse_j(journeys))
 
 
 def custom(journeys: Journeys, first: float = 1.0, middle: float = 1.0, last: float = 1.0):
@@ -343,7 +361,7 @@ def custom(journeys: Journeys, first: float = 1.0, middle: float = 1.0, last: fl
     >>> custom(j, first=2, middle=1, last=1).conversions.tolist()
     [0.5, 0.25, 0.25]
     """
-    w = _positional_weights(journeys, first, middle, last)
+    w = _w_custom(journeys, first, middle, last)
     return _result(journeys, "custom", {"first": first, "middle": middle, "last": last}, w)
 
 
