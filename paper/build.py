@@ -168,6 +168,7 @@ class Sources:
     response: list[tuple[str, dict]] = field(default_factory=list)
     response_grid: Any = None  # aggregated.csv of the separate bayesian_response grid
     response_run: dict = field(default_factory=dict)
+    response_speed: dict = field(default_factory=dict)
 
 
 def _read_json(path: Path) -> dict:
@@ -274,6 +275,8 @@ def load_sources(bench: Path = BENCH, overlay: Path | None = None) -> Sources:
     if overlay is not None:
         names |= {p.name for p in (overlay / "bayesian").glob("*.json")}
     names = sorted(names)
+    if "speed_response.json" in names:
+        s.response_speed = _read_json(pick("bayesian/speed_response.json"))
     for name in names:
         if name.startswith("calibration_response"):
             s.response.append((name, _read_json(pick(f"bayesian/{name}"))))
@@ -900,6 +903,7 @@ def compute(s: Sources, *, live: bool = True) -> Built:
     # ---- bayesian_response (PyMC), when its calibration has landed
     t["response_calibration"] = response_table(s.response)
     v["response_status"] = response_values(s.response)
+    v["response_speed_sentence"] = response_speed_sentence(s.response_speed)
     block, table, sentence = response_grid(s.response_grid, s.response_run)
     v["response_grid_block"] = block
     v["response_grid_sentence"] = sentence
@@ -954,6 +958,28 @@ def response_values(files: list[tuple[str, dict]]) -> str:
         f"its {ci_txt}intervals cover the simulator's incremental shares in "
         f"{f_list(parts)} of channel-replicates (Table 8)"
     )
+
+
+def response_speed_sentence(d: dict) -> str:
+    """``speed_response.json`` (bench_response.py) as one sentence; empty without it."""
+    rows = [r for r in d.get("results", []) if isinstance(r, dict) and "total_s" in r]
+    if not rows:
+        return ""
+    r = min(rows, key=lambda r: r["total_s"])
+    diag = r.get("diagnostics") or {}
+    text = (
+        f" `bayesian_response` on the {f_int(r['paths'])}-path set "
+        f"({f_int(r['patterns'])} exposure patterns) took {f_sec(r['total_s'])} for "
+        f"{f_int(r['chains'])} chains of {f_int(r['draws'])} draws with {r['sampler']}"
+    )
+    if "peak_mib" in r:
+        text += f" (peak memory {f_int(r['peak_mib'])} MiB)"
+    if r.get("warnings") and "max_rhat" in diag:
+        text += (
+            f", and its sampler diagnostics failed (R-hat up to {diag['max_rhat']:.3f}, "
+            f"bulk effective sample size down to {f_int(diag['min_ess_bulk'])})"
+        )
+    return text + "."
 
 
 def response_grid(agg, run: dict) -> tuple[str, str, str]:
