@@ -51,15 +51,17 @@ def hwm():
     return float("nan")
 load_before = open("/proc/loadavg").read().split()[:3]
 t = time.perf_counter()
+cpu = time.process_time()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     r = pc.attribute(j, model="bayesian_response", draws=draws, tune=tune, chains=chains,
                      seed=0, sampler_config={"sampler": sampler})
 total = time.perf_counter() - t
+cpu = time.process_time() - cpu
 d = r.extras["diagnostics"]
 print(json.dumps({
     "draws": draws, "tune": tune, "chains": chains, "sampler": d["sampler"],
-    "total_s": total, "sampling_s_incl_compile": d["seconds"],
+    "total_s": total, "cpu_s": cpu, "sampling_s_incl_compile": d["seconds"],
     "attribution_and_rest_s": total - d["seconds"],
     "peak_mib": hwm(), "paths": j.n_paths, "patterns": r.extras["n_patterns"],
     "loadavg_before": load_before, "loadavg_after": open("/proc/loadavg").read().split()[:3],
