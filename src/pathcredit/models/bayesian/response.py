@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 
 from ..._params import check_integer, check_probability, check_seed
-from ...exceptions import ModelError, PathcreditError, PathcreditWarning
+from ...exceptions import ModelError, PathcreditWarning
 from ...journeys import Journeys
 from ...results import AttributionResult, LazyValue, _hdi
 from ._shapley_kernel import incremental_shapley
@@ -1002,6 +1002,3 @@ def bayesian_response(
     ).fit(journeys)
     result = fitted.attribute(ci_prob=ci_prob)
     return result.replace(removed=journeys.removed)
-
-
-_ = PathcreditError  # re-exported type used in messages
