@@ -172,9 +172,10 @@ _REGISTRY: dict[str, ModelSpec] = {
         ModelSpec(
             "bayesian_response",
             ".bayesian.response:bayesian_response",
-            "PyMC hierarchical logistic model of P(convert | exposures) on sufficient "
-            "statistics; credit = exact Shapley values of each journey's incremental game "
-            "per posterior draw (baseline in extras); posterior mean, HDI bounds",
+            "PyMC hierarchical logistic model of the conversion probability given the "
+            "exposures, fitted on one row per exposure pattern; credit = exact Shapley values "
+            "of each journey's incremental game per posterior draw (baseline in extras); "
+            "posterior mean, HDI bounds",
             kind="data-driven",
         ),
     ]
