@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -7,6 +8,10 @@ from hypothesis import settings
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# PyMC raises the recursion limit to 10,000 when it is first imported; set it here so an
+# import inside a hypothesis test does not look like the test changed it.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile("dev", max_examples=25, deadline=None)
