@@ -353,9 +353,8 @@ def test_spark_equals_duckdb(spark, tmp_path):
 
 # ------------------------------------------------------------------ offline touches
 def offline_table():
-    """A store visit of customer U1 half a day before device A's login session ends its
-    journey... at T0 + 2.5 days, between the Direct session (day 2) and the Organic Social
-    one (day 3); a call of U9, who never shows up online."""
+    """A store visit of customer U1 at T0 + 2.5 days, between U1's Direct session (day 2)
+    and Organic Social session (day 3); a call of U9, who never shows up online."""
     import pandas as pd
 
     iso = pd.Timestamp(T0 + int(2.5 * DAY), unit="us", tz="UTC").isoformat()
