@@ -52,6 +52,8 @@ def test_notebook_is_committed_executed(path):
     nb = nbformat.read(path, as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in cells), "run notebooks/execute.py"
+    stderr = [o["text"] for c in cells for o in c.outputs if o.get("name") == "stderr"]
+    assert not [t for t in stderr if "Warning" in t], stderr  # a reader should not see them
     code = "\n".join(c.source for c in cells)
     if "plot" in code:
         images = [o for c in cells for o in c.outputs if "image/png" in o.get("data", {})]

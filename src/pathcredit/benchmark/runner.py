@@ -470,11 +470,9 @@ def _cell_job(args):
 def _parallel(jobs, n_jobs, progress):
     """Run jobs, yielding results as they finish: joblib when installed, else
     :class:`concurrent.futures.ProcessPoolExecutor`; inline with ``n_jobs=1``."""
-    if progress:
-        from tqdm.auto import tqdm
-    else:  # tqdm.auto warns in notebooks without ipywidgets, even for a disabled bar
-        from tqdm import tqdm
+    from .._progress import tqdm_class
 
+    tqdm = tqdm_class()
     bar = tqdm(total=len(jobs), disable=not progress, file=sys.stderr, desc="benchmark cells")
     try:
         if n_jobs == 1 or len(jobs) <= 1:

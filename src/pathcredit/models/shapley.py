@@ -483,9 +483,9 @@ def _progress_bar(total: int):
     """A tqdm bar on stderr, shown on terminals only (``disable=None``)."""
     import sys
 
-    from tqdm.auto import tqdm
+    from .._progress import tqdm_class
 
-    return tqdm(
+    return tqdm_class()(
         total=total, desc="shapley games", unit="path set", file=sys.stderr, disable=None,
         leave=False, bar_format="{l_bar}{bar}| {n:.0f}/{total} path sets [{elapsed}<{remaining}]",
     )  # fmt: skip
