@@ -37,6 +37,15 @@ successes per pattern, so the fit costs ``O(patterns x features)`` per gradient,
 never ``O(journeys)``. Fractional counts (population-mode simulations,
 deduplicated exports) enter the same kernel ``y log p + (n - y) log(1 - p)``.
 
+The baseline is an extrapolation: path data hold only journeys with at least one
+exposure, so ``P(convert | none)`` is never observed, and ``alpha`` is pinned down
+only by the logistic form (how conversion grows with more exposures) and its prior.
+That is why ``alpha`` and the channel effects are strongly correlated in the
+posterior (NUTS needs a high ``target_accept`` and longer chains), and why the
+baseline, and with it every incremental credit, is only as good as the logistic
+assumption (1.6 times too high in the simulator's additive world, where exposures
+add probabilities; ``benchmarks/bayesian/README.md``).
+
 Credit
 ------
 Per posterior draw and pattern, the incremental game ``v(S) = P(convert | only the
