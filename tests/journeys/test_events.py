@@ -9,7 +9,6 @@ import pytest
 from pathcredit import InputError, PathcreditError, attribute
 from pathcredit.journeys import Removal
 from pathcredit.journeys.events import build_journeys, path_length_report, time_lag_report
-from pathcredit.journeys.pushdown import ENGINE_MODELS, attribute_in_engine
 from pathcredit.simulate import simulate_events
 
 BACKENDS = [None, "pandas"]  # None = DuckDB
@@ -266,49 +265,6 @@ def test_duckdb_matches_pandas_on_simulated_log(options):
     _frames_equal(duck, ref)
     pd.testing.assert_frame_equal(duck.touches(), ref.touches(), check_dtype=False)
     assert any(r.step == "duplicate events" and r.touches > 0 for r in duck.removed)
-
-
-@pytest.mark.parametrize("model", sorted(ENGINE_MODELS))
-def test_pushdown_equals_in_memory(model):
-    ev = simulate_events(300, seed=5)
-    ej = build(ev, lookback_days=20, max_touches=5)
-    got = attribute_in_engine(ej, model)
-    ref = attribute(ej.journey_paths() if model == "time_decay" else ej.journeys, model=model)
-    assert got.channels == ref.channels
-    np.testing.assert_allclose(got.conversions, ref.conversions, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(got.value, ref.value, rtol=0, atol=1e-9)
-    assert got.removed == ej.removed
-    # the journey-level and path-level journeys give the same rule-based credit
-    if model != "time_decay":
-        alt = attribute(ej.journey_paths(), model=model)
-        np.testing.assert_allclose(alt.conversions, ref.conversions, atol=1e-9)
-
-
-def test_pushdown_params_and_errors():
-    ej = build(hand_log(), identity_map=IDENTITY)
-    res = attribute_in_engine(ej, "position_based", first=0.3, last=0.5)
-    ref = attribute(ej.journeys, model="position_based", first=0.3, last=0.5)
-    np.testing.assert_allclose(res.conversions, ref.conversions, atol=1e-12)
-    # last non-direct with "search" declared direct: u1's journey credits display
-    res = attribute_in_engine(ej, "last_non_direct", direct_channels=["search"])
-    assert dict(zip(res.channels, res.conversions, strict=True))["display"] == 2.0
-    from pathcredit import ModelError
-
-    with pytest.raises(ModelError, match="cannot run in the engine"):
-        attribute_in_engine(ej, "markov")
-    with pytest.raises(ModelError, match="no parameter"):
-        attribute_in_engine(ej, "linear", half_life=3)
-    with pytest.raises(ModelError, match="half_life"):
-        attribute_in_engine(ej, "time_decay", half_life=0)
-    # raw events and a pandas-backend result work too
-    raw = attribute_in_engine(hand_log(), "linear", build={"identity_map": IDENTITY})
-    np.testing.assert_allclose(raw.conversions, attribute(ej.journeys, model="linear").conversions)
-    pdb = build(hand_log(), identity_map=IDENTITY, backend="pandas")
-    np.testing.assert_allclose(
-        attribute_in_engine(pdb, "time_decay").value,
-        attribute(pdb.journey_paths(), model="time_decay").value,
-        atol=1e-9,
-    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
