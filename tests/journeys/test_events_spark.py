@@ -160,3 +160,36 @@ def test_exports_on_spark(spark, tmp_path):
     )
     assert table(sj) == {"search > store": (1, 0)}
     assert sj.identity == {"rows": 1, "matched": 1}
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_cli_backend_spark_equals_duckdb(spark, tmp_path):
+    """``pathcredit journeys --backend spark`` and ``attribute --events --backend spark``:
+    the same bytes and credits as on DuckDB."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pathcredit.cli import main
+
+    src = tmp_path / "events.parquet"
+    simulate_events(300, seed=9).to_parquet(src)
+    outputs = {}
+    for backend in ("duckdb", "spark"):
+        out = tmp_path / f"paths_{backend}.csv"
+        r = CliRunner().invoke(
+            main, ["journeys", str(src), "--value-col", "value", "--backend", backend,
+                   "--output", str(out)],
+        )  # fmt: skip
+        assert r.exit_code == 0, r.output
+        outputs[backend] = out.read_bytes()
+    assert outputs["spark"] == outputs["duckdb"]
+    credits = []
+    for backend in ("duckdb", "spark"):
+        r = CliRunner().invoke(
+            main, ["attribute", "--events", str(src), "--value-col", "value", "--backend",
+                   backend, "--model", "linear", "--format", "json"],
+        )  # fmt: skip
+        assert r.exit_code == 0, r.output
+        credits.append(json.loads(r.stdout)[0]["channels"])
+    assert credits[0] == credits[1]

@@ -388,3 +388,31 @@ def test_spark_equals_duckdb_with_offline_touches(spark, tmp_path):
     assert sj.journeys.to_frame().equals(dj.journeys.to_frame())
     assert sj.journeys.removed == dj.journeys.removed
     assert "Store visit" in dj.journeys.channels
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_cli_recipe_on_spark_equals_duckdb(spark, tmp_path):
+    """One ``journeys --format ga4`` command with cross-device user_ids and an offline
+    table, ``--backend spark`` and ``--backend duckdb``: byte-identical path tables."""
+    from click.testing import CliRunner
+
+    from pathcredit.cli import main
+
+    src = write_ga4(simulate_ga4(30, seed=8) + stitch_log(), tmp_path / "export.parquet")
+    offline = tmp_path / "store.csv"
+    offline_table().to_csv(offline, index=False)
+    outputs = {}
+    for backend in ("duckdb", "spark"):
+        out = tmp_path / f"paths_{backend}.csv"
+        r = CliRunner().invoke(
+            main,
+            ["journeys", str(src), "--format", "ga4", "--offline", str(offline),
+             "--offline-user-col", "customer_id", "--backend", backend, "--output", str(out)],
+        )  # fmt: skip
+        assert r.exit_code == 0, r.output
+        outputs[backend] = out.read_bytes()
+    assert outputs["spark"] == outputs["duckdb"]
+    assert b"Store visit" in outputs["duckdb"]
+    r = CliRunner().invoke(main, ["attribute", str(tmp_path / "paths_spark.csv"), "--format",
+                                  "json"])  # fmt: skip
+    assert r.exit_code == 0, r.output

@@ -43,6 +43,7 @@ def ga4_journeys(events, output, value_col, channel_grouping, options: dict) -> 
         max_touches=options.get("max_touches"),
         inactivity_days=options.get("inactivity_days"),
         invalid=options.get("invalid") or "drop",
+        backend=options.get("backend") or "duckdb",
         **extra,
     )
     j = ej.journeys

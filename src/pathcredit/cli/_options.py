@@ -155,6 +155,14 @@ def event_options(f):
             help="Drop and count bad events, or stop at the first kind.",
         ),
         click.option(
+            "--backend",
+            type=click.Choice(["duckdb", "spark", "pandas"]),
+            default="duckdb",
+            show_default=True,
+            help="Engine that builds the journeys: DuckDB (embedded), Spark (the active "
+            "session or a local one; pathcredit[spark] and Java 17) or the pandas reference.",
+        ),
+        click.option(
             "--partitions",
             type=int,
             default=None,
@@ -188,6 +196,7 @@ EVENT_KEYS = (
     "identity_map",
     "identity_cols",
     "invalid",
+    "backend",
     "partitions",
 )
 
@@ -232,6 +241,7 @@ def build_kwargs(options: dict) -> dict:
         identity_map=options["identity_map"],
         identity_cols=tuple(options["identity_cols"]),
         invalid=options["invalid"],
+        backend=None if options["backend"] == "duckdb" else options["backend"],
         partitions=options["partitions"],
     )
 

@@ -95,8 +95,29 @@ def _gen_name() -> str:
     return util.gen_name("pathcredit")
 
 
+def spark_session():
+    """The active SparkSession, or a new local one with the session time zone UTC (so times
+    read as on DuckDB: never in the machine's zone)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError(
+            "backend 'spark' needs PySpark (and Java 17): pip install 'pathcredit[spark]'"
+        ) from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    return (
+        SparkSession.builder.master("local[*]")
+        .appName("pathcredit")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+
+
 def connect(backend) -> Engine:
-    """An :class:`Engine` from ``None``/``"duckdb"``, an Ibis backend or a SparkSession."""
+    """An :class:`Engine` from ``None``/``"duckdb"``, ``"spark"`` (the active SparkSession or
+    a local one), an Ibis backend or a SparkSession."""
     import ibis
 
     if backend is None or (isinstance(backend, str) and backend == "duckdb"):
@@ -112,13 +133,11 @@ def connect(backend) -> Engine:
         except Exception:  # noqa: BLE001 - a DuckDB build without ICU has no time zones
             pass
         return Engine(con, "duckdb")
-    if isinstance(backend, str) and backend == "pyspark":
-        raise InputError(
-            "backend='pyspark' needs a session: pass a SparkSession or ibis.pyspark.connect(...)"
-        )
+    if isinstance(backend, str) and backend in ("spark", "pyspark"):
+        return Engine(ibis.pyspark.connect(spark_session()), "pyspark")
     if isinstance(backend, str):
         raise InputError(
-            f"unknown backend {backend!r}; use 'duckdb', 'pandas', an Ibis backend "
+            f"unknown backend {backend!r}; use 'duckdb', 'pandas', 'spark', an Ibis backend "
             "connection or a SparkSession"
         )
     if type(backend).__module__.startswith("pyspark"):

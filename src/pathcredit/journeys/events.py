@@ -195,7 +195,7 @@ def build_journeys(
     invalid : {"drop", "raise"}, default "drop"
         What to do with bad events (missing user, missing or unparseable
         timestamp, touch without channel): drop and count them, or raise.
-    backend : None, "duckdb", "pandas", Ibis backend or SparkSession
+    backend : None, "duckdb", "pandas", "spark", Ibis backend or SparkSession
         Where to compute. ``None``: the backend of an Ibis table input, else a
         fresh in-memory DuckDB. ``"pandas"``: the reference implementation.
     file_format : {"parquet", "csv"}, optional

@@ -262,17 +262,10 @@ def read_ga4(
 def _connect(backend):
     from . import _engine as eng
 
-    if isinstance(backend, str) and backend == "spark":
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError as exc:  # pragma: no cover - the spark extra is a test dependency
-            raise InputError(
-                "backend='spark' needs PySpark: pip install 'pathcredit[spark]'"
-            ) from exc
-        session = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-        return eng.connect(session)
     if backend is None:
         return None
+    if isinstance(backend, str) and backend == "pandas":
+        raise InputError("read_ga4 runs in an engine: backend 'duckdb' or 'spark', not 'pandas'")
     return eng.connect(backend)
 
 
