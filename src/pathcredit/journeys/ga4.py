@@ -73,7 +73,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..exceptions import InputError
+from ..exceptions import InputError, PathcreditWarning
 
 if TYPE_CHECKING:
     from .channel_groups import ChannelRules
@@ -235,7 +235,7 @@ def read_ga4(
             warnings.warn(
                 f"{name}: {n_multi} device(s) (user_pseudo_id) carry more than one user_id; "
                 "each is stitched to the first user_id it recorded",
-                UserWarning,
+                PathcreditWarning,
                 stacklevel=2,
             )
     ej = build_journeys(

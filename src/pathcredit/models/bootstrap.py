@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._params import check_has_paths, check_integer, check_probability, check_seed
-from ..exceptions import ModelError
+from ..exceptions import ModelError, PathcreditWarning
 from ..journeys import Journeys
 from ..results import AttributionResult
 
@@ -40,7 +40,7 @@ _VECTORISE_MARKOV = True
 _MARKOV_DENSE_MAX = 1000
 
 
-class BootstrapWarning(UserWarning):
+class BootstrapWarning(PathcreditWarning):
     """The plug-in credit of a channel lies outside its percentile interval."""
 
 
