@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pathcredit import attribute, read_ga4
-from pathcredit.exceptions import InputError
+from pathcredit.exceptions import InputError, PathcreditWarning
 from pathcredit.simulate.ga4 import (
     EXAMPLE_OPTIONS,
     example_ga4_file,
@@ -174,7 +174,7 @@ def test_device_with_two_user_ids_warns_and_takes_the_first(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ej = read(log, tmp_path, lookback_days=None)
-    assert [str(w.message) for w in caught if w.category is UserWarning][0].count("1 device")
+    assert [str(w.message) for w in caught if w.category is PathcreditWarning][0].count("1 device")
     assert ej.ga4["devices_with_several_user_ids"] == 1
     # device A goes to U1 (first seen); its session 3 joins U1's journey after the purchase
     assert paths(ej) == {
