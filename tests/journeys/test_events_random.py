@@ -169,23 +169,6 @@ def check_conservation(ej, counts: dict) -> None:
     assert (removed["conversions"] >= 0).all() and (j.conversions >= 0).all()
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession  # ImportError -> fails, as in test_events_spark
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("pathcredit-random")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    yield session
-
-
 def _spark_table(spark, frame, name):
     import ibis
 

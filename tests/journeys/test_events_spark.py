@@ -26,24 +26,6 @@ from pathcredit.simulate import simulate_events
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession  # ImportError -> the test fails, as it must
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("pathcredit-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 def _spark_table(spark, frame):
     """The events as a Spark table seen through Ibis (how a cluster user would pass them)."""
     import ibis

@@ -319,24 +319,6 @@ def test_bundled_example_reads():
     assert len(j.channels) >= 10
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession  # ImportError -> the test fails, as it must
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("pathcredit-ga4-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb(spark, tmp_path):
     records = simulate_ga4(30, seed=5, last_click_from="2024-10-01")
