@@ -535,6 +535,30 @@ def _hdi(flat: np.ndarray, prob: float):
     return s[start, cols], s[start + k, cols]
 
 
+def _posterior_summary(sampled: dict, channels, ci_prob: float):
+    """Posterior means of every sampled metric, and HDI bounds of the credited ones.
+
+    ``sampled`` maps a metric to its ``(draws, channels)`` array. The bounds of
+    ``conversions``, ``value`` and ``share`` are the HDI widened to contain the mean
+    (a skewed posterior's mean can fall outside its shortest interval); the channels
+    where that happened are listed per metric. Returns ``(means, lower, upper, widened)``.
+    """
+    means = {k: v.mean(axis=0) for k, v in sampled.items()}
+    lower: dict[str, np.ndarray] = {}
+    upper: dict[str, np.ndarray] = {}
+    widened: dict[str, list] = {}
+    for metric in ("conversions", "value", "share"):
+        if metric not in sampled:
+            continue
+        lo, hi = _hdi(sampled[metric], ci_prob)
+        mu = means[metric]
+        out = np.flatnonzero((mu < lo) | (mu > hi))
+        if len(out):
+            widened[metric] = [channels[i] for i in out]
+        lower[metric], upper[metric] = np.minimum(lo, mu), np.maximum(hi, mu)
+    return means, lower, upper, widened
+
+
 def _frozen(values) -> np.ndarray:
     """A read-only float64 copy: a result's numbers cannot change after it is checked."""
     out = np.array(values, dtype=np.float64)

@@ -83,7 +83,7 @@ import numpy as np
 from ..._params import check_integer, check_probability, check_real, check_seed
 from ...exceptions import ModelError
 from ...journeys import Journeys
-from ...results import AttributionResult, _hdi
+from ...results import AttributionResult, _posterior_summary
 
 __all__ = ["bayesian_markov"]
 
@@ -226,20 +226,8 @@ def bayesian_markov(
         veff = s["veff"]
         vsum = veff.sum(axis=1, keepdims=True)
         sampled["value"] = np.divide(veff * TV, vsum, out=np.zeros_like(veff), where=vsum > 0)
-    means = {k: v.mean(axis=0) for k, v in sampled.items()}
-    lower: dict[str, Any] = {}
-    upper: dict[str, Any] = {}
-    widened: dict[str, Any] = {}
     # HDI bounds of the credited metrics and the shares; removal effects are in the draws
-    for metric in ("conversions", "value", "share"):
-        if metric not in sampled:
-            continue
-        lo, hi = _hdi(sampled[metric], ci_prob)
-        m = means[metric]
-        out = np.flatnonzero((m < lo) | (m > hi))
-        if len(out):
-            widened[metric] = [journeys.channels[i] for i in out]
-        lower[metric], upper[metric] = np.minimum(lo, m), np.maximum(hi, m)
+    means, lower, upper, widened = _posterior_summary(sampled, journeys.channels, ci_prob)
     channels = journeys.channels
     extras = {
         "conversion_probability": float(s["p"].mean()),

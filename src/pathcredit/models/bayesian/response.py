@@ -92,7 +92,7 @@ import numpy as np
 from ..._params import check_integer, check_probability, check_seed
 from ...exceptions import ModelError, PathcreditWarning
 from ...journeys import Journeys
-from ...results import AttributionResult, LazyValue, _hdi
+from ...results import AttributionResult, LazyValue, _posterior_summary
 from ._shapley_kernel import incremental_shapley
 
 __all__ = [
@@ -554,19 +554,7 @@ class BayesianResponse:
                                where=vtot[:, None] > 0)  # fmt: skip
             sampled["value"] = vshare * TV
             sampled["incremental_value"] = inc[:, :, 1]
-        means = {k: v.mean(axis=0) for k, v in sampled.items()}
-        lower: dict[str, Any] = {}
-        upper: dict[str, Any] = {}
-        widened: dict[str, list] = {}
-        for metric in ("conversions", "value", "share"):
-            if metric not in sampled:
-                continue
-            lo, hi = _hdi(sampled[metric], ci_prob)
-            mu = means[metric]
-            out = np.flatnonzero((mu < lo) | (mu > hi))
-            if len(out):
-                widened[metric] = [channels[i] for i in out]
-            lower[metric], upper[metric] = np.minimum(lo, mu), np.maximum(hi, mu)
+        means, lower, upper, widened = _posterior_summary(sampled, channels, ci_prob)
         N = float(pat.journeys.sum())
         base = N / (1.0 + np.exp(-alpha))
         expected = (pat.journeys / (1.0 + np.exp(-self._eta(alpha, beta, gamma, pat.X)))).sum(
