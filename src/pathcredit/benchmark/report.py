@@ -232,18 +232,7 @@ class BenchmarkResult:
         d = self.by_size("coverage", truth=truth)
         scen = sorted(d.scenario.unique())
         models = sorted(d.model.unique()) if models is None else list(models)
-        if axes is None:
-            ncol = min(3, max(len(scen), 1))
-            nrow = max(int(np.ceil(len(scen) / ncol)), 1)
-            fig, axes = plt.subplots(
-                nrow,
-                ncol,
-                figsize=(4.2 * ncol + 3, 3.2 * nrow),
-                squeeze=False,
-                sharey=True,
-                layout="constrained",
-            )
-        axes = np.asarray(axes).ravel()
+        axes = _scenario_axes(len(scen), axes)
         cmap = plt.get_cmap("tab10" if len(models) <= 10 else "tab20")
         for k, sc in enumerate(scen):
             ax = axes[k]
@@ -303,18 +292,7 @@ class BenchmarkResult:
         d = self.by_size("share_mae", truth=truth)
         scen = sorted(d.scenario.unique())
         models = sorted(d.model.unique()) if models is None else list(models)
-        if axes is None:
-            ncol = min(3, len(scen))
-            nrow = int(np.ceil(len(scen) / ncol))
-            fig, axes = plt.subplots(
-                nrow,
-                ncol,
-                figsize=(4.2 * ncol + 3, 3.2 * nrow),
-                squeeze=False,
-                sharey=True,
-                layout="constrained",
-            )
-        axes = np.asarray(axes).ravel()
+        axes = _scenario_axes(len(scen), axes)
         cmap = plt.get_cmap("tab10")
         styles = ["-", "--", ":", "-."]
         for k, sc in enumerate(scen):
@@ -393,6 +371,24 @@ class BenchmarkResult:
                 ax.figure.savefig(out / name, dpi=110, bbox_inches="tight")
                 plt.close(ax.figure)
         return out
+
+
+def _scenario_axes(n_scenarios: int, axes=None):
+    """A flat array of axes, one per scenario (three per row, shared y) unless given."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        ncol = min(3, max(n_scenarios, 1))
+        nrow = max(int(np.ceil(n_scenarios / ncol)), 1)
+        _, axes = plt.subplots(
+            nrow,
+            ncol,
+            figsize=(4.2 * ncol + 3, 3.2 * nrow),
+            squeeze=False,
+            sharey=True,
+            layout="constrained",
+        )
+    return np.asarray(axes).ravel()
 
 
 def _git_commit() -> str | None:
