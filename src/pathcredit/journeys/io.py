@@ -127,6 +127,11 @@ def read_paths(
                 column=col,
             )
     count_cols = [c for c in (conversions_col, value_col, nulls_col) if c is not None]
+    fast = _read_fast(src, required, sep, path_col, conversions_col, value_col, nulls_col)
+    if fast is not None:
+        return fast
+    # something is unusual (or wrong) in the data: the batch-by-batch reader below finds
+    # and names it, or reads what the fast reader does not take on
     builder = _PathBuilder(sep, name, path_col)
     numbers: dict[str, list[np.ndarray]] = {c: [] for c in count_cols}
     running = dict.fromkeys(count_cols, 0.0)
@@ -162,6 +167,211 @@ def read_paths(
     _release_freed_memory()
     return Journeys(
         channels,
+        touches,
+        offsets,
+        columns[conversions_col],
+        None if value_col is None else columns[value_col],
+        None if nulls_col is None else columns[nulls_col],
+        source=name,
+    )
+
+
+# ---------------------------------------------------------------------- fast reader
+class _Unusual(Exception):
+    """Raised inside the fast reader: leave this input to the batch-by-batch reader."""
+
+
+def _read_fast(src, cols, sep, path_col, conversions_col, value_col, nulls_col):
+    """The whole read in compiled Arrow kernels, or ``None`` when anything is unusual.
+
+    One pass per batch of about a megabyte: ``split_pattern`` cuts the paths,
+    ``dictionary_encode`` numbers the raw channel names, and only the dictionary (a few
+    dozen names) is trimmed and merged in Python. Counts must already be numbers (the
+    CSV parser types them as float64) that are finite and >= 0. Nothing is raised here:
+    on an empty or whitespace-padded name, a missing path, a count that is not a plain
+    finite number, an overflowing sum, a value without conversions, a file that does
+    not parse, or a separator that begins or ends in whitespace (then each whole path
+    is trimmed before splitting), the caller runs the batch-by-batch reader, which
+    finds the first such row and names it. The answer is the same either way: the
+    tests compare both readers.
+    """
+    import pyarrow as pa
+
+    if sep != sep.strip() or not _FAST_READER:
+        return None
+    try:
+        batches = _fast_batches(src, cols)
+        if batches is None:
+            return None
+        return _fast_journeys(
+            batches, src.name, cols, sep, path_col, conversions_col, value_col, nulls_col
+        )
+    except (_Unusual, InputError, pa.ArrowException, OSError, ValueError, TypeError):
+        return None
+
+
+#: tests switch the fast reader off to compare it with the batch-by-batch one
+_FAST_READER = True
+
+
+def _fast_batches(src, cols):
+    """An iterator of (paths, counts...) Arrow arrays, or None for sources it does not read."""
+    import pyarrow as pa
+
+    if isinstance(src, _CsvSource):
+        if src.header_quoted:
+            return None
+        import pyarrow.csv as pcsv
+
+        types = {c: (pa.string() if i == 0 else pa.float64()) for i, c in enumerate(cols)}
+        stream = pa.input_stream(str(src.path), compression=src.compression)
+        # Arrow parses the next blocks on its threads while this thread splits the last one
+        reader = pcsv.open_csv(
+            stream,
+            read_options=pcsv.ReadOptions(
+                column_names=src.columns, skip_rows=1, block_size=_CSV_PIECE * 2
+            ),
+            parse_options=pcsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=cols,
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+        def csv_batches():
+            with stream:
+                for rb in reader:
+                    yield [rb.column(i) for i in range(len(cols))]
+
+        return csv_batches()
+    if isinstance(src, _ArrowSource):
+        return src.batches(cols)
+    if isinstance(src, _FrameSource):
+        frame = src.frame
+        series = [frame.iloc[:, src.columns.index(c)] for c in cols]
+        counts = []
+        for s in series[1:]:
+            kind = getattr(s.dtype, "kind", "O")
+            if kind not in "iufb":  # text, dates, complex...: the slow reader decides
+                return None
+            counts.append(s.to_numpy(dtype=np.float64, na_value=np.nan))
+        paths = pa.Array.from_pandas(series[0])
+        if isinstance(paths, pa.ChunkedArray):
+            paths = _one_chunk(paths)
+        rows = _FAST_ROWS
+        return (
+            [paths.slice(a, rows)] + [c[a : a + rows] for c in counts]
+            for a in range(0, len(paths), rows)
+        )
+    return None
+
+
+#: rows per batch of a DataFrame in the fast reader
+_FAST_ROWS = 1 << 16
+
+
+def _fast_numbers(raw) -> np.ndarray:
+    """Counts as float64 from a numeric Arrow or numpy array; _Unusual for anything else."""
+    import pyarrow as pa
+
+    if isinstance(raw, np.ndarray):
+        return raw
+    if isinstance(raw, pa.ChunkedArray):
+        raw = _one_chunk(raw)
+    t = raw.type
+    if not (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_decimal(t)
+    ):
+        raise _Unusual
+    if raw.null_count:
+        raise _Unusual
+    return raw.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+
+
+def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_col, nulls_col):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pool = _pool()
+    count_cols = cols[1:]
+    index: dict[str, int] = {}
+    codes: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    numbers: dict[str, list[np.ndarray]] = {c: [] for c in count_cols}
+    totals = dict.fromkeys(count_cols, 0.0)
+    n_rows = n_touches = 0
+    for batch in batches:
+        paths = batch[0]
+        if isinstance(paths, pa.ChunkedArray):
+            paths = _one_chunk(paths)
+        if not (pa.types.is_string(paths.type) or pa.types.is_large_string(paths.type)):
+            raise _Unusual
+        if paths.null_count or len(paths) == 0:
+            raise _Unusual
+        with np.errstate(all="ignore"):
+            for col, raw in zip(count_cols, batch[1:], strict=True):
+                x = _fast_numbers(raw)
+                total = totals[col] + float(x.sum())
+                if not (np.isfinite(total) and x.min() >= 0):  # NaN or inf makes the sum so
+                    raise _Unusual
+                totals[col] = total
+                numbers[col].append(x)
+        if value_col is not None:
+            if (numbers[value_col][-1] != 0)[numbers[conversions_col][-1] == 0].any():
+                raise _Unusual
+        lists = pc.split_pattern(paths, pattern=sep, memory_pool=pool)
+        encoded = pc.dictionary_encode(pc.list_flatten(lists), memory_pool=pool)
+        del paths
+        raw_names = pc.utf8_trim_whitespace(encoded.dictionary, memory_pool=pool).to_pylist()
+        if "" in raw_names:
+            raise _Unusual  # an empty channel name or path: the slow reader says where
+        to_global = np.fromiter(
+            (index.setdefault(c, len(index)) for c in raw_names),
+            dtype=np.int32,
+            count=len(raw_names),
+        )
+        local = np.asarray(encoded.indices)
+        k = len(index)
+        small = np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
+        codes.append(to_global.astype(small)[local])
+        offsets = np.asarray(lists.offsets)
+        lengths.append(np.diff(offsets))
+        n_rows += len(lists)
+        n_touches += len(local)
+        del lists, encoded, local
+    if n_rows == 0:
+        raise _Unusual
+    _release_freed_memory()
+    names = np.asarray(list(index), dtype=object)
+    order = np.argsort(names, kind="stable")  # channel codes in sorted name order
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    channels = names[order]
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(_concat(lengths), out=offsets[1:])
+    del lengths
+    k = len(index)
+    flat = np.empty(
+        n_touches, dtype=np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
+    )
+    at = 0
+    while codes:
+        c = codes.pop(0)
+        flat[at : at + len(c)] = c
+        at += len(c)
+    if n_touches == n_rows:  # the separator never occurs: each path is one channel
+        _check_separator(channels, rank[flat], sep, name, path_col)
+    touches = rank[flat]
+    del flat
+    columns = {c: _concat(numbers.pop(c)) for c in count_cols}
+    return Journeys(
+        list(channels),
         touches,
         offsets,
         columns[conversions_col],
@@ -237,6 +447,7 @@ class _CsvSource:
                 "file_sep must be one character (not a quote or newline)", value=file_sep
             )
         self.delimiter = file_sep
+        self.header_quoted = b'"' in first
         try:
             self.columns = next(csv.reader([header], delimiter=file_sep, quotechar='"'), [])
         except csv.Error as exc:
