@@ -295,10 +295,11 @@ def _fast_numbers(raw) -> np.ndarray:
 
 
 def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_col, nulls_col):
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
 
-    pool = _pool()
+    import pyarrow as pa
+
     count_cols = cols[1:]
     index: dict[str, int] = {}
     codes: list[np.ndarray] = []
@@ -306,29 +307,9 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
     numbers: dict[str, list[np.ndarray]] = {c: [] for c in count_cols}
     totals = dict.fromkeys(count_cols, 0.0)
     n_rows = n_touches = 0
-    for batch in batches:
-        paths = batch[0]
-        if isinstance(paths, pa.ChunkedArray):
-            paths = _one_chunk(paths)
-        if not (pa.types.is_string(paths.type) or pa.types.is_large_string(paths.type)):
-            raise _Unusual
-        if paths.null_count or len(paths) == 0:
-            raise _Unusual
-        with np.errstate(all="ignore"):
-            for col, raw in zip(count_cols, batch[1:], strict=True):
-                x = _fast_numbers(raw)
-                total = totals[col] + float(x.sum())
-                if not (np.isfinite(total) and x.min() >= 0):  # NaN or inf makes the sum so
-                    raise _Unusual
-                totals[col] = total
-                numbers[col].append(x)
-        if value_col is not None:
-            if (numbers[value_col][-1] != 0)[numbers[conversions_col][-1] == 0].any():
-                raise _Unusual
-        lists = pc.split_pattern(paths, pattern=sep, memory_pool=pool)
-        encoded = pc.dictionary_encode(pc.list_flatten(lists), memory_pool=pool)
-        del paths
-        raw_names = pc.utf8_trim_whitespace(encoded.dictionary, memory_pool=pool).to_pylist()
+
+    def add(per_path, local, raw_names):
+        nonlocal n_rows, n_touches
         if "" in raw_names:
             raise _Unusual  # an empty channel name or path: the slow reader says where
         to_global = np.fromiter(
@@ -336,15 +317,42 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
             dtype=np.int32,
             count=len(raw_names),
         )
-        local = np.asarray(encoded.indices)
         k = len(index)
         small = np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
         codes.append(to_global.astype(small)[local])
-        offsets = np.asarray(lists.offsets)
-        lengths.append(np.diff(offsets))
-        n_rows += len(lists)
+        lengths.append(per_path)
+        n_rows += len(per_path)
         n_touches += len(local)
-        del lists, encoded, local
+
+    # one worker thread splits a batch while this thread checks the counts of the next
+    # and Arrow's threads parse the one after (the kernels release the GIL)
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        for batch in batches:
+            paths = batch[0]
+            if isinstance(paths, pa.ChunkedArray):
+                paths = _one_chunk(paths)
+            if not (pa.types.is_string(paths.type) or pa.types.is_large_string(paths.type)):
+                raise _Unusual
+            if paths.null_count or len(paths) == 0:
+                raise _Unusual
+            pending.append(worker.submit(_split_kernels, paths, sep))
+            with np.errstate(all="ignore"):
+                for col, raw in zip(count_cols, batch[1:], strict=True):
+                    x = _fast_numbers(raw)
+                    total = totals[col] + float(x.sum())
+                    if not (np.isfinite(total) and x.min() >= 0):  # NaN or inf: so is the sum
+                        raise _Unusual
+                    totals[col] = total
+                    numbers[col].append(x)
+            if value_col is not None:
+                if (numbers[value_col][-1] != 0)[numbers[conversions_col][-1] == 0].any():
+                    raise _Unusual
+            del paths, batch
+            if len(pending) > 1:
+                add(*pending.popleft().result())
+        while pending:
+            add(*pending.popleft().result())
     if n_rows == 0:
         raise _Unusual
     _release_freed_memory()
@@ -355,7 +363,7 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
     channels = names[order]
     offsets = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(_concat(lengths), out=offsets[1:])
-    del lengths
+    lengths.clear()
     k = len(index)
     flat = np.empty(
         n_touches, dtype=np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
@@ -379,6 +387,18 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
         None if nulls_col is None else columns[nulls_col],
         source=name,
     )
+
+
+def _split_kernels(paths, sep):
+    """(touches per path, codes, trimmed names by code) of a batch, in Arrow kernels: the
+    names are trimmed after numbering, on the dictionary of a few dozen raw names."""
+    import pyarrow.compute as pc
+
+    pool = _pool()
+    lists = pc.split_pattern(paths, pattern=sep, memory_pool=pool)
+    encoded = pc.dictionary_encode(pc.list_flatten(lists), memory_pool=pool)
+    raw = pc.utf8_trim_whitespace(encoded.dictionary, memory_pool=pool).to_pylist()
+    return np.diff(np.asarray(lists.offsets)), np.asarray(encoded.indices), raw
 
 
 # ---------------------------------------------------------------------- sources
