@@ -10,8 +10,12 @@ close to the size of the :class:`Journeys` returned (see ``benchmarks/read_paths
 from __future__ import annotations
 
 import csv
+import decimal
+import errno
+import numbers
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -587,12 +591,18 @@ def _open(source, file_sep):
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         name = str(source)
-        if not path.exists():
-            raise InputError("file not found", source=name)
+        mode = _file_mode(path, name)
         suffixes = "".join(path.suffixes).lower()
         parquet = suffixes.endswith((".parquet", ".pq"))
-        if path.is_dir() and not parquet:
-            raise InputError("is a directory; expected a CSV or Parquet file", source=name)
+        if stat.S_ISDIR(mode):
+            if not parquet:
+                raise InputError("is a directory; expected a CSV or Parquet file", source=name)
+        elif not stat.S_ISREG(mode):
+            # opening a named pipe waits for a writer, a device may never end: refuse both
+            raise InputError(
+                f"not a regular file ({_special_kind(mode)}); expected a CSV or Parquet file",
+                source=name,
+            )
         compression = None
         if not parquet and path.is_file():
             from ._engine import file_kind
@@ -609,6 +619,39 @@ def _open(source, file_sep):
         f"cannot read paths from a {type(source).__name__}; "
         "pass a pandas or polars DataFrame or a CSV/Parquet file"
     )
+
+
+def _file_mode(path: Path, name: str) -> int:
+    """``st_mode`` of the file (following links), or an InputError saying why there is none."""
+    try:
+        return os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError("file not found", source=name) from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            longest = max((len(os.fsencode(p)) for p in path.parts), default=0)
+            raise InputError(
+                f"the file name is longer than the system allows ({len(os.fsencode(name))} "
+                f"bytes, longest part {longest} bytes)",
+                source=name[:80] + "..." if len(name) > 80 else name,
+            ) from None
+        if exc.errno == errno.ENOTDIR:
+            raise InputError(
+                "file not found (a part of the path is not a folder)", source=name
+            ) from None
+        raise InputError(f"cannot read file: {exc.strerror or exc}", source=name) from None
+
+
+def _special_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return "not a file or folder"
 
 
 #: Files told apart by their leading bytes that are not read, and what to do instead
@@ -719,14 +762,18 @@ def _numeric(raw, name, col, row0) -> np.ndarray:
             or pa.types.is_decimal(t)
         ):
             values = raw.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
-        else:
+        elif _is_text(t):
             if pa.types.is_binary(t) or pa.types.is_large_binary(t):
                 raw = _utf8(raw, name, col, row0)
             values = _to_numeric(raw.to_pandas())
+        else:  # timestamps, durations, dates, lists...: pandas would read a time as a number
+            _not_a_number(raw, str(t), name, col, row0)
+            raise AssertionError("unreachable")  # pragma: no cover
 
         def at(i):
             return raw[i].as_py()
     else:
+        _check_count_dtype(raw, name, col, row0)
         values = _to_numeric(raw)
 
         def at(i):
@@ -753,6 +800,76 @@ def _numeric(raw, name, col, row0) -> np.ndarray:
             value=None if v is None or (isinstance(v, float) and np.isnan(v)) else v,
         )
     return values
+
+
+def _is_text(t) -> bool:
+    import pyarrow as pa
+
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_string_view(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_binary_view(t)
+    )
+
+
+def _not_a_number(raw, kind: str, name, col, row0) -> None:
+    """Refuse a count column of a type that is not a number (or text holding numbers)."""
+    valid = np.flatnonzero(np.asarray(raw.is_valid()))
+    i = int(valid[0]) if len(valid) else 0
+    v = raw[i].as_py() if len(raw) else None
+    raise InputError(
+        f"counts must be numbers, not {kind}",
+        source=name,
+        column=col,
+        row=row0 + i,
+        value=v,
+    )
+
+
+#: Python types an object count column may hold: real numbers, and text that pandas parses
+_PLAIN_COUNT_TYPES = (str, bytes, numbers.Real, decimal.Decimal)
+
+
+def _check_count_dtype(series, name, col, row0) -> None:
+    """Refuse pandas count columns that pandas.to_numeric would read as numbers though they
+    are not counts: complex numbers (their imaginary part would be dropped), datetimes and
+    timedeltas (read as nanoseconds), periods (read as their ordinal), and object columns
+    holding such values."""
+    import pandas as pd
+
+    dtype = series.dtype
+    kind = getattr(dtype, "kind", "O")
+    refused = kind in "cMm" or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype)
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = dtype.categories.dtype
+        refused = getattr(cats, "kind", "O") in "cMm" or isinstance(
+            cats, pd.PeriodDtype | pd.IntervalDtype
+        )
+    if refused:
+        notna = np.flatnonzero(series.notna().to_numpy())
+        i = int(notna[0]) if len(notna) else 0
+        v = series.iloc[i] if len(series) else None
+        raise InputError(
+            f"counts must be numbers, not {dtype}",
+            source=name,
+            column=col,
+            row=row0 + i,
+            value=v.item() if hasattr(v, "item") and not isinstance(v, pd.Timestamp) else v,
+        )
+    if kind == "O" and not isinstance(dtype, pd.CategoricalDtype):
+        for i, v in enumerate(series.array):
+            if v is None or isinstance(v, _PLAIN_COUNT_TYPES) or _isna(v):
+                continue  # a missing value is refused later, as missing
+            raise InputError(
+                f"counts must be numbers, not {type(v).__name__}",
+                source=name,
+                column=col,
+                row=row0 + i,
+                value=v,
+            )
 
 
 def _to_numeric(series) -> np.ndarray:
@@ -839,8 +956,10 @@ def _text(strings, name, path_col, row0):
         strings = _utf8(strings, name, path_col, row0)
     t = strings.type
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        valid = np.asarray(strings.is_valid())
-        row = int(np.flatnonzero(valid)[0])
+        valid = np.flatnonzero(np.asarray(strings.is_valid()))
+        if len(valid) == 0:  # no rows, or only missing paths (a frame gives them any type)
+            return pa.nulls(len(strings), pa.string())
+        row = int(valid[0])
         found = strings[row].as_py()
         raise InputError(
             f"paths must be text such as 'display > email', not {type(found).__name__}",
