@@ -607,8 +607,9 @@ def find_result(results: Sequence[AttributionResult], name: str) -> AttributionR
     labels = [r.label for r in results]
     for rule in (
         lambda r: r.label == name,
-        lambda r: r.label.endswith(_BOOTSTRAP_SUFFIX)
-        and r.label[: -len(_BOOTSTRAP_SUFFIX)] == name,
+        lambda r: (
+            r.label.endswith(_BOOTSTRAP_SUFFIX) and r.label[: -len(_BOOTSTRAP_SUFFIX)] == name
+        ),
         lambda r: r.model == name,
     ):
         found = [r for r in results if rule(r)]

@@ -204,7 +204,7 @@ def test_journey_level_rows_with_touch_times():
     np.testing.assert_allclose(fast.draws["share"][0, 0], by_hand.share, rtol=1e-12)
 
 
-# ---------------------------------------------------------------- the same resamples for every model
+# ------------------------------------------------------------ the same resamples for every model
 def _three_paths():
     return Journeys.from_paths(
         [["A", "B"], ["B"], ["A", "C", "B"], ["C"]],
@@ -227,11 +227,10 @@ def test_bootstrap_resamples_are_the_counts_every_code_path_uses(monkeypatch):
     conv, nulls = bootstrap_resamples(j, 30, seed=9)
     assert conv.shape == nulls.shape == (30, 4)
     first = bootstrap(j, model="first_touch", n_resamples=30, seed=9)
-    total = conv.sum(axis=1)
+    by_path = np.c_[conv[:, 0] + conv[:, 2], conv[:, 1], conv[:, 3]]
     np.testing.assert_allclose(
-        first.draws["share"][0], np.c_[conv[:, 0] + conv[:, 2], conv[:, 1], conv[:, 3]] / total[:, None],
-        rtol=1e-12,
-    )  # fmt: skip
+        first.draws["share"][0], by_path / conv.sum(axis=1)[:, None], rtol=1e-12
+    )
     seen = []
     module, name = _REGISTRY["markov"].target.split(":")
     module = importlib.import_module(module, "pathcredit.models")
