@@ -488,9 +488,10 @@ def compare(
     gets a paired percentile interval: per resample ``b``, the model's draw minus the
     baseline's draw of ``metric``, and the ``(1 - ci_prob) / 2`` and ``(1 + ci_prob) / 2``
     quantiles of those differences, at the compared model's ``ci_prob``. Pairing
-    removes the sampling noise the two models share, so the interval of the change is
-    much narrower than the two models' own intervals suggest, and a model compared
-    with itself gets exactly ``[0, 0]``. As :func:`pathcredit.bootstrap` does for the
+    removes the sampling noise the two models share (models of one data set move
+    together across resamples), so the interval of the change is usually narrower
+    than the two models' own intervals suggest, and a model compared with itself
+    gets exactly ``[0, 0]``. As :func:`pathcredit.bootstrap` does for the
     credit, the interval is widened to reach the point change where that falls outside.
 
     - Bootstrap results on different resamples (another seed, ``n_resamples``,

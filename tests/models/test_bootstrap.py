@@ -343,3 +343,12 @@ def test_multinomial_above_two_to_the_53_keeps_the_journey_count():
     # each cell is Binomial(N, p) in the limit: sd sqrt(N p (1 - p)), p = 0.2 for path A
     z = (conv[:, 0] - 2e18) / np.sqrt(1e19 * 0.2 * 0.8)
     assert abs(z.mean()) < 0.2 and z.std() == pytest.approx(1.0, abs=0.1)
+
+
+def test_readme_states_the_poisson_threshold():
+    from pathlib import Path
+
+    from pathcredit.models.bootstrap import _POISSON_MAX
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert _POISSON_MAX == 2.0**40 and "means above 2^40" in readme
