@@ -663,9 +663,11 @@ def _paired_change(result, base, metric: str, channels: list, point: np.ndarray)
     ra, rb = result.extras.get("resamples"), base.extras.get("resamples")
     if da is None or db is None or not isinstance(ra, Mapping) or not isinstance(rb, Mapping):
         return none, none
+    # the fingerprint decides (it covers the generator's state, so two Generators in one
+    # state pair, and two int seeds pair only if equal); the rest names what differs
     keys = ("scheme", "n", "seed", "fingerprint")
     differ = [f"{k} {ra.get(k)!r} vs {rb.get(k)!r}" for k in keys if ra.get(k) != rb.get(k)]
-    if differ:
+    if any(ra.get(k) != rb.get(k) for k in ("scheme", "n", "fingerprint")):
         raise ModelError(
             f"{result.label} and {base.label} were bootstrapped on different resamples "
             f"({'; '.join(differ)}), so their draws cannot be paired: run both on the same "
