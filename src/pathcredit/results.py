@@ -537,12 +537,13 @@ def compare(
     A          15.0         11.53         18.20
     B         -15.0        -18.20        -11.53
     >>> again = boots[1].replace(label="linear again")  # a model against itself: [0, 0]
-    >>> compare([boots[1], again], baseline="linear")["linear again"][["change_lower", "change_upper"]]
+    >>> t = compare([boots[1], again], baseline="linear")
+    >>> t["linear again"][["change_lower", "change_upper"]]
              change_lower  change_upper
     channel
     A                 0.0           0.0
     B                 0.0           0.0
-    """  # noqa: E501
+    """
     import pandas as pd
 
     results = _check_results(results)

@@ -352,3 +352,18 @@ def test_readme_states_the_poisson_threshold():
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert _POISSON_MAX == 2.0**40 and "means above 2^40" in readme
+
+
+def test_numpys_own_poisson_is_too_spread_above_the_threshold():
+    # why counts above 2^40 use the normal approximation: numpy's Poisson draws at large
+    # means (200,000 draws, seed 0) have an sd above sqrt(mean), the standard error of the
+    # sd being 1 / sqrt(2 * 200,000) = 0.0016; at 2^40 they are still right
+    rng = np.random.default_rng(0)
+    sds = {}
+    for lam in [2.0**40, 1e14, 1e15, 2.0**53]:
+        x = rng.poisson(lam, size=200_000).astype(np.float64)
+        sds[lam] = ((x - lam) / np.sqrt(lam)).std()
+    assert abs(sds[2.0**40] - 1.0) < 0.005
+    assert sds[1e14] == pytest.approx(1.005, abs=0.003)
+    assert sds[1e15] == pytest.approx(1.018, abs=0.003)
+    assert sds[2.0**53] == pytest.approx(1.10, abs=0.005)

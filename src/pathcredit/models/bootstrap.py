@@ -40,8 +40,8 @@ _VECTORISE_MARKOV = True
 #: Largest chain solved densely per resample in the vectorised Markov path.
 _MARKOV_DENSE_MAX = 1000
 #: Above this mean a Poisson count is drawn by the normal approximation: numpy refuses means
-#: above about 9.2e18 and, measured on 200,000 draws, its sd is 1.018 sqrt(mean) at 1e15 and
-#: 1.106 sqrt(mean) at 2^53 (exact to 0.1% up to 1e14).
+#: above about 9.2e18 and, measured on 200,000 draws (seed 0; tests/models/test_bootstrap.py),
+#: its sd is 1.005 sqrt(mean) at 1e14, 1.018 at 1e15 and 1.10 at 2^53, 1.000 at 2^40.
 _POISSON_MAX = 2.0**40
 #: A multinomial of more journeys is scaled from one of this many (float64 stops holding
 #: every whole number above it; numpy's totals must fit int64).
@@ -143,7 +143,8 @@ def bootstrap(
       generator (:func:`bootstrap_resamples`); a per-resample model seed comes from
       a second stream, so a sampler cannot shift the counts of later resamples.
     - **Huge counts.** numpy draws Poisson means only up to about 9.2e18, and its
-      draws are too spread above about 1e14 (sd 1.02 sqrt(m) at 1e15, measured);
+      draws are too spread from about 1e14 (sd 1.005 sqrt(m) at 1e14 and 1.02
+      sqrt(m) at 1e15 on 200,000 draws);
       multinomial totals must fit int64. A path count ``m`` above ``M = 2^40``
       (about 1.1e12) is drawn as ``m + (x - M) * sqrt(m / M)`` with ``x``
       Poisson(M): mean ``m``, variance ``m``, the normal approximation of
