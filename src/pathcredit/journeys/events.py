@@ -151,6 +151,51 @@ __all__ = [
 ]
 
 
+def _csv_as_text(build):
+    """Redo a build whose CSV input held a value DuckDB's type guess cannot hold.
+
+    DuckDB guesses each CSV column's type from a sample of rows; a later value
+    that does not fit (a time ``not a date``, a conversion flag ``yes``, a value
+    ``n/a``) stops the scan (see :func:`~._engine.csv_error`). The build is then
+    redone with that column read as text, where the rules of every backend apply:
+    an unparseable time is dropped and counted, a missing-value spelling is
+    missing, and a flag or value that is not a number is an ``InputError`` naming
+    its row. Any other CSV error of DuckDB (a row with the wrong number of fields)
+    is an ``InputError`` naming the file, the line and its text. Files that read
+    cleanly are read once.
+    """
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(events, **kwargs):
+        from . import _engine as eng
+
+        forced: tuple[str, ...] = ()
+        while True:
+            token = eng.FORCED_TEXT.set(forced)
+            try:
+                return build(events, **kwargs)
+            except Exception as exc:
+                err = eng.csv_error(exc)
+                if err is None:
+                    raise
+                if err.column is not None and err.column not in forced:
+                    forced = (*forced, err.column)
+                    continue
+                raise InputError(
+                    f"cannot read line {err.line} of the CSV file: {err.reason}",
+                    source=err.file,
+                    column=err.column,
+                    row=None if err.line is None else err.line - 2,
+                    value=err.text,
+                ) from exc
+            finally:
+                eng.FORCED_TEXT.reset(token)
+
+    return wrapper
+
+
+@_csv_as_text
 def build_journeys(
     events,
     *,
@@ -384,6 +429,9 @@ def build_journeys(
         },
         source,
     )
+    for role, col in (("conversion", conv_col), ("value", value_col)):
+        if col is not None and table.schema()[col].is_string():
+            eng.check_number_text(engine, table, col, role, source)
     norm_options = dict(
         user_col=user_col,
         time_col=time_col,
