@@ -180,3 +180,227 @@ def test_nullable_conversion_columns(backend, flags):
         {"path": "x > y", "total_conversions": 1.0, "total_null": 0.0},
         {"path": "z", "total_conversions": 1.0, "total_null": 0.0},
     ]
+
+
+# --- integer times outside years 1 to 9999 ----------------------------------------------
+
+
+def int_log(times) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": ["p"] * len(times),
+            "timestamp": pd.array(times, dtype="Int64"),
+            "channel": ["x"] * (len(times) - 1) + [None],
+            "conversion": [0] * (len(times) - 1) + [1],
+        }
+    )
+
+
+#: 0001-01-01T00:00:00 and 9999-12-31T23:59:59 UTC in seconds since 1970 (proleptic
+#: Gregorian calendar, as Python's datetime counts them)
+FIRST_S = -62_135_596_800
+LAST_S = 253_402_300_799
+
+
+def test_the_bounds_are_years_1_and_9999():
+    import datetime as dt
+
+    epoch = dt.datetime(1970, 1, 1)
+    assert (dt.datetime(1, 1, 1) - epoch).total_seconds() == FIRST_S
+    assert (dt.datetime(9999, 12, 31, 23, 59, 59) - epoch).total_seconds() == LAST_S
+
+
+@pytest.mark.parametrize(
+    ("unit", "bad"),
+    [
+        ("s", 10**17),
+        ("s", LAST_S + 1),
+        ("s", FIRST_S - 1),
+        ("ms", (LAST_S + 1) * 1000),
+        ("us", FIRST_S * 10**6 - 1),
+    ],
+)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_times_outside_the_range_are_refused(backend, unit, bad):
+    scale = {"s": 1, "ms": 1000, "us": 10**6}[unit]
+    ev = int_log([1_704_067_200 * scale, bad, 1_704_070_800 * scale])
+    with pytest.raises(InputError, match="from 0001-01-01 to 9999-12-31 UTC") as err:
+        build_journeys(ev, time_unit=unit, backend=backend)
+    assert (err.value.column, err.value.row, err.value.value) == ("timestamp", 1, bad)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_times_at_the_bounds_are_kept(backend):
+    # years 1 and 9999: a touch at each end, the conversion last (no lookback)
+    ev = int_log([FIRST_S, LAST_S - 10, LAST_S])
+    ej = build_journeys(ev, time_unit="s", lookback_days=None, backend=backend)
+    assert ej.journeys.path_strings() == ["x > x"]
+    np.testing.assert_allclose(
+        ej.touches()["days_to_conversion"], [(LAST_S - FIRST_S) / 86400, 10 / 86400]
+    )
+    # nanoseconds: every int64 is inside (1677 to 2262)
+    ev = int_log([-(2**63) + 1, 0, 2**63 - 1])
+    assert build_journeys(
+        ev, time_unit="ns", lookback_days=None, backend=backend
+    ).journeys.path_strings() == ["x > x"]
+
+
+def test_integer_time_out_of_range_on_the_cli(tmp_path):
+    f = tmp_path / "ev.csv"
+    int_log([1_704_067_200, 10**17, 1_704_070_800]).to_csv(f, index=False)
+    for backend in ("duckdb", "pandas"):
+        line = errline(
+            run(
+                "journeys",
+                f,
+                "--time-unit",
+                "s",
+                "--backend",
+                backend,
+                "--output",
+                tmp_path / "p.csv",
+            )
+        )
+        assert "column 'timestamp', row 1, value 100000000000000000" in line
+
+
+# --- parameters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("max_touches", True),
+        ("max_touches", np.bool_(True)),
+        ("max_touches", 2**63),
+        ("max_touches", 2**31),
+        ("max_touches", 10**30),
+        ("max_touches", 0),
+        ("max_touches", 2.0),
+        ("partitions", True),
+        ("partitions", 2**63),
+        ("partitions", 10_001),
+        ("partitions", 0),
+    ],
+)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_whole_number_parameters_have_a_range(backend, name, bad):
+    ev = int_log([1, 2, 3])
+    with pytest.raises(InputError, match=f"{name} must be a whole number from 1 to"):
+        build_journeys(ev, time_unit="s", backend=backend, **{name: bad})
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_largest_whole_number_parameters_are_accepted(backend):
+    ev = int_log([1, 2, 3])
+    for kw in ({"max_touches": 2**31 - 1}, {"max_touches": np.int64(1)}, {"partitions": 10_000}):
+        ej = build_journeys(ev, time_unit="s", backend=backend, **kw)
+        want = "x" if kw.get("max_touches") == 1 else "x > x"
+        assert ej.journeys.path_strings() == [want]
+
+
+def test_whole_number_parameters_on_the_cli(tmp_path):
+    f = tmp_path / "ev.csv"
+    int_log([1, 2, 3]).to_csv(f, index=False)
+    for opt, value in (("--max-touches", 2**63), ("--partitions", 2**63)):
+        line = errline(
+            run("journeys", f, "--time-unit", "s", opt, value, "--output", tmp_path / "p.csv")
+        )
+        assert "must be a whole number from 1 to" in line
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_identity_cols_naming_one_column_twice(backend):
+    ev = int_log([1, 2, 3])
+    ident = pd.DataFrame({"device_id": ["p"], "person_id": ["P"]})
+    for cols in (("device_id", "device_id"), ("person_id", "person_id")):
+        with pytest.raises(InputError, match="names the same column twice") as err:
+            build_journeys(
+                ev, time_unit="s", identity_map=ident, identity_cols=cols, backend=backend
+            )
+        assert err.value.column == cols[0]
+    with pytest.raises(InputError, match="two column names"):
+        build_journeys(ev, time_unit="s", identity_map=ident, identity_cols=("a",), backend=backend)
+
+
+def test_identity_cols_twice_on_the_cli(tmp_path):
+    f = tmp_path / "ev.csv"
+    int_log([1, 2, 3]).to_csv(f, index=False)
+    pd.DataFrame({"device_id": ["p"], "person_id": ["P"]}).to_csv(tmp_path / "id.csv", index=False)
+    line = errline(
+        run(
+            "journeys", f, "--time-unit", "s", "--identity-map", tmp_path / "id.csv",
+            "--identity-cols", "device_id", "device_id", "--output", tmp_path / "p.csv",
+        )
+    )  # fmt: skip
+    assert "names the same column twice" in line
+
+
+# --- nested channels ---------------------------------------------------------------------
+
+
+def nested_log(channels) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": ["p", "p", "p"],
+            "timestamp": pd.date_range("2024-01-01", periods=3, freq="D"),
+            "channel": channels,
+            "conversion": [0, 0, 1],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("channels", "kind", "first"),
+    [
+        ([None, ["x", "y"], None], "lists", ["x", "y"]),
+        ([None, ("x",), None], "lists", ["x"]),
+        ([None, {"name": "x"}, None], "records", {"name": "x"}),
+    ],
+)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nested_channels_are_refused(tmp_path, backend, channels, kind, first):
+    ev = nested_log(channels)
+    with pytest.raises(InputError, match=rf"nested values \({kind}\)") as err:
+        build_journeys(ev, backend=backend)
+    assert (err.value.column, err.value.row) == ("channel", 1)
+    assert list(err.value.value) == list(first)
+    # a Parquet file with a list or struct column: the same error
+    ev.to_parquet(tmp_path / "ev.parquet")
+    with pytest.raises(InputError, match=rf"nested values \({kind}\)") as err:
+        build_journeys(tmp_path / "ev.parquet", backend=backend)
+    assert (err.value.column, err.value.row) == ("channel", 1)
+    line = errline(
+        run("journeys", tmp_path / "ev.parquet", "--backend", backend or "duckdb",
+            "--output", tmp_path / "p.csv")
+    )  # fmt: skip
+    assert "column 'channel', row 1" in line and "nested values" in line
+
+
+# --- Spark, where it is cheap ------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_spark_refuses_alike(spark):
+    import ibis
+
+    from pathcredit.journeys._engine import to_arrow_frame
+
+    con = ibis.pyspark.connect(spark)
+
+    def table(frame, name):
+        spark.createDataFrame(to_arrow_frame(frame)).createOrReplaceTempView(name)
+        return con.table(name)
+
+    with pytest.raises(InputError, match="from 0001-01-01 to 9999-12-31 UTC") as err:
+        build_journeys(
+            table(int_log([1_704_067_200, 10**17, 1_704_070_800]), "audit_int"),
+            time_unit="s",
+            backend=spark,
+        )
+    assert (err.value.column, err.value.value) == ("timestamp", 10**17)
+    with pytest.raises(InputError, match=r"nested values \(lists\)") as err:
+        build_journeys(table(nested_log([None, ["x", "y"], None]), "audit_nested"), backend=spark)
+    assert (err.value.column, list(err.value.value)) == ("channel", ["x", "y"])
+    with pytest.raises(InputError, match="max_touches must be a whole number"):
+        build_journeys(con.table("audit_int"), time_unit="s", max_touches=True, backend=spark)

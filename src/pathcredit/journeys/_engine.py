@@ -537,7 +537,12 @@ def normalize(
     import ibis
     import ibis.expr.datatypes as dt
 
-    from ._event_journeys import DEFAULT_TOUCH_TYPE, OFFLINE_TOUCH_TYPE, TIME_UNITS
+    from ._event_journeys import (
+        DEFAULT_TOUCH_TYPE,
+        OFFLINE_TOUCH_TYPE,
+        TIME_UNITS,
+        integer_time_bounds,
+    )
 
     schema = table.schema()
     user = _clean_string(table[user_col])
@@ -556,7 +561,16 @@ def normalize(
                 source=source,
                 column=time_col,
             )
-        ts = integer_time(raw_ts, time_unit)
+        bounds = integer_time_bounds(time_unit)
+        if bounds is None:
+            ts = integer_time(raw_ts, time_unit)
+        else:
+            # outside the range: no time (and the value kept as text), refused by the
+            # caller (check_integer_times) before anything is counted
+            outside = (raw_ts < bounds[0]) | (raw_ts > bounds[1])
+            safe = outside.ifelse(ibis.literal(0, type="int64"), raw_ts.cast("int64"))
+            ts = outside.ifelse(ibis.null("timestamp"), integer_time(safe, time_unit))
+            oor_text = outside.ifelse(raw_ts.cast("string"), ibis.null("string"))
     elif tdt.is_string():
         raw_ts = _clean_string(raw_ts)
         ts, has = parse_iso(raw_ts)
@@ -655,6 +669,8 @@ def normalize(
     )
     # the raw text is kept only to quote an unparseable timestamp in messages
     raw_text = raw_ts if (tdt.is_string() and time_unit is None) else ibis.null("string")
+    if time_unit is not None and integer_time_bounds(time_unit) is not None:
+        raw_text = oor_text
     return table.select(
         person=user,
         raw_ts=raw_text,
@@ -667,6 +683,22 @@ def normalize(
         reason=reason,
         **{c: table[c] for c in carry},
     )
+
+
+def check_integer_times(groups, table, normalize_options, time_unit, time_col, source):
+    """Refuse integer times outside :data:`~._event_journeys.INTEGER_TIME_RANGE_US`, naming
+    the first such row. ``groups`` are the per-reason counts of the normalized events:
+    with ``time_unit`` an integer time is "unparseable" only when it is out of range."""
+    from ._event_journeys import integer_time_error
+
+    if time_unit is None or not any(
+        r["reason"] == INVALID_REASONS[2] and (int(r["touches"]) + int(r["conversions"]))
+        for r in groups
+    ):
+        return
+    row, ev = first_bad_row(table, lambda n: n.raw_ts.notnull(), normalize_options)
+    value = None if ev is None else int(ev["raw_ts"])
+    raise integer_time_error(time_unit, value, source=source, column=time_col, row=row)
 
 
 def text_number(col):
@@ -791,6 +823,48 @@ def csv_header_duplicates(paths, ncols: int) -> tuple[str, str] | None:
     return None
 
 
+#: Python types of a nested value in a pandas object column (a list, a record...).
+_NESTED: tuple[type, ...] = (list, tuple, dict, set, frozenset)
+
+
+def nested_error(kind: str, source, column, row, value) -> InputError:
+    """The error for a column holding lists, records or maps instead of one value per row."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return InputError(
+        f"the column holds nested values ({kind}), not one id, name, time or number per "
+        "row; flatten it first (one event per row)",
+        source=source,
+        column=column,
+        row=row,
+        value=value,
+    )
+
+
+def check_nested(engine: Engine, table, columns, source: str) -> None:
+    """Refuse an engine table whose named column has a nested type (list, struct, map),
+    naming its first non-missing row."""
+    import ibis
+
+    schema = table.schema()
+    for col in columns:
+        if col is None or col not in schema.names:
+            continue
+        t = schema[col]
+        if not (t.is_array() or t.is_struct() or t.is_map()):
+            continue
+        kind = "lists" if t.is_array() else "records" if t.is_struct() else "maps"
+        try:
+            numbered = table.mutate(_row=ibis.row_number().over())
+            hit = numbered.filter(numbered[col].notnull()).order_by("_row").limit(1)
+            rows = engine.to_arrow(hit.select("_row", col)).to_pylist()
+            row = int(rows[0]["_row"]) if rows else None
+        except Exception:  # noqa: BLE001 - engines that need an order to number rows
+            rows = engine.to_arrow(table.filter(table[col].notnull()).select(col).limit(1))
+            rows, row = rows.to_pylist(), None
+        raise nested_error(kind, source, col, row, rows[0][col] if rows else None)
+
+
 def check_frame(frame, source: str, columns) -> None:
     """Refuse a pandas frame with repeated column names or an object column of mixed types.
 
@@ -798,10 +872,12 @@ def check_frame(frame, source: str, columns) -> None:
     meaning (is ``1`` the same user as ``"1"``?): the error names the column,
     the first row whose type differs from the first value's, and that value.
     """
+    import numpy as np
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
         return
+    nested_types = (*_NESTED, np.ndarray)
     dup = frame.columns[frame.columns.duplicated()]
     if len(dup):
         raise InputError("the column name is repeated", source=source, column=str(dup[0]))
@@ -816,9 +892,17 @@ def check_frame(frame, source: str, columns) -> None:
             continue
         present = s.notna().to_numpy().nonzero()[0]
         values = s.iloc[present]
+        nested = values.map(lambda v: isinstance(v, nested_types)).to_numpy(dtype=bool)
+        if nested.any():
+            first = int(nested.nonzero()[0][0])
+            kind = "records" if isinstance(values.iloc[first], dict) else "lists"
+            raise nested_error(kind, source, col, int(present[first]), values.iloc[first])
         # error path only: the type of each value, to find the first odd one
         types = values.map(lambda v: "text" if isinstance(v, str) else type(v).__name__)
-        odd = types.ne(types.iloc[0]).to_numpy().nonzero()[0][0]
+        odds = types.ne(types.iloc[0]).to_numpy().nonzero()[0]
+        if not len(odds):  # one type that pandas calls mixed (e.g. bytes): left to the reader
+            continue
+        odd = odds[0]
         raise InputError(
             f"the column mixes {types.iloc[0]} and {types.iloc[odd]} values; give it one type",
             source=source,

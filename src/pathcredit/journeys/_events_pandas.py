@@ -97,6 +97,16 @@ def _to_us(col, source, time_col, time_unit=None):
                 source=source,
                 column=time_col,
             )
+        from ._event_journeys import integer_time_bounds, integer_time_error
+
+        bounds = integer_time_bounds(time_unit)
+        if bounds is not None:
+            outside = ((col < bounds[0]) | (col > bounds[1])).fillna(False).to_numpy(dtype=bool)
+            if outside.any():
+                row = int(np.flatnonzero(outside)[0])
+                raise integer_time_error(
+                    time_unit, int(col.iloc[row]), source=source, column=time_col, row=row
+                )
         ints = col.astype("Int64")
         mult = TIME_UNITS[time_unit]
         us = ints // 1000 if mult is None else ints * mult
