@@ -69,6 +69,12 @@ def test_unparseable_time_after_the_sample_is_dropped_and_counted(tmp_path, back
     write(tmp_path / "ok.csv", good)
     # line 25,002 (header is line 1): a touch whose time is not a date
     write(tmp_path / "bad.csv", good, ["u1,not a date,a,0,0"])
+    if backend is None:  # the case is real: DuckDB's own reader stops at that line
+        import duckdb
+
+        with pytest.raises(duckdb.ConversionException, match="sample_size = 20480") as err:
+            duckdb.read_csv(str(tmp_path / "bad.csv")).fetchall()
+        assert "Line: 25002" in str(err.value)
     ok = build_journeys(tmp_path / "ok.csv", value_col="value", backend=backend)
     bad = build_journeys(tmp_path / "bad.csv", value_col="value", backend=backend)
     pd.testing.assert_frame_equal(table(bad), table(ok))
