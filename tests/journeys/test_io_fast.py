@@ -122,7 +122,8 @@ def test_fast_reader_reads_the_usual_files_alone(tmp_path, monkeypatch):
 def test_error_in_a_late_block_names_the_row_from_the_top(tmp_path, monkeypatch):
     """A bad count in the third block the fast reader parses: the error (from the batch
     reader) counts rows from the top of the file."""
-    monkeypatch.setattr(io, "_CSV_PIECE", 1 << 10)  # fast blocks of 2 KiB
+    monkeypatch.setattr(io, "_FAST_BLOCK", 1 << 11)  # blocks of 2 KiB in the fast reader
+    monkeypatch.setattr(io, "_CSV_PIECE", 1 << 10)  # pieces of 1 KiB in the batch reader
     lines = ["path,total_conversions"] + [f"a > b{i % 7},1" for i in range(1000)]
     lines[1 + 700] = "a > b,-3"
     f = tmp_path / "p.csv"
