@@ -131,3 +131,15 @@ def test_error_in_a_late_block_names_the_row_from_the_top(tmp_path, monkeypatch)
     with pytest.raises(InputError, match="negative count") as info:
         pc.read_paths(f)
     assert (info.value.row, info.value.column, info.value.value) == (700, "total_conversions", -3.0)
+
+
+def test_the_callers_arrow_pool_is_restored(tmp_path):
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    f = tmp_path / "p.csv"
+    f.write_text("path,total_conversions\na > b,1\n")
+    pc.read_paths(f)
+    with pytest.raises(InputError):
+        pc.read_paths(tmp_path / "missing.csv")
+    assert pa.default_memory_pool().backend_name == before

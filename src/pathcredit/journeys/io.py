@@ -16,6 +16,7 @@ import numbers
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -206,8 +207,7 @@ def _read_fast(src, cols, sep, path_col, conversions_col, value_col, nulls_col):
     # everything Arrow allocates meanwhile (also the input stream's and the CSV reader's
     # own buffers, which take no pool argument) comes from the system allocator, which
     # gives freed memory back; the default pool keeps it (about 11 MiB on a 10 MB file)
-    default = pa.default_memory_pool()
-    pa.set_memory_pool(_pool())
+    _system_pool_enter()
     try:
         batches = _fast_batches(src, cols)
         if batches is None:
@@ -218,7 +218,33 @@ def _read_fast(src, cols, sep, path_col, conversions_col, value_col, nulls_col):
     except (_Unusual, InputError, pa.ArrowException, OSError, ValueError, TypeError):
         return None
     finally:
-        pa.set_memory_pool(default)
+        _system_pool_exit()
+
+
+_POOL_LOCK = threading.Lock()
+_POOL_STATE: dict[str, Any] = {"depth": 0, "saved": None}
+
+
+def _system_pool_enter() -> None:
+    """Make the system allocator Arrow's default pool until the matching exit (reads in
+    several threads at once restore the caller's pool when the last one ends)."""
+    import pyarrow as pa
+
+    with _POOL_LOCK:
+        if _POOL_STATE["depth"] == 0:
+            _POOL_STATE["saved"] = pa.default_memory_pool()
+            pa.set_memory_pool(_pool())
+        _POOL_STATE["depth"] += 1
+
+
+def _system_pool_exit() -> None:
+    import pyarrow as pa
+
+    with _POOL_LOCK:
+        _POOL_STATE["depth"] -= 1
+        if _POOL_STATE["depth"] == 0:
+            pa.set_memory_pool(_POOL_STATE["saved"])
+            _POOL_STATE["saved"] = None
 
 
 #: tests switch the fast reader off to compare it with the batch-by-batch one
