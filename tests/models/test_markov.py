@@ -804,8 +804,8 @@ def test_every_count_subnormal_is_solved_as_scaled():
     scale = 2.0**1000
     ref = Journeys.from_paths(paths, conversions=np.array(j.conversions) * scale,
                               nulls=np.array(j.nulls) * scale)  # fmt: skip
-    np.testing.assert_allclose(markov(j).conversions / j.total_conversions,
-                               markov(ref).conversions / ref.total_conversions, rtol=1e-12)  # fmt: skip
+    got = markov(j).conversions / j.total_conversions
+    np.testing.assert_allclose(got, markov(ref).conversions / ref.total_conversions, rtol=1e-12)
 
 
 def test_conversion_probability_below_double_range_is_refused():
