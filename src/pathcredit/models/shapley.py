@@ -90,6 +90,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -455,14 +456,56 @@ class _UserFunction:
                 )
             out = proba[:, -1]
         elif self.vectorized:
-            out = np.asarray(self.func(rows), dtype=np.float64).reshape(-1)
+            got = self.func(rows)
+            try:
+                out = np.asarray(got, dtype=np.float64).reshape(-1)
+            except (TypeError, ValueError):
+                raw = np.asarray(got, dtype=object).reshape(-1)
+                bad = next((i for i, v in enumerate(raw) if not _is_number(v)), 0)
+                coalition = sorted(self.channels[rows[bad]]) if bad < len(rows) else "?"
+                raise ModelError(
+                    f"the value function returned a non-number for coalition {coalition} "
+                    f"(row {bad}): {_show(raw[bad] if bad < len(raw) else got)}"
+                ) from None
         else:
-            out = np.array([float(self.func(frozenset(self.channels[r]))) for r in rows])
+            out = np.empty(len(rows))
+            for i, r in enumerate(rows):
+                coalition = frozenset(self.channels[r])
+                v = self.func(coalition)
+                if not _is_number(v):
+                    raise ModelError(
+                        f"the value function returned a non-number for coalition "
+                        f"{sorted(coalition)}: {_show(v)}"
+                    )
+                out[i] = float(v)
         if out.shape != (len(rows),):
             raise ModelError(f"the value function returned {out.shape[0]} worths for {len(rows)}")
         if not np.all(np.isfinite(out)):
-            raise ModelError("the value function returned a non-finite worth")
+            i = int(np.flatnonzero(~np.isfinite(out))[0])
+            raise ModelError(
+                f"the value function returned a non-finite worth for coalition "
+                f"{sorted(self.channels[rows[i]])}: {out[i]!r}"
+            )
         return out
+
+
+def _is_number(v) -> bool:
+    """A real number (Python or numpy, bools included); not a string, None or complex.
+
+    A string such as ``"0.5"`` is refused although ``float`` would read it: a value
+    function returning text has most likely returned the wrong thing.
+    """
+    if isinstance(v, numbers.Real | np.bool_):
+        return True
+    return isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "biuf"
+
+
+def _show(v) -> str:
+    """``repr`` of a returned value, cut short, with its type."""
+    text = repr(v)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(v).__name__})"
 
 
 # ---------------------------------------------------------------------- per-journey games
