@@ -47,7 +47,7 @@ from scipy.sparse.linalg import splu
 
 from ..exceptions import ModelError
 from ..journeys import Journeys
-from ..results import AttributionResult
+from ..results import AttributionResult, LazyValue
 from ._credit import build_result
 
 __all__ = ["MarkovChain", "fit_chain", "markov"]
@@ -1025,9 +1025,11 @@ def markov(
             "computed; drop the paths with negligible counts"
         )
     eff = np.clip(1.0 - res[:, 0] / p_conv, 0.0, None)
-    want_states = states is True or (
-        states == "auto" and chain.largest_cycle_block() <= _STATES_AUTO_MAX
-    )
+    def want_states() -> bool:
+        return states is True or (
+            states == "auto" and chain.largest_cycle_block() <= _STATES_AUTO_MAX
+        )
+
     if credit == "anderl":
         if chain.largest_cycle_block() > 2 * _STATES_AUTO_MAX:
             raise ModelError(
@@ -1035,8 +1037,7 @@ def markov(
                 f"of {chain.largest_cycle_block()} mutually reachable states (dense inverse "
                 "too large): use a lower order or credit='removal'"
             )
-        want_states = True
-    state_table = chain.state_table(visits=want_states)
+        state_table = chain.state_table(visits=True)
     if credit == "anderl":
         se = state_table["removal_effect"].to_numpy()
         sums = np.bincount(chain.last_channel, weights=se, minlength=n)
@@ -1073,7 +1074,13 @@ def markov(
         order=order,
         n_states=chain.n_states,
         chain=chain,
-        transition_matrix=chain.transition_table(),
-        states=state_table,
+        # tables built on first read (LazyValue): the long form of the transition
+        # matrix and the state table cost more than the credit at orders 3-4
+        transition_matrix=LazyValue(chain.transition_table),
+        states=(
+            state_table
+            if credit == "anderl"
+            else LazyValue(lambda: chain.state_table(visits=want_states()))
+        ),
     )
     return build_result(journeys, "markov", params, conv, value, extras=extras)
