@@ -412,9 +412,9 @@ def read_ga4(
             group_map = {}
     engine = _connect(backend)
     table, engine, name = _export_table(source, engine, file_format)
-    ev = _events(table, conversion_events, value_field, mode, name)
+    ev = _store(engine, _events(table, conversion_events, value_field, mode, name))
     # unnest and project the export once; everything below reads this table
-    ev = _store(engine, ev)
+    ev = _store(engine, _candidates(ev, mode))
     sessions = _store(engine, _sessions(ev, mode, last_click_lookback_days))
     counts = _counts(engine, ev, sessions, mode, conversion_events, dedupe_transactions)
     if counts["events"] == 0:
@@ -684,55 +684,10 @@ def _events(table, conversion_events, value_field, mode, name):
     def text(path):
         return _text_or_null(_field(table, path, "string"))
 
-    null = ibis.null("string")
-    ct = [text(f"collected_traffic_source.{f}") for f in
-          ("manual_source", "manual_medium", "manual_campaign_name")]  # fmt: skip
-    ep = [_text_or_null(_param(table, k, "string")) for k in ("source", "medium", "campaign")]
-    # click ids: the export's fields, then the landing page's query string
-    url = _text_or_null(_param(table, "page_location", "string"))
-    found = {
-        "gclid": ibis.coalesce(
-            text("collected_traffic_source.gclid"),
-            _text_or_null(_param(table, "gclid", "string")),
-            _url_param(url, "gclid"),
-        ),
-        "wbraid": _url_param(url, "wbraid"),
-        "gbraid": _url_param(url, "gbraid"),
-        "dclid": ibis.coalesce(text("collected_traffic_source.dclid"), _url_param(url, "dclid")),
-        "msclkid": _url_param(url, "msclkid"),
-    }
-    kind = ibis.cases(*[(v.notnull(), k) for k, v in found.items()], else_=null)
     lc = "session_traffic_source_last_click"
-    ads_campaign = text(f"{lc}.google_ads_campaign.campaign_name")
-    x_src, x_med, x_cmp = (text(f"{lc}.cross_channel_campaign.{f}")
-                           for f in ("source", "medium", "campaign_name"))  # fmt: skip
-    x_grp = text(f"{lc}.cross_channel_campaign.default_channel_group")
-    google = kind.isin(list(_GOOGLE_CLICK_IDS))
-    ck = [
-        ibis.cases(*[(kind == k, v[0]) for k, v in CLICK_IDS.items()], else_=null),
-        ibis.cases(*[(kind == k, v[1]) for k, v in CLICK_IDS.items()], else_=null),
-        google.ifelse(ibis.coalesce(ads_campaign, x_cmp), null),
-        google.ifelse(x_grp, null),
-    ]
-    cands = [(_COLLECTED, [*ct, null]), (_PARAMS, [*ep, null]), (_CLICK, ck)]
-    if mode == "last_click":  # the export's own answer, used only where nothing else decides
-        m_src, m_med, m_cmp = (text(f"{lc}.manual_campaign.{f}")
-                               for f in ("source", "medium", "campaign_name"))  # fmt: skip
-        use_x = x_src.notnull()
-        rec = [
-            use_x.ifelse(x_src, m_src),
-            use_x.ifelse(x_med, m_med),
-            use_x.ifelse(x_cmp, ibis.coalesce(m_cmp, ads_campaign)),
-            use_x.ifelse(x_grp, null),
-        ]
-        direct = rec[0].isnull() | (rec[0].lower() == DIRECT[0])
-        rec[0] = direct.ifelse(null, rec[0])
-        cands.append((_RECORD, rec))
-    prio = ibis.cases(*[(c[0].notnull(), p) for p, c in cands], else_=_NONE)
-    picked = [
-        ibis.cases(*[(c[0].notnull(), c[i]) for _, c in cands], else_=null) for i in range(4)
-    ]
     tid = _text_or_null(_field(table, "ecommerce.transaction_id", "string"))
+    # stage 1: every field read once, as flat columns (stage 2 combines them; one
+    # projection of both would repeat the unnesting inside every CASE branch)
     return table.select(
         device=_text_or_null(table.user_pseudo_id),
         uid=_text_or_null(_field(table, "user_id", "string")),
@@ -740,16 +695,84 @@ def _events(table, conversion_events, value_field, mode, name):
         ts=ts,
         name=ev_name,
         sid=_text_or_null(_param(table, "ga_session_id", "string")),
+        conv=conv,
+        val=val.cast("float64"),
+        tid=(tid.lower() == "(not set)").ifelse(ibis.null("string"), tid),
+        ct_src=text("collected_traffic_source.manual_source"),
+        ct_med=text("collected_traffic_source.manual_medium"),
+        ct_cmp=text("collected_traffic_source.manual_campaign_name"),
+        ep_src=_text_or_null(_param(table, "source", "string")),
+        ep_med=_text_or_null(_param(table, "medium", "string")),
+        ep_cmp=_text_or_null(_param(table, "campaign", "string")),
+        url=_text_or_null(_param(table, "page_location", "string")),
+        ct_gclid=text("collected_traffic_source.gclid"),
+        ep_gclid=_text_or_null(_param(table, "gclid", "string")),
+        ct_dclid=text("collected_traffic_source.dclid"),
+        ads_cmp=text(f"{lc}.google_ads_campaign.campaign_name"),
+        x_src=text(f"{lc}.cross_channel_campaign.source"),
+        x_med=text(f"{lc}.cross_channel_campaign.medium"),
+        x_cmp=text(f"{lc}.cross_channel_campaign.campaign_name"),
+        x_grp=text(f"{lc}.cross_channel_campaign.default_channel_group"),
+        m_src=text(f"{lc}.manual_campaign.source"),
+        m_med=text(f"{lc}.manual_campaign.medium"),
+        m_cmp=text(f"{lc}.manual_campaign.campaign_name"),
+    )
+
+
+def _candidates(t, mode):
+    """Stage 2: the best source on each event (priority code and its values)."""
+    import ibis
+
+    null = ibis.null("string")
+    found = {
+        "gclid": ibis.coalesce(t.ct_gclid, t.ep_gclid, _url_param(t.url, "gclid")),
+        "wbraid": _url_param(t.url, "wbraid"),
+        "gbraid": _url_param(t.url, "gbraid"),
+        "dclid": ibis.coalesce(t.ct_dclid, _url_param(t.url, "dclid")),
+        "msclkid": _url_param(t.url, "msclkid"),
+    }
+    kind = ibis.cases(*[(v.notnull(), k) for k, v in found.items()], else_=null)
+    t = t.mutate(kind=kind)
+    t = t.mutate(
+        k_src=ibis.cases(*[(t.kind == k, v[0]) for k, v in CLICK_IDS.items()], else_=null),
+        k_med=ibis.cases(*[(t.kind == k, v[1]) for k, v in CLICK_IDS.items()], else_=null),
+        google=t.kind.isin(list(_GOOGLE_CLICK_IDS)),
+    )
+    ck = [
+        t.k_src,
+        t.k_med,
+        t.google.ifelse(ibis.coalesce(t.ads_cmp, t.x_cmp), null),
+        t.google.ifelse(t.x_grp, null),
+    ]
+    cands = [
+        (_COLLECTED, [t.ct_src, t.ct_med, t.ct_cmp, null]),
+        (_PARAMS, [t.ep_src, t.ep_med, t.ep_cmp, null]),
+        (_CLICK, ck),
+    ]
+    if mode == "last_click":  # the export's own answer, used only where nothing else decides
+        use_x = t.x_src.notnull()
+        rec_src = use_x.ifelse(t.x_src, t.m_src)
+        direct = rec_src.isnull() | (rec_src.lower() == DIRECT[0])
+        rec = [
+            direct.ifelse(null, rec_src),
+            use_x.ifelse(t.x_med, t.m_med),
+            use_x.ifelse(t.x_cmp, ibis.coalesce(t.m_cmp, t.ads_cmp)),
+            use_x.ifelse(t.x_grp, null),
+        ]
+        cands.append((_RECORD, rec))
+    prio = ibis.cases(*[(c[0].notnull(), p) for p, c in cands], else_=_NONE)
+    picked = [
+        ibis.cases(*[(c[0].notnull(), c[i]) for _, c in cands], else_=null) for i in range(4)
+    ]
+    return t.select(
+        "device", "uid", "us", "ts", "name", "sid", "conv", "val", "tid",
         prio=prio.cast("int64"),
         c_src=picked[0],
         c_med=picked[1],
         c_cmp=picked[2],
         c_grp=picked[3],
-        click=(prio == _CLICK).ifelse(kind, null),
-        conv=conv,
-        val=val.cast("float64"),
-        tid=(tid.lower() == "(not set)").ifelse(null, tid),
-    )
+        click=(prio == _CLICK).ifelse(t.kind, null),
+    )  # fmt: skip
 
 
 _SESSION_COLUMNS = ("device", "sid", "start", "start_us", "prio", "src", "med", "cmp", "grp",
