@@ -174,3 +174,17 @@ def test_attribute_reads_a_ga4_export_without_clashing_with_the_output_format(tm
     assert {c["channel"]: c["conversions"] for c in doc[0]["channels"]} == pytest.approx(expected)
     r = runner.invoke(main, ["attribute", str(tmp_path / "x.csv"), "--format", "ga4"])
     assert r.exit_code == 2 and "--events FILE" in r.output
+
+
+def test_no_reset_at_conversion_reaches_the_ga4_reader(tmp_path):
+    src = write_ga4(simulate_ga4(60, seed=10), tmp_path / "export.parquet")
+    out = tmp_path / "paths.csv"
+    r = CliRunner().invoke(
+        main,
+        ["journeys", str(src), "--format", "ga4", "--no-reset-at-conversion", "--output",
+         str(out)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    expected = read_ga4(src, reset_at_conversion=False).journeys.to_frame()
+    pd.testing.assert_frame_equal(pd.read_csv(out), expected, check_dtype=False)
+    assert not expected.equals(read_ga4(src).journeys.to_frame())

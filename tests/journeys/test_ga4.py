@@ -557,6 +557,25 @@ def test_simulated_resends_are_removed(tmp_path):
     assert j.total_conversions + sum(r.conversions for r in j.removed) == len(tids)
 
 
+def test_reset_at_conversion_reaches_build_journeys(tmp_path):
+    d = "6.3"
+    log = [
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", None)),
+        ev(T0 + 5, "purchase", d, 1, revenue=1.0),
+        ev(T0 + DAY, "session_start", d, 2, ct=("google", "organic", None)),
+        ev(T0 + DAY + 5, "purchase", d, 2, revenue=2.0),
+    ]
+    assert paths(read(log, tmp_path, lookback_days=None)) == {
+        "Email": (1.0, 1.0, 0.0),
+        "Organic Search": (1.0, 2.0, 0.0),
+    }
+    # GA4's conversion paths: the second purchase's path keeps the touch before the first
+    assert paths(read(log, tmp_path, lookback_days=None, reset_at_conversion=False)) == {
+        "Email": (1.0, 1.0, 0.0),
+        "Email > Organic Search": (1.0, 2.0, 0.0),
+    }
+
+
 # ------------------------------------------------------------------ lookback
 def test_lookback_default_is_ga4s(tmp_path):
     d = "6.2"

@@ -350,9 +350,11 @@ def read_ga4(
     file_format : {"parquet", "json"}, optional
         When it cannot be told from the file name.
     **build_options
-        Further :func:`~pathcredit.journeys.events.build_journeys` options (for
-        example offline touches; their customer ids meet the GA4 journeys through
-        ``user_id``).
+        Further :func:`~pathcredit.journeys.events.build_journeys` options, for
+        example ``reset_at_conversion=False`` (each conversion's path keeps the
+        touches before an earlier conversion, as GA4's conversion paths do; the
+        default ends a journey at each conversion) or offline touches (their
+        customer ids meet the GA4 journeys through ``user_id``).
 
     Returns
     -------
