@@ -152,7 +152,9 @@ def test_forgetting_the_ga4_format_says_so(tmp_path, fmt):
         r = runner.invoke(main, args)
         assert r.exit_code == 2, r.output
         lines = r.output.strip().splitlines()
-        assert lines == [f"pathcredit: error: {src}: this looks like a GA4 export: add --format ga4"]
+        assert lines == [
+            f"pathcredit: error: {src}: this looks like a GA4 export: add --format ga4"
+        ]
 
 
 def test_attribute_reads_a_ga4_export_without_clashing_with_the_output_format(tmp_path):

@@ -103,8 +103,7 @@ def test_session_source_precedence(tmp_path):
     assert ej.ga4["session_source"]["none"] == 0
     ej = read(precedence_log(), tmp_path, lookback_days=None, channel_grouping="source_medium")
     assert set(paths(ej)) == {
-        "newsletter / email > facebook / paid_social > m.youtube.com / referral > "
-        "(direct) / (none)"
+        "newsletter / email > facebook / paid_social > m.youtube.com / referral > (direct) / (none)"
     }
 
 
@@ -158,7 +157,9 @@ def click_ev(t, device, sid, *, ct=None, url=None, x=None, ads_campaign=None, na
     if x is not None or ads_campaign is not None:
         e["session_traffic_source_last_click"] = {
             "cross_channel_campaign": x,
-            "google_ads_campaign": None if ads_campaign is None else {"campaign_name": ads_campaign},
+            "google_ads_campaign": None
+            if ads_campaign is None
+            else {"campaign_name": ads_campaign},
         }
     return e
 
@@ -172,8 +173,12 @@ def click_log():
         click_ev(T0 + 2 * DAY, d, 3, url="https://shop.example/?dclid=CJK#top"),
         click_ev(T0 + 3 * DAY, d, 4, url="https://shop.example/p?msclkid=9f1"),
         # a UTM tag beats the click id of the same session
-        click_ev(T0 + 4 * DAY, d, 5, ct={"gclid": "EAIa2", "manual_source": "newsletter",
-                                         "manual_medium": "email"}),  # fmt: skip
+        click_ev(
+            T0 + 4 * DAY,
+            d,
+            5,
+            ct={"gclid": "EAIa2", "manual_source": "newsletter", "manual_medium": "email"},
+        ),  # fmt: skip
         click_ev(T0 + 5 * DAY, d, 6, url="https://shop.example/?wbraid=1BB"),
         ev(T0 + 5 * DAY + 9, "purchase", d, 6, revenue=10.0),
     ]
@@ -224,9 +229,7 @@ def test_click_id_campaign_and_ga4s_own_channel_group(tmp_path):
         ev(T0 + 10, "purchase", d, 1, revenue=3.0),
     ]
     assert set(paths(read(log, tmp_path, lookback_days=None))) == {"Cross-network"}
-    assert set(paths(read(log, tmp_path, lookback_days=None, channel_grouping="media"))) == {
-        "paid"
-    }
+    assert set(paths(read(log, tmp_path, lookback_days=None, channel_grouping="media"))) == {"paid"}
     rules = [{"channel": "Brand", "campaign": "brand.*"}, {"channel": "Other"}]
     assert set(paths(read(log, tmp_path, lookback_days=None, channel_grouping=rules))) == {
         "Brand"  # the campaign came from google_ads_campaign.campaign_name

@@ -7,6 +7,7 @@ import json
 import click
 
 from .._format import plain_number
+from ._ga4 import events_format_option, ga4_options
 from ._options import (
     EVENT_KEYS,
     build_kwargs,
@@ -18,7 +19,6 @@ from ._options import (
     params_for,
     transform,
 )
-from ._ga4 import events_format_option, ga4_options
 from ._output import removed_note, write_text
 
 __all__ = ["attribute"]

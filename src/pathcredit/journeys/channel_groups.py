@@ -44,8 +44,8 @@ applies to Google Ads, DV360, SA360 and CM360 auto-tagged traffic (ad network
 types, creative formats: a Shopping or Performance Max click) need fields that
 the source / medium / campaign triple does not carry and are not implemented
 here; ``read_ga4`` takes GA4's own group of such a session from the export's
-``cross_channel_campaign.default_channel_group`` where it has one. The "lists of sites" are bundled in
-``journeys/data/ga4_source_categories.csv``: a representative list written
+``cross_channel_campaign.default_channel_group`` where it has one. The "lists
+of sites" are bundled in ``journeys/data/ga4_source_categories.csv``: a representative list written
 from the documented categories (see the README beside it); exact,
 case-insensitive matches, as in GA4.
 

@@ -492,6 +492,8 @@ def _guess_format(path: str) -> str:
     if low.endswith((".json", ".ndjson", ".jsonl")):
         return "json"
     return "parquet"
+
+
 def _export_table(source, engine, file_format):
     """The export as an Ibis table: ``(table, engine, name)``."""
     from pathlib import Path
@@ -763,9 +765,7 @@ def _candidates(t, mode):
         ]
         cands.append((_RECORD, rec))
     prio = ibis.cases(*[(c[0].notnull(), p) for p, c in cands], else_=_NONE)
-    picked = [
-        ibis.cases(*[(c[0].notnull(), c[i]) for _, c in cands], else_=null) for i in range(4)
-    ]
+    picked = [ibis.cases(*[(c[0].notnull(), c[i]) for _, c in cands], else_=null) for i in range(4)]
     return t.select(
         "device", "uid", "us", "ts", "name", "sid", "conv", "val", "tid",
         prio=prio.cast("int64"),

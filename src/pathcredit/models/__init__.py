@@ -70,7 +70,7 @@ _REGISTRY: dict[str, ModelSpec] = {
             "last_non_direct",
             f"{_H}:last_non_direct",
             "all credit to the last touch not in `direct_channels`; an all-direct path "
-            "credits its last touch (GA4's \"Paid and organic last click\")",
+            'credits its last touch (GA4\'s "Paid and organic last click")',
             weights_target=f"{_H}:_w_last_non_direct",
         ),
         ModelSpec(

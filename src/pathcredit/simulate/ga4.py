@@ -212,8 +212,10 @@ def simulate_ga4(
     with_lc = layout == "modern"
     with_ct = layout != "pre_2023_06"
     # one list of entries: (source, medium, campaign, shift, group, click id)
-    entries = [(s[0], s[1], s[2], s[4], g, None) for s, g in zip(GA4_SOURCES, GA4_SOURCE_GROUPS,
-                                                                strict=True)]  # fmt: skip
+    entries: list[tuple[str | None, str | None, str | None, float, str, str | None]] = [
+        (s[0], s[1], s[2], s[4], g, None)
+        for s, g in zip(GA4_SOURCES, GA4_SOURCE_GROUPS, strict=True)
+    ]
     weights = [s[3] for s in GA4_SOURCES]
     if click_ids:
         for kind, cmp, w, shift, group in GA4_CLICK_SOURCES:
@@ -351,7 +353,7 @@ def simulate_ga4(
                 _purchase(ev, params, r_tid, r_rev, 1)
                 events.append(ev)
             st["pending"] = later
-        for d, st in state.items():  # no later session on that device: never re-sent
+        for st in state.values():  # no later session on that device: never re-sent
             n_resent -= len(st["pending"])
     events.sort(key=lambda e: (e["user_pseudo_id"], e["event_timestamp"]))
     if truth:
@@ -476,14 +478,30 @@ def _arrow_schema(fields=None):
             ("manual_campaign", pa.struct([("campaign_name", pa.string()), *src])),
             (
                 "google_ads_campaign",
-                pa.struct(strings("customer_id", "account_name", "campaign_id",
-                                  "campaign_name", "ad_group_id", "ad_group_name")),
+                pa.struct(
+                    strings(
+                        "customer_id",
+                        "account_name",
+                        "campaign_id",
+                        "campaign_name",
+                        "ad_group_id",
+                        "ad_group_name",
+                    )
+                ),
             ),  # fmt: skip
             (
                 "cross_channel_campaign",
-                pa.struct(strings("campaign_id", "campaign_name", "source", "medium",
-                                  "source_platform", "default_channel_group",
-                                  "primary_channel_group")),
+                pa.struct(
+                    strings(
+                        "campaign_id",
+                        "campaign_name",
+                        "source",
+                        "medium",
+                        "source_platform",
+                        "default_channel_group",
+                        "primary_channel_group",
+                    )
+                ),
             ),  # fmt: skip
         ]
     )
@@ -497,8 +515,16 @@ def _arrow_schema(fields=None):
         ("traffic_source", pa.struct([("name", pa.string()), *src])),
         (
             "collected_traffic_source",
-            pa.struct(strings("manual_campaign_name", "manual_source", "manual_medium",
-                              "gclid", "dclid", "srsltid")),
+            pa.struct(
+                strings(
+                    "manual_campaign_name",
+                    "manual_source",
+                    "manual_medium",
+                    "gclid",
+                    "dclid",
+                    "srsltid",
+                )
+            ),
         ),  # fmt: skip
         ("session_traffic_source_last_click", last_click),
         (
