@@ -319,6 +319,7 @@ def test_bundled_example_reads():
     assert len(j.channels) >= 10
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb(spark, tmp_path):
     records = simulate_ga4(30, seed=5, last_click_from="2024-10-01")
@@ -360,6 +361,7 @@ def test_offline_touches_join_through_user_id(tmp_path):
     assert set(t.loc[t["touch_type"] != "offline", "touch_type"]) == {"click"}
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb_with_offline_touches(spark, tmp_path):
     records = simulate_ga4(30, seed=7) + stitch_log()
@@ -372,6 +374,7 @@ def test_spark_equals_duckdb_with_offline_touches(spark, tmp_path):
     assert "Store visit" in dj.journeys.channels
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_cli_recipe_on_spark_equals_duckdb(spark, tmp_path):
     """One ``journeys --format ga4`` command with cross-device user_ids and an offline
