@@ -145,9 +145,9 @@ def test_legend_states_each_models_distance_to_the_truth(figure, example):
     (legend,) = fig.legends
     texts = [t.get_text() for t in legend.get_texts()]
     for r in results:
-        by_hand = 0.5 * (
-            pd.Series(r.share, index=list(r.channels)) - true["incremental"]
-        ).abs().sum()
+        by_hand = (
+            0.5 * (pd.Series(r.share, index=list(r.channels)) - true["incremental"]).abs().sum()
+        )
         assert f"{r.label} (off by {by_hand:.3f})" in texts
     assert "truth: incremental" in texts and "truth: removal" in texts
 
@@ -187,8 +187,9 @@ def test_readme_demo_paragraph_states_the_demos_numbers(example):
     m = re.search(r"linear and Shapley are about (\d\.\d+) off", para)
     assert m and round(errors.loc["linear", "incremental"], 2) == float(m.group(1))
     assert round(errors.loc["shapley", "incremental"], 2) == float(m.group(1))
-    m = re.search(r"Markov models \(exact and Bayesian\) are nearest the removal truth \((\d\.\d+)\)",
-                  para)  # fmt: skip
+    m = re.search(
+        r"Markov models \(exact and Bayesian\) are nearest the removal truth \((\d\.\d+)\)", para
+    )
     assert m
     assert set(errors["removal"].nsmallest(2).index) == {"markov", "bayesian_markov"}
     assert round(errors["removal"].min(), 2) == float(m.group(1))

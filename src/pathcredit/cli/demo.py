@@ -56,6 +56,7 @@ def demo_tables(results, truth):
     errors.index.name = "model"
     return shares, errors
 
+
 #: The models a team compares, in the figure's order: Google's last click and last
 #: non-direct, the position-based and linear rules, the Markov and Shapley models, and
 #: the Bayesian ones (``bayesian_response`` only when its extra is installed). The table
@@ -159,8 +160,9 @@ def demo_figure(results, truth, *, errors=None):
         point, lo, hi = _bounds(r, "share")
         pos = {c: j for j, c in enumerate(r.channels)}
         idx = [pos.get(c) for c in channels]
-        get = lambda a: np.array([a[j] if j is not None else np.nan for j in idx])  # noqa: E731
-        p, low, up = get(point), get(lo), get(hi)
+        p, low, up = (
+            np.array([a[j] if j is not None else np.nan for j in idx]) for a in (point, lo, hi)
+        )
         y = rows + offsets[i]
         label = r.label
         if errors is not None and r.label in errors.index:
@@ -169,7 +171,8 @@ def demo_figure(results, truth, *, errors=None):
         ax.errorbar(p, y, xerr=[p - low, up - p], label=label, **style)
         dx.errorbar(p - inc, y, xerr=[p - low, up - p], **style)
     half = 0.45
-    ax.vlines(inc, rows - half, rows + half, colors="black", linewidth=2, label="truth: incremental")
+    ax.vlines(inc, rows - half, rows + half, colors="black", linewidth=2,
+              label="truth: incremental")  # fmt: skip
     ax.vlines(rem, rows - half, rows + half, colors="black", linestyles=":", linewidth=2,
               label="truth: removal")  # fmt: skip
     dx.axvline(0, color="black", linewidth=2)
