@@ -50,6 +50,10 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
 
         kind = file_kind(name)
         refuse_file_kind(kind, name)
+        if kind in ("gzip", "zstd"):
+            from ._engine import check_compressed
+
+            check_compressed(name, kind)
         try:
             if kind == "parquet" or name.lower().endswith((".parquet", ".pq")):
                 return pd.read_parquet(name), name
@@ -93,6 +97,16 @@ def _to_us(col, source, time_col, time_unit=None):
                 source=source,
                 column=time_col,
             )
+        from ._event_journeys import integer_time_bounds, integer_time_error
+
+        bounds = integer_time_bounds(time_unit)
+        if bounds is not None:
+            outside = ((col < bounds[0]) | (col > bounds[1])).fillna(False).to_numpy(dtype=bool)
+            if outside.any():
+                row = int(np.flatnonzero(outside)[0])
+                raise integer_time_error(
+                    time_unit, int(col.iloc[row]), source=source, column=time_col, row=row
+                )
         ints = col.astype("Int64")
         mult = TIME_UNITS[time_unit]
         us = ints // 1000 if mult is None else ints * mult
@@ -169,6 +183,7 @@ def build_journeys_pandas(
     include_views=True,
     offline=None,
     offline_user_col=None,
+    reset_at_conversion=True,
 ):
     """Same arguments and result as ``build_journeys(..., backend="pandas")``."""
     import pandas as pd
@@ -323,6 +338,7 @@ def build_journeys_pandas(
         EventJourneys,
         warn_dropped_conversions,
         user_col,
+        reset_at_conversion,
     )
 
 
@@ -398,8 +414,12 @@ def _clean(
             other = (cv == 0) & ~names.isin(touch_events).fillna(False).to_numpy(dtype=bool)
     else:
         conv = df[conversion_col]
+        if _is_text(conv):  # numbers as text: as the engine reads them
+            conv = _text_number(conv, source, conversion_col, "conversion")
         if pd.api.types.is_bool_dtype(conv) or pd.api.types.is_numeric_dtype(conv):
-            cv = (conv.fillna(0).astype(np.float64) != 0).to_numpy().astype(np.int64)
+            # nullable booleans and integers too: missing is not a conversion
+            flag = pd.array(conv, dtype="Float64").fillna(0).to_numpy(dtype=np.float64)
+            cv = ((flag != 0) & ~np.isnan(flag)).astype(np.int64)
         else:
             raise InputError(
                 "the conversion column must be boolean or numeric (non-zero = conversion), "
@@ -421,6 +441,8 @@ def _clean(
     view_out = (cv == 0) & ~other & np.asarray(ttype == "view") & (not include_views)
     channel = raw_channel.mask((cv == 1) | other | view_out)
     if value_col is not None:
+        if _is_text(df[value_col]):  # numbers as text: as the engine reads them
+            df = df.assign(**{value_col: _text_number(df[value_col], source, value_col, "value")})
         if not (pd.api.types.is_numeric_dtype(df[value_col]) or df[value_col].isna().all()):
             raise InputError(
                 f"the value column must be numeric, not {df[value_col].dtype}",
@@ -485,6 +507,43 @@ def _clean(
     return ev, ignored, bad_rows, df[time_col]
 
 
+def _is_text(col) -> bool:
+    """A column of strings (object or string dtype holding text, missing values aside)."""
+    import pandas as pd
+
+    if pd.api.types.is_string_dtype(col) and not pd.api.types.is_object_dtype(col):
+        return True
+    return (
+        pd.api.types.is_object_dtype(col)
+        and pd.api.types.infer_dtype(col, skipna=True)
+        in (
+            "string",
+            "empty",
+        )
+        and col.notna().any()
+    )
+
+
+def _text_number(col, source, column, role):
+    """Text meant as numbers as float64: trimmed, a missing-value spelling (pandas'
+    ``read_csv`` defaults, :data:`~._engine.NA_TEXT`) or an empty string missing; a
+    value that is neither refused naming its row, as the engine does."""
+    import pandas as pd
+
+    from ._engine import NA_TEXT, NOT_A_NUMBER
+
+    t = col.astype("string").str.strip(SPACE)
+    t = t.mask(t.isin(NA_TEXT) | (t == ""))
+    num = pd.to_numeric(t, errors="coerce")
+    bad = (t.notna() & num.isna()).to_numpy(dtype=bool)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            NOT_A_NUMBER[role], source=source, column=column, row=row, value=col.iloc[row]
+        )
+    return num.astype(np.float64)
+
+
 def _journeys(
     ev,
     removed,
@@ -498,8 +557,16 @@ def _journeys(
     EventJourneys,
     warn_dropped_conversions,
     user_col,
+    reset_at_conversion=True,
 ):
-    """Journeys from the valid, stitched events (pandas): duplicates, journeys, lookback."""
+    """Journeys from the valid, stitched events (pandas): duplicates, journeys, lookback.
+
+    With ``reset_at_conversion=False`` each touch is first placed in its own journey
+    (as with ``True``), then copied into the journey of every later conversion of the
+    person in the same inactivity segment whose lookback window reaches it. What is
+    removed is counted on the own copies only (a touch the window or ``max_touches``
+    removes from its own journey is on no later path either).
+    """
     import pandas as pd
 
     value_col = has_value  # truthy when a value column was given
@@ -526,11 +593,13 @@ def _journeys(
     ev = ev.reset_index(drop=True)
     same_person = ev["person"].eq(ev["person"].shift())
     prev_cv = ev["cv"].shift().fillna(1).to_numpy()
-    start = ~same_person.to_numpy() | (prev_cv == 1)
+    seg_start = ~same_person.to_numpy()
     if inactivity_days is not None:
         gap = (ev["ts"] - ev["ts"].shift()).to_numpy(dtype=np.float64)
-        start |= same_person.to_numpy() & (gap > float(inactivity_days) * US_PER_DAY)
+        seg_start |= same_person.to_numpy() & (gap > float(inactivity_days) * US_PER_DAY)
+    start = seg_start | (prev_cv == 1)
     ev["journey"] = pd.Series(start.astype(np.int64)).groupby(ev["person"]).cumsum() - 1
+    ev["seg"] = pd.Series(seg_start.astype(np.int64)).groupby(ev["person"]).cumsum() - 1
     g = ev.groupby(["person", "journey"], sort=False)
     conv_ts = ev["ts"].where(ev["cv"] == 1)
     ev["converted"] = g["cv"].transform("max")
@@ -540,10 +609,34 @@ def _journeys(
     ev["days"] = (end - ev["ts"]).to_numpy(dtype=np.float64) / US_PER_DAY
     ev["n_touch"] = (1 - ev["cv"]).groupby([ev["person"], ev["journey"]]).transform("sum")
 
-    touches = ev[ev["cv"] == 0]
+    touches = ev[ev["cv"] == 0].assign(_own=True)
     journeys = ev.groupby(["person", "journey"], sort=False).agg(
-        n_touch=("n_touch", "max"), converted=("converted", "max"), value=("jvalue", "max")
+        n_touch=("n_touch", "max"),
+        converted=("converted", "max"),
+        value=("jvalue", "max"),
+        seg=("seg", "max"),
     )
+    if not reset_at_conversion:
+        # a conversion takes over the touches of the person's earlier journeys in its
+        # segment: one row per (touch, later conversion) pair, days to that conversion
+        conv = ev.loc[ev["cv"] == 1, ["person", "seg", "journey", "ts", "jvalue"]]
+        conv = conv.rename(columns={"journey": "_k", "ts": "_end", "jvalue": "_kvalue"})
+        pairs = touches.merge(conv, on=["person", "seg"])
+        pairs = pairs[pairs["journey"] < pairs["_k"]]
+        pairs = pairs.assign(
+            journey=pairs["_k"],
+            days=(pairs["_end"] - pairs["ts"]).to_numpy(dtype=np.float64) / US_PER_DAY,
+            converted=1,
+            jvalue=pairs["_kvalue"],
+            _own=False,
+        ).drop(columns=["_k", "_end", "_kvalue"])
+        pairs["ttype"] = pd.Categorical(pairs["ttype"], categories=touches["ttype"].cat.categories)
+        touches = pd.concat([touches, pairs], ignore_index=True)
+        # a conversion after any earlier touch of its segment is not "with no touch"
+        before = journeys.groupby(["person", "seg"], sort=False)["n_touch"].cumsum()
+        journeys["n_touch"] = journeys["n_touch"] + np.where(
+            journeys["converted"] == 1, before - journeys["n_touch"], 0
+        )
     no_touch = journeys[journeys["n_touch"] == 0]
     if len(no_touch):
         removed.append(
@@ -559,15 +652,16 @@ def _journeys(
         per_type = np.array([np.inf if d is None else d for d in per_type], dtype=np.float64)
         limit = per_type[touches["ttype"].cat.codes.to_numpy()]
         inside = touches["days"].to_numpy() <= limit
+        own = touches["_own"].to_numpy(dtype=bool)
         kept = touches[inside]
         left = kept.groupby(["person", "journey"]).size()
         had = journeys[journeys["n_touch"] > 0]
         lost = had[~had.index.isin(left.index)]
-        if (~inside).any():
+        if (~inside & own).any() or len(lost):
             removed.append(
                 Removal(
                     str(lookback.label),
-                    touches=int((~inside).sum()),
+                    touches=int((~inside & own).sum()),
                     paths=len(lost),
                     conversions=float(lost["converted"].sum()),
                     value=float(lost["value"].sum()) if value_col else 0.0,
@@ -583,11 +677,14 @@ def _journeys(
     if max_touches is not None:
         cut = np.maximum(touches["length"] - int(max_touches), 0)
         drop = touches["position"] < cut
-        if drop.any():
-            removed.append(Removal(f"max_touches={max_touches}", touches=int(drop.sum())))
+        if (drop & touches["_own"]).any():
+            removed.append(
+                Removal(f"max_touches={max_touches}", touches=int((drop & touches["_own"]).sum()))
+            )
         touches = touches.assign(position=touches["position"] - cut)
         touches = touches.assign(length=np.minimum(touches["length"], int(max_touches)))
         touches = touches[~drop]
+    repeated = int((~touches["_own"].to_numpy(dtype=bool)).sum())
     if len(touches) == 0:
         raise InputError("no journey has a touch left (check the lookback window)", source=source)
 
@@ -626,4 +723,5 @@ def _journeys(
         backend="pandas",
         has_value=has_value,
         identity=report,
+        repeated_touches=repeated,
     )

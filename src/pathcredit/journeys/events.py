@@ -23,6 +23,23 @@ Rules (the same on every backend)
   journey ends at each conversion and the next starts fresh. A journey that has
   not converted ends at the end of the data, or, with ``inactivity_days``, when
   the person's next event comes more than that many days later.
+* **Conversions without reset** (``reset_at_conversion=False``). Each
+  conversion's path keeps every touch of the person inside its lookback window,
+  including touches before an earlier conversion, as Google Analytics 4's
+  conversion paths do; the touches after a person's last conversion form the
+  non-converting journey, as with the default. An inactivity gap
+  (``inactivity_days``) still separates: a touch before a gap is never on the
+  path of a conversion after it. A touch is thus on the path of its own journey
+  (the one the default puts it in) and on those of the later conversions whose
+  window reaches it, so the path table holds more touches than the log:
+  ``ej.repeated_touches`` counts the copies, and touches are conserved as
+  path-table touches - ``repeated_touches`` + removed touches = the log's
+  touches (conversions and value are conserved as always: each conversion is on
+  one path). What is removed is counted per touch in its own journey: a touch
+  outside its own journey's window (or cut there by ``max_touches``) is outside
+  every later one. A conversion is "with no touch" only when no touch at all
+  comes before it (in its inactivity segment); one whose earlier touches all lie
+  outside its window counts under the lookback step.
 * **Ties.** A touch at the exact time of a conversion counts as *before* it (it
   belongs to the journey the conversion ends). Touches at the same time are
   ordered by channel name, so paths are deterministic.
@@ -134,6 +151,51 @@ __all__ = [
 ]
 
 
+def _csv_as_text(build):
+    """Redo a build whose CSV input held a value DuckDB's type guess cannot hold.
+
+    DuckDB guesses each CSV column's type from a sample of rows; a later value
+    that does not fit (a time ``not a date``, a conversion flag ``yes``, a value
+    ``n/a``) stops the scan (see :func:`~._engine.csv_error`). The build is then
+    redone with that column read as text, where the rules of every backend apply:
+    an unparseable time is dropped and counted, a missing-value spelling is
+    missing, and a flag or value that is not a number is an ``InputError`` naming
+    its row. Any other CSV error of DuckDB (a row with the wrong number of fields)
+    is an ``InputError`` naming the file, the line and its text. Files that read
+    cleanly are read once.
+    """
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(events, **kwargs):
+        from . import _engine as eng
+
+        forced: tuple[str, ...] = ()
+        while True:
+            token = eng.FORCED_TEXT.set(forced)
+            try:
+                return build(events, **kwargs)
+            except Exception as exc:
+                err = eng.csv_error(exc)
+                if err is None:
+                    raise
+                if err.column is not None and err.column not in forced:
+                    forced = (*forced, err.column)
+                    continue
+                raise InputError(
+                    f"cannot read line {err.line} of the CSV file: {err.reason}",
+                    source=err.file,
+                    column=err.column,
+                    row=None if err.line is None else err.line - 2,
+                    value=err.text,
+                ) from exc
+            finally:
+                eng.FORCED_TEXT.reset(token)
+
+    return wrapper
+
+
+@_csv_as_text
 def build_journeys(
     events,
     *,
@@ -159,6 +221,7 @@ def build_journeys(
     include_views: bool = True,
     offline=None,
     offline_user_col: str | None = None,
+    reset_at_conversion: bool = True,
 ) -> EventJourneys:
     """Build journeys from an event log inside a query engine.
 
@@ -182,7 +245,8 @@ def build_journeys(
         (``{"click": 30, "view": 1}``; the key ``"default"`` covers the other types;
         without it a type in the data that the mapping does not name is an error).
     max_touches : int, optional
-        Keep only the last N touches of each journey (after the lookback).
+        Keep only the last N touches of each journey (after the lookback); a whole
+        number from 1 to 2^31 - 1 (``True`` is not a number here).
     inactivity_days : float, optional
         End a journey without conversion when the next event comes more than
         this many days later. ``None`` (default): only conversions and the end of
@@ -203,7 +267,8 @@ def build_journeys(
     partitions : int, optional
         Build the path table in this many hash partitions of the people, one
         after the other, so the engine holds one partition's journeys at a time
-        (the result is the same). ``None`` (default): one pass, and on DuckDB,
+        (the result is the same); a whole number from 1 to 10,000. ``None``
+        (default): one pass, and on DuckDB,
         if the engine runs out of memory, 16 then 128 partitions (see Notes).
         Ignored by ``backend="pandas"``.
     time_unit : {"s", "ms", "us", "ns"}, optional
@@ -237,6 +302,14 @@ def build_journeys(
         that person's journeys. Its rows are touches, never conversions.
     offline_user_col : str, optional
         Customer-id column of ``offline`` (default: ``user_col``).
+    reset_at_conversion : bool, default True
+        ``True``: a journey ends at each conversion and the next starts empty, so
+        each touch is on one path. ``False``: each conversion's path keeps every
+        touch of the person inside its lookback window, before earlier conversions
+        too (GA4's conversion paths), and ``ej.repeated_touches`` counts the touches
+        that are on more than one path (see the module docstring). The default
+        keeps journeys apart, which the data-driven models (Markov, Shapley) assume:
+        with ``False`` the same touch is evidence for several conversions.
 
     Returns
     -------
@@ -267,6 +340,11 @@ def build_journeys(
 
     Notes
     -----
+    With ``reset_at_conversion=False`` the paths come from one join of each
+    touch with the person's later conversions (of the same inactivity segment),
+    so the cost grows with the number of (touch, later conversion) pairs per
+    person, as the paths themselves do.
+
     The engine sorts each person's events once (window functions over
     person, ordered by time), so the cost is that of a partitioned sort:
     O(n log n) for n events, spilling to disk when needed. Only the distinct
@@ -287,17 +365,20 @@ def build_journeys(
 
     lookback = Lookback(lookback_days)
     _check_params(None, max_touches, inactivity_days, invalid)
+    if not isinstance(reset_at_conversion, bool | np.bool_):
+        raise InputError("reset_at_conversion must be True or False", value=reset_at_conversion)
+    reset_at_conversion = bool(reset_at_conversion)
+    _check_identity_cols(identity_cols)
     event_col, conversion_events, touch_events = _event_names(
         event_col, conversion_events, touch_events
     )
     if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
         raise InputError("time_unit must be 's', 'ms', 'us' or 'ns'", value=time_unit)
-    if partitions is not None and (
-        isinstance(partitions, bool)
-        or not isinstance(partitions, int | np.integer)
-        or partitions < 1
-    ):
-        raise InputError("partitions must be a whole number >= 1 or None", value=partitions)
+    if partitions is not None and not _whole(partitions, PARTITIONS_LIMIT):
+        raise InputError(
+            f"partitions must be a whole number from 1 to {PARTITIONS_LIMIT:,} or None",
+            value=partitions,
+        )
     if isinstance(backend, str) and backend == "pandas":
         from ._events_pandas import build_journeys_pandas
 
@@ -322,6 +403,7 @@ def build_journeys(
             include_views=include_views,
             offline=offline,
             offline_user_col=offline_user_col,
+            reset_at_conversion=reset_at_conversion,
         )
     from . import _engine as eng
 
@@ -349,6 +431,10 @@ def build_journeys(
         },
         source,
     )
+    eng.check_nested(engine, table, (user_col, channel_col, event_col, type_col), source)
+    for role, col in (("conversion", conv_col), ("value", value_col)):
+        if col is not None and table.schema()[col].is_string():
+            eng.check_number_text(engine, table, col, role, source)
     norm_options = dict(
         user_col=user_col,
         time_col=time_col,
@@ -368,6 +454,7 @@ def build_journeys(
     groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source)
     _check_offsets(groups, table, norm_options, time_col, source)
+    eng.check_integer_times(groups, table, norm_options, time_unit, time_col, source)
     n_events = sum(int(r["touches"]) + int(r["conversions"]) for r in groups)
     if n_events == 0:
         raise InputError("the event log has no events, so no paths", source=source)
@@ -432,7 +519,12 @@ def build_journeys(
         matched = engine.to_arrow(hit).to_pylist()[0]["n"]
         report = identity_report(rows, int(matched or 0), source)
         valid = eng.stitch(valid, ident, engine, source)
-    options = dict(lookback_days=lookback, max_touches=max_touches, inactivity_days=inactivity_days)
+    options = dict(
+        lookback_days=lookback,
+        max_touches=max_touches,
+        inactivity_days=inactivity_days,
+        reset_at_conversion=reset_at_conversion,
+    )
     paths, counts, used = _paths_and_counts(engine, valid, options, partitions, source)
     if counts["dup_touches"] + counts["dup_conv"] > 0:
         removed.append(
@@ -468,6 +560,7 @@ def build_journeys(
         has_value=value_col is not None,
         partitions=used,
         identity=report,
+        repeated_touches=int(counts.get("repeated") or 0),
     )
 
 
@@ -730,19 +823,54 @@ def _offline_events(
     groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, options, channel_col, None, name)
     _check_offsets(groups, table, options, time_col, name)
+    eng.check_integer_times(groups, table, options, time_unit, time_col, name)
     return norm.filter(eng.is_valid(norm)).select(*eng.EVENT_COLUMNS), groups
+
+
+#: Largest ``max_touches`` (2^31 - 1: longer than any path an engine can hold in a list).
+MAX_TOUCHES_LIMIT = 2**31 - 1
+#: Largest ``partitions``: each partition is one pass over the cleaned events.
+PARTITIONS_LIMIT = 10_000
+
+
+def _whole(v, limit: int) -> bool:
+    """Whether ``v`` is a whole number from 1 to ``limit`` (booleans are not numbers here)."""
+    return (
+        not isinstance(v, bool | np.bool_) and isinstance(v, int | np.integer) and 1 <= v <= limit
+    )
 
 
 def _check_params(lookback_days, max_touches, inactivity_days, invalid):
     for name, v in (("lookback_days", lookback_days), ("inactivity_days", inactivity_days)):
         if v is not None and (not isinstance(v, int | float) or not math.isfinite(v) or v < 0):
             raise InputError(f"{name} must be a number of days >= 0 or None", value=v)
-    if max_touches is not None and (
-        not isinstance(max_touches, int | np.integer) or max_touches < 1
-    ):
-        raise InputError("max_touches must be a whole number >= 1 or None", value=max_touches)
+    if max_touches is not None and not _whole(max_touches, MAX_TOUCHES_LIMIT):
+        raise InputError(
+            f"max_touches must be a whole number from 1 to {MAX_TOUCHES_LIMIT:,} or None",
+            value=max_touches,
+        )
     if invalid not in ("drop", "raise"):
         raise InputError("invalid must be 'drop' or 'raise'", value=invalid)
+
+
+def _check_identity_cols(identity_cols) -> None:
+    """``identity_cols`` must be two different column names (device, person)."""
+    cols = identity_cols
+    if (
+        isinstance(cols, str)
+        or not isinstance(cols, tuple | list)
+        or len(cols) != 2
+        or not all(isinstance(c, str) and c for c in cols)
+    ):
+        raise InputError(
+            "identity_cols must be two column names: (device id, person id)", value=cols
+        )
+    if cols[0] == cols[1]:
+        raise InputError(
+            "identity_cols names the same column twice; the identity map needs a device "
+            "id column and a different person id column",
+            column=cols[0],
+        )
 
 
 def _identity_table(identity_map, identity_cols, engine):
@@ -783,6 +911,16 @@ def _identity_table(identity_map, identity_cols, engine):
 
 
 def _removal_counts(summary, max_touches):
+    """Removal counts of a :func:`~._engine.journey_summary` table, and ``repeated``: the
+    touches on a path beyond each touch's first (0 unless ``reset_at_conversion=False``).
+
+    Touches are counted in their own journey (``n_home``, ``n_kept_home``): a touch
+    outside its own journey's window, or cut there by ``max_touches``, is on no path
+    (later conversions are further away, and their paths end with later touches), so
+    it is counted once; one inside is on its own journey's path.
+    """
+    import ibis
+
     s = summary
     lost = (s.n_touch > 0) & (s.n_kept == 0)
     # a journey of copies only has converted == 0: it is counted as duplicates
@@ -791,7 +929,7 @@ def _removal_counts(summary, max_touches):
         nt_paths=no_touch.cast("int64").sum(),
         nt_conv=no_touch.ifelse(s.converted, 0).sum(),
         nt_value=no_touch.ifelse(s.value, 0.0).sum(),
-        lb_touches=(s.n_touch - s.n_kept).sum(),
+        lb_touches=(s.n_home - s.n_kept_home).sum(),
         lb_paths=lost.cast("int64").sum(),
         lb_conv=lost.ifelse(s.converted, 0).sum(),
         lb_value=lost.ifelse(s.value, 0.0).sum(),
@@ -800,10 +938,12 @@ def _removal_counts(summary, max_touches):
         dup_conv=s.dup_conv.sum(),
         dup_value=s.dup_value.sum(),
     )
-    if max_touches is not None:
-        import ibis
-
-        out["mt_touches"] = (s.n_kept - ibis.least(s.n_kept, int(max_touches))).sum()
+    if max_touches is None:
+        out["repeated"] = (s.n_kept - s.n_kept_home).sum()
+    else:
+        m = int(max_touches)
+        out["mt_touches"] = (s.n_kept_home - ibis.least(s.n_kept_home, m)).sum()
+        out["repeated"] = (ibis.least(s.n_kept, m) - ibis.least(s.n_kept_home, m)).sum()
     return summary.agg(**out)
 
 
@@ -819,7 +959,7 @@ def _journey_removals(c, lookback, max_touches, has_value) -> list[Removal]:
                 value=float(c["nt_value"]) if has_value else 0.0,
             )
         )
-    if c["lb_touches"]:
+    if c["lb_touches"] or c["lb_paths"]:
         out.append(
             Removal(
                 str(lookback.label),
