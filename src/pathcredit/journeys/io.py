@@ -905,13 +905,15 @@ def _check_count_dtype(series, name, col, row0) -> None:
     if refused:
         notna = np.flatnonzero(series.notna().to_numpy())
         i = int(notna[0]) if len(notna) else 0
-        v = series.iloc[i] if len(series) else None
+        v: Any = series.iloc[i] if len(series) else None
+        if isinstance(v, np.generic):  # a numpy complex or datetime64 scalar: a Python value
+            v = v.item()
         raise InputError(
             f"counts must be numbers, not {dtype}",
             source=name,
             column=col,
             row=row0 + i,
-            value=v.item() if hasattr(v, "item") and not isinstance(v, pd.Timestamp) else v,
+            value=v,
         )
     if kind == "O" and not isinstance(dtype, pd.CategoricalDtype):
         for i, v in enumerate(series.array):
