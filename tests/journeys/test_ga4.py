@@ -601,6 +601,7 @@ def test_lookback_default_is_ga4s(tmp_path):
         read(log, tmp_path, lookback_days="adobe")
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb(spark, tmp_path):
     """The extended export (click ids, re-sent transactions, GA4's record from a date on):
@@ -654,6 +655,7 @@ def test_offline_touches_join_through_user_id(tmp_path):
     assert set(t.loc[t["touch_type"] != "offline", "touch_type"]) == {"click"}
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb_with_offline_touches(spark, tmp_path):
     records = simulate_ga4(30, seed=7) + stitch_log()
@@ -666,6 +668,7 @@ def test_spark_equals_duckdb_with_offline_touches(spark, tmp_path):
     assert "Store visit" in dj.journeys.channels
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_cli_recipe_on_spark_equals_duckdb(spark, tmp_path):
     """One ``journeys --format ga4`` command with cross-device user_ids and an offline
