@@ -470,7 +470,7 @@ def read_ga4(
     counts.pop("_repeated_value", None)
     j.source = name
     ej.journeys = j
-    ej.ga4 = counts  # type: ignore[attr-defined]
+    ej.ga4 = counts
     return ej
 
 
