@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class Engine:
 
     con: Any  # an Ibis backend (DuckDB, PySpark...): duck-typed
     name: str
+    #: ``(files, delimiter)`` of the CSV inputs read on this engine (see :func:`csv_errors`)
+    csv_files: list = field(default_factory=list)
 
     def to_arrow(self, expr):
         """Execute ``expr`` and return a ``pyarrow.Table``."""
@@ -230,6 +232,16 @@ def source_table(
         name = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} files)"
         fmt = file_format or ("parquet" if kinds == {"parquet"} else _guess_format(paths[0]))
         options: dict[str, Any] = {}
+        files: list[str] = []
+        if fmt == "csv":
+            files = csv_files(paths)
+            delim = csv_delimiter(files[0]) if files else ","
+            if engine.name == "duckdb":
+                # the dialect every backend reads (see CSV_DIALECT): never left to a sniffer
+                options.update(delim=delim, quote='"', escape='"', header=True, strict_mode=True)
+            elif engine.name == "pyspark":
+                options.update(sep=delim, quote='"', escape='"')
+            engine.csv_files.append((files, delim))
         if fmt == "csv" and engine.name == "duckdb" and len(kinds) == 1:
             kind = next(iter(kinds))
             if kind in ("gzip", "zstd"):
@@ -246,6 +258,10 @@ def source_table(
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001 - engine-specific reader errors
+            if fmt == "csv":
+                ragged = ragged_csv_error(files, delim)
+                if ragged is not None:
+                    raise ragged from None
             raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
         if fmt == "csv":
             dup = csv_header_duplicates(paths, len(table.columns))
@@ -263,17 +279,175 @@ def source_table(
 
 
 def _text_types(table, text_cols, time_col) -> dict[str, str]:
-    """The CSV columns to read again as text: ids the engine typed otherwise, and a time
-    column it typed as a date or timestamp."""
+    """The CSV columns to read again as text: ids, channels and names the engine typed
+    otherwise (``1`` stays ``1``, never ``1.0``), and the time column whatever type the
+    engine guessed, so every time string goes through :func:`parse_iso` (the one time
+    grammar, :data:`ISO_TIME`) on every backend."""
     schema = table.schema()
-    types = {c: "VARCHAR" for c in text_cols if c in schema.names and not schema[c].is_string()}
-    if time_col is not None and time_col in schema.names:
-        t = schema[time_col]
-        # naive timestamps and dates are read as every backend reads them; strings
-        # with offsets are parsed by parse_iso (mixes with naive times are refused)
-        if t.is_timestamp() and t.timezone is not None:
-            types[time_col] = "VARCHAR"
-    return types
+    cols = [c for c in (*text_cols, time_col) if c is not None]
+    return {c: "VARCHAR" for c in cols if c in schema.names and not schema[c].is_string()}
+
+
+#: The CSV dialect of event logs, the same on every backend (pandas, DuckDB; Spark's
+#: reader is given the same delimiter and quote): a header line; the delimiter is the one
+#: of :data:`CSV_DELIMITERS` found most often in the header line (outside quotes; on a tie
+#: the first listed; none: ``,``); fields may be quoted with ``"`` (a quote inside doubled);
+#: every row has as many fields as the header (else :func:`ragged_csv_error`).
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_files(paths) -> list[str]:
+    """The CSV files named by ``paths`` (globs expanded, sorted), folders left out."""
+    import glob
+
+    out: list[str] = []
+    for p in paths:
+        out.extend(sorted(glob.glob(p)) if any(ch in p for ch in "*?[") else [p])
+    return [f for f in out if os.path.isfile(f)]
+
+
+def open_csv_text(path):
+    """A text stream of a CSV file, gzip or zstd decompressed (recognised by its bytes)."""
+    import io
+
+    kind = file_kind(path)
+    if kind in ("gzip", "zstd"):
+        import pyarrow as pa
+
+        raw = pa.input_stream(str(path), compression=kind)
+        return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+    return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def csv_delimiter(path) -> str:
+    """The delimiter of a CSV file by :data:`CSV_DIALECT`'s rule: the one of
+    :data:`CSV_DELIMITERS` most frequent outside quotes in the header line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "ev.csv")
+    ...     with open(p, "w") as fh:
+    ...         _ = fh.write('user_id;timestamp;"a,b";conversion\\n')
+    ...     csv_delimiter(p)
+    ';'
+    """
+    try:
+        with open_csv_text(path) as fh:
+            line = fh.readline()
+    except OSError:
+        return ","
+    outside = []
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(ch)
+    text = "".join(outside)
+    counts = [text.count(d) for d in CSV_DELIMITERS]
+    best = max(counts)
+    return CSV_DELIMITERS[counts.index(best)] if best else ","
+
+
+def first_ragged_row(path, delim: str) -> dict | None:
+    """The first row of a CSV file with more or fewer fields than its header, or ``None``.
+
+    Returns ``row`` (0-based data row), ``line`` (1-based line of the file where the
+    row ends; the header is line 1), ``fields``, ``expected`` and ``text``. One pass
+    of Arrow's CSV reader (bounded memory); Python's ``csv`` module then counts the
+    lines up to that row, so a quoted line break is counted as the file has it.
+    """
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    bad: list = []
+
+    def handler(row):
+        if not bad:
+            bad.append(row)
+        return "skip"
+
+    kind = file_kind(path)
+    source = pa.input_stream(str(path), compression=kind if kind in ("gzip", "zstd") else None)
+    with open_csv_text(path) as fh:
+        header = next(csv.reader(fh, delimiter=delim), [])
+    try:
+        reader = pv.open_csv(
+            source,
+            read_options=pv.ReadOptions(use_threads=False),
+            parse_options=pv.ParseOptions(
+                delimiter=delim, newlines_in_values=True, invalid_row_handler=handler
+            ),
+            convert_options=pv.ConvertOptions(
+                column_types={c: pa.string() for c in header}, check_utf8=False
+            ),
+        )
+        for _ in reader:
+            if bad:
+                break
+    except (pa.ArrowInvalid, OSError):
+        pass  # not a CSV problem of row lengths: the caller's own error stands
+    finally:
+        source.close()
+    if not bad:
+        return None
+    row = bad[0]
+    # Arrow numbers rows from 1 with the header as row 1: data row = number - 2
+    data_row = int(row.number) - 2 if row.number is not None else None
+    line = None
+    if data_row is not None:
+        with open_csv_text(path) as fh:
+            rd = csv.reader(fh, delimiter=delim)
+            for i, _ in enumerate(rd):
+                if i == data_row + 1:
+                    line = rd.line_num
+                    break
+    return dict(
+        row=data_row,
+        line=line,
+        fields=int(row.actual_columns),
+        expected=int(row.expected_columns),
+        text=row.text,
+    )
+
+
+def ragged_csv_error(files, delim: str) -> InputError | None:
+    """The error naming the first row of ``files`` whose field count differs from the
+    header's (a row cut short or with a stray delimiter shifts every later column, so
+    it is refused on every backend rather than padded or truncated), or ``None``."""
+    for f in files:
+        bad = first_ragged_row(f, delim)
+        if bad is not None:
+            where = f"line {bad['line']}: " if bad["line"] is not None else ""
+            return InputError(
+                f"{where}the row has {bad['fields']} field(s) where the header has "
+                f"{bad['expected']} (delimiter {delim!r}); every row needs one field per "
+                "column (quote a field that holds the delimiter)",
+                source=f,
+                row=bad["row"],
+                value=bad["text"][:80],
+            )
+    return None
+
+
+@contextmanager
+def csv_errors(engine: Engine):
+    """Turn an engine's CSV parse error, raised when a query first reads a row past the
+    engine's sniffing sample, into :func:`ragged_csv_error` when a row is ragged."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception:
+        for files, delim in engine.csv_files:
+            ragged = ragged_csv_error(files, delim)
+            if ragged is not None:
+                raise ragged from None
+        raise
 
 
 #: Leading bytes of the file kinds told apart by :func:`file_kind`.

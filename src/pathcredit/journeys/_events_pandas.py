@@ -20,6 +20,10 @@ SPACE = " \t\n\r\x0b\x0c"
 
 US_PER_DAY = 86_400_000_000.0
 
+#: CSV cells read as a missing number (NaN) in the columns that are not text, as the
+#: engines' number parsers read them; every other word is a value.
+NAN_WORDS = ["", "nan", "NaN", "NAN", "-nan", "-NaN", "-NAN", "+nan", "+NaN"]
+
 
 def _read(events, text_cols=(), time_col=None, int_col=None):
     """The input as a frame and its name. From a CSV file, ``text_cols`` (ids) and
@@ -32,7 +36,9 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
     if type(events).__module__.split(".")[0] == "polars":
         return events.to_pandas(), "polars DataFrame"
     if isinstance(events, str | os.PathLike):
-        from ._engine import csv_header_duplicates
+        import csv
+
+        from ._engine import csv_delimiter, csv_header_duplicates, open_csv_text, ragged_csv_error
 
         name = str(events)
         if not os.path.exists(name):
@@ -53,14 +59,32 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
         try:
             if kind == "parquet" or name.lower().endswith((".parquet", ".pq")):
                 return pd.read_parquet(name), name
-            dtype: dict = {c: str for c in (*text_cols, time_col) if c is not None}
+            text = [c for c in (*text_cols, time_col) if c is not None]
+            dtype: dict = {c: str for c in text}
             if int_col is not None:
                 dtype[int_col] = "Int64"
+            delim = csv_delimiter(name)
+            ragged = ragged_csv_error([name], delim)
+            if ragged is not None:
+                raise ragged
+            with open_csv_text(name) as fh:
+                header = next(csv.reader(fh, delimiter=delim), [])
+            # a missing cell is an empty one, as on the engines: the words pandas would
+            # also read as missing (NA, null, n/a...) are text, and NaN spellings are
+            # missing numbers only in the other (numeric) columns
+            options = dict(
+                sep=delim,
+                quotechar='"',
+                doublequote=True,
+                dtype=dtype,
+                keep_default_na=False,
+                na_values={c: NAN_WORDS for c in header if c not in text},
+            )
             if kind in ("gzip", "zstd"):
                 import pyarrow as pa
 
                 with pa.input_stream(name, compression=kind) as fh:
-                    return pd.read_csv(fh, dtype=dtype), name
+                    return pd.read_csv(fh, **options), name
             dup = csv_header_duplicates([name], None)
             if dup is not None:
                 raise InputError(
@@ -68,7 +92,7 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
                     source=name,
                     column=dup[1],
                 )
-            return pd.read_csv(name, dtype=dtype), name
+            return pd.read_csv(name, **options), name
         except InputError:
             raise
         except (ValueError, OSError, UnicodeDecodeError) as exc:
@@ -185,7 +209,7 @@ def build_journeys_pandas(
     conv_col = None if event_col is not None else conversion_col
     df, source = _read(
         events,
-        (user_col,),
+        tuple(c for c in (user_col, channel_col, event_col, type_col) if c),
         time_col if time_unit is None else None,
         time_col if time_unit is not None else None,
     )
@@ -209,7 +233,7 @@ def build_journeys_pandas(
         off_user = offline_user_col or user_col
         odf, oname = _read(
             offline,
-            (off_user,),
+            tuple(c for c in (off_user, channel_col, type_col) if c),
             time_col if time_unit is None else None,
             time_col if time_unit is not None else None,
         )

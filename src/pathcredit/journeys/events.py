@@ -333,7 +333,7 @@ def build_journeys(
         events,
         engine,
         file_format=file_format,
-        text_cols=(user_col,),
+        text_cols=tuple(c for c in (user_col, channel_col, event_col, type_col) if c),
         time_col=time_col if time_unit is None else None,
     )
     eng.check_columns(
@@ -365,7 +365,8 @@ def build_journeys(
     )
     norm = _normalize_or_empty(engine, table, norm_options, source)
     removed: list[Removal] = []
-    groups = _groups(engine, norm)
+    with eng.csv_errors(engine):
+        groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source)
     _check_offsets(groups, table, norm_options, time_col, source)
     n_events = sum(int(r["touches"]) + int(r["conversions"]) for r in groups)
@@ -707,7 +708,10 @@ def _offline_events(
 
     eng.check_frame(offline, "offline touches", (user_col, time_col, channel_col, type_col))
     table, _, name = eng.source_table(
-        offline, engine, text_cols=(user_col,), time_col=time_col if time_unit is None else None
+        offline,
+        engine,
+        text_cols=tuple(c for c in (user_col, channel_col, type_col) if c),
+        time_col=time_col if time_unit is None else None,
     )
     if name in ("DataFrame", "polars DataFrame"):
         name = f"offline touches ({name})"
@@ -727,7 +731,8 @@ def _offline_events(
         offline=True,
     )
     norm = _normalize_or_empty(engine, table, options, name)
-    groups = _groups(engine, norm)
+    with eng.csv_errors(engine):
+        groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, options, channel_col, None, name)
     _check_offsets(groups, table, options, time_col, name)
     return norm.filter(eng.is_valid(norm)).select(*eng.EVENT_COLUMNS), groups
