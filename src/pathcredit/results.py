@@ -455,15 +455,62 @@ def compare(
         Columns are named by ``result.label``; two results with one label are refused.
     metric : {"conversions", "value", "share"}
     baseline : str, optional
-        The label of one of the results (e.g. ``"last_touch"``). Then, as Google
-        Analytics' Model Comparison Tool, every other model also gets its change
-        against the baseline per channel: columns ``(label, metric)``,
-        ``(label, "change")`` and ``(label, "change_pct")`` (percent of the baseline;
-        empty where the baseline credits the channel nothing).
+        One of the results, named by its label (``"last_touch"``,
+        ``"markov(order=2)"``), by its label without the ``" (bootstrap)"`` suffix,
+        or by a model name that exactly one result has (``"markov"`` for a lone
+        ``markov(order=2)``). Then, as Google Analytics' Model Comparison Tool,
+        every other model gets its change against the baseline per channel:
+        columns ``(label, metric)``, ``(label, "change")``, ``(label, "change_pct")``
+        (percent of the baseline; empty where the baseline credits the channel
+        nothing), and ``(label, "change_lower")``, ``(label, "change_upper")``: the
+        paired interval of the change (below; empty when there is none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by channel; without ``baseline`` one column per result, with it the
+        two-level columns above (the baseline's own column left out).
+
+    Raises
+    ------
+    InputError
+        An item of ``results`` is not an :class:`AttributionResult`.
+    ModelError
+        Unknown metric, two results with one label, a ``baseline`` that names none
+        (or several) of the results, or bootstrap results on different resamples.
+
+    Notes
+    -----
+    **Paired intervals of the change.** Two bootstrap results (:func:`pathcredit.bootstrap`)
+    of the same journeys with the same ``seed``, ``n_resamples`` and ``resampling``
+    were computed on the same resampled counts, resample by resample, whatever the
+    models (``extras["resamples"]["fingerprint"]`` records which). The change then
+    gets a paired percentile interval: per resample ``b``, the model's draw minus the
+    baseline's draw of ``metric``, and the ``(1 - ci_prob) / 2`` and ``(1 + ci_prob) / 2``
+    quantiles of those differences, at the compared model's ``ci_prob``. Pairing
+    removes the sampling noise the two models share (models of one data set move
+    together across resamples), so the interval of the change is usually narrower
+    than the two models' own intervals suggest, and a model compared with itself
+    gets exactly ``[0, 0]``. As :func:`pathcredit.bootstrap` does for the
+    credit, the interval is widened to reach the point change where that falls outside.
+
+    - Bootstrap results on different resamples (another seed, ``n_resamples``,
+      scheme or journeys) are refused with a :class:`ModelError` rather than paired
+      by position, which would give a meaningless interval; to compare their point
+      estimates only, drop the draws: ``result.replace(draws=None, lower=None,
+      upper=None)``.
+    - Posterior draws (``bayesian_markov``, ``bayesian_response``) are never paired:
+      draw ``i`` of a posterior has nothing to do with resample ``i`` of a bootstrap
+      or draw ``i`` of another posterior. Where the model or the baseline has no
+      resampled draws of ``metric`` (posterior draws, or a point estimate only), the
+      change has no interval (``change_lower`` and ``change_upper`` are NaN); the
+      result's own interval is still in ``result.lower`` / ``result.upper``.
+    - A channel one result does not have counts as credited nothing there, in the
+      change and in every draw.
 
     Examples
     --------
-    >>> from pathcredit import Journeys, attribute, compare
+    >>> from pathcredit import Journeys, attribute, bootstrap, compare
     >>> j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[1, 1])
     >>> compare([attribute(j, model="first_touch"), attribute(j, model="last_touch")])
     model    first_touch  last_touch
@@ -472,14 +519,34 @@ def compare(
     B                1.0         2.0
     >>> t = compare([attribute(j, model="last_touch"), attribute(j, model="linear")],
     ...             baseline="last_touch")
-    >>> t["linear"]
+    >>> t["linear"][["conversions", "change", "change_pct"]]
              conversions  change  change_pct
     channel
     A                0.5     0.5         NaN
     B                1.5    -0.5       -25.0
+
+    Bootstrap both models with one seed and the change gets a paired interval:
+
+    >>> j = Journeys.from_paths([["A", "B"], ["B"], ["A"]], conversions=[30, 10, 20],
+    ...                         nulls=[70, 90, 80])
+    >>> boots = [bootstrap(j, model=m, n_resamples=400, seed=1) for m in ["last_touch", "linear"]]
+    >>> t = compare(boots, baseline="last_touch")  # the label is 'last_touch (bootstrap)'
+    >>> t["linear (bootstrap)"][["change", "change_lower", "change_upper"]].round(2)
+             change  change_lower  change_upper
+    channel
+    A          15.0         11.53         18.20
+    B         -15.0        -18.20        -11.53
+    >>> again = boots[1].replace(label="linear again")  # a model against itself: [0, 0]
+    >>> t = compare([boots[1], again], baseline="linear")
+    >>> t["linear again"][["change_lower", "change_upper"]]
+             change_lower  change_upper
+    channel
+    A                 0.0           0.0
+    B                 0.0           0.0
     """
     import pandas as pd
 
+    results = _check_results(results)
     cols = {}
     for r in results:
         w = r.wide().set_index("channel")
@@ -496,21 +563,141 @@ def compare(
     out.columns.name = "model"
     if baseline is None:
         return out
-    if baseline not in out.columns:
-        raise ModelError(
-            f"baseline {baseline!r} is not one of the compared results {list(out.columns)}"
-        )
-    base = out[baseline].fillna(0.0)
+    base_result = find_result(results, baseline)
+    base_label = base_result.label
+    base = out[base_label].fillna(0.0)
     parts = {}
-    for label in out.columns:
-        if label == baseline:
+    for r in results:
+        label = r.label
+        if label == base_label:
             continue
         change = out[label].fillna(0.0) - base
         pct = (100.0 * change / base.where(base != 0)).astype(float)
-        parts[label] = pd.DataFrame({metric: out[label], "change": change, "change_pct": pct})
+        lo, hi = _paired_change(r, base_result, metric, list(out.index), change.to_numpy())
+        parts[label] = pd.DataFrame(
+            {
+                metric: out[label],
+                "change": change,
+                "change_pct": pct,
+                "change_lower": lo,
+                "change_upper": hi,
+            },
+            index=out.index,
+        )
     table = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=out.index)
     table.columns.names = ["model", None]
     return table
+
+
+#: Suffix :func:`pathcredit.bootstrap` adds to a model's label.
+_BOOTSTRAP_SUFFIX = " (bootstrap)"
+
+
+def find_result(results: Sequence[AttributionResult], name: str) -> AttributionResult:
+    """The one result ``name`` names: its label, its label without ``" (bootstrap)"``,
+    or a model name exactly one result has (the rules of ``compare(..., baseline=)``).
+
+    Examples
+    --------
+    >>> from pathcredit import Journeys, attribute
+    >>> j = Journeys.from_paths([["A", "B"]], conversions=[1])
+    >>> rs = [attribute(j, model="linear"), attribute(j, model="markov", order=2)]
+    >>> find_result(rs, "markov").label, find_result(rs, "markov(order=2)").label
+    ('markov(order=2)', 'markov(order=2)')
+    """
+    results = _check_results(results)
+    labels = [r.label for r in results]
+    for rule in (
+        lambda r: r.label == name,
+        lambda r: (
+            r.label.endswith(_BOOTSTRAP_SUFFIX) and r.label[: -len(_BOOTSTRAP_SUFFIX)] == name
+        ),
+        lambda r: r.model == name,
+    ):
+        found = [r for r in results if rule(r)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise ModelError(
+                f"baseline {name!r} names several of the compared results "
+                f"{[r.label for r in found]}; give one of their labels"
+            )
+    raise ModelError(f"baseline {name!r} is not one of the compared results {labels}")
+
+
+def _check_results(results) -> list[AttributionResult]:
+    """``results`` as a list, every item an :class:`AttributionResult` (else InputError)."""
+    from .exceptions import InputError
+
+    if isinstance(results, AttributionResult):
+        raise InputError(
+            "compare() takes a list of results, got one AttributionResult: compare([result, ...])"
+        )
+    if isinstance(results, str | bytes | Mapping) or not isinstance(results, Sequence | tuple):
+        try:
+            results = list(results)
+        except TypeError:
+            raise InputError(
+                f"compare() takes a list of AttributionResult, got {type(results).__name__}"
+            ) from None
+    out = list(results)
+    for i, r in enumerate(out):
+        if not isinstance(r, AttributionResult):
+            shown = r if isinstance(r, str | int | float) and len(repr(r)) <= 60 else None
+            raise InputError(
+                f"results[{i}] is a {type(r).__name__}, not an AttributionResult "
+                "(from pathcredit.attribute or pathcredit.bootstrap)",
+                source="compare",
+                value=shown,
+            )
+    return out
+
+
+def _paired_change(result, base, metric: str, channels: list, point: np.ndarray):
+    """Paired percentile interval of ``result - base`` in ``metric``, NaN where none.
+
+    Pairs only bootstrap draws of both (``extras["resamples"]``) and refuses two
+    different sets of resamples; see :func:`compare`.
+    """
+    none = np.full(len(channels), np.nan)
+    da, db = result.draws.get(metric), base.draws.get(metric)
+    ra, rb = result.extras.get("resamples"), base.extras.get("resamples")
+    if da is None or db is None or not isinstance(ra, Mapping) or not isinstance(rb, Mapping):
+        return none, none
+    # the fingerprint decides (it covers the generator's state, so two Generators in one
+    # state pair, and two int seeds pair only if equal); the rest names what differs
+    keys = ("scheme", "n", "seed", "fingerprint")
+    differ = [f"{k} {ra.get(k)!r} vs {rb.get(k)!r}" for k in keys if ra.get(k) != rb.get(k)]
+    if any(ra.get(k) != rb.get(k) for k in ("scheme", "n", "fingerprint")):
+        raise ModelError(
+            f"{result.label} and {base.label} were bootstrapped on different resamples "
+            f"({'; '.join(differ)}), so their draws cannot be paired: run both on the same "
+            "journeys with the same seed, n_resamples and resampling, or compare point "
+            "estimates only (result.replace(draws=None, lower=None, upper=None))"
+        )
+    a = _aligned_draws(da, result.channels, channels)
+    b = _aligned_draws(db, base.channels, channels)
+    if a.shape != b.shape:
+        raise ModelError(
+            f"internal error: {result.label} has {a.shape[0]} draws of {metric} and "
+            f"{base.label} {b.shape[0]} on the same resamples"
+        )
+    prob = result.ci_prob if result.ci_prob is not None else base.ci_prob
+    if prob is None:
+        return none, none
+    lo, hi = np.quantile(a - b, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+    return np.minimum(lo, point), np.maximum(hi, point)
+
+
+def _aligned_draws(draws: np.ndarray, have: Sequence[str], channels: list) -> np.ndarray:
+    """``(chain * draw, len(channels))`` draws, zero for a channel the result lacks."""
+    flat = np.asarray(draws).reshape(-1, draws.shape[-1])
+    out = np.zeros((flat.shape[0], len(channels)))
+    where = {c: i for i, c in enumerate(have)}
+    for j, c in enumerate(channels):
+        if c in where:
+            out[:, j] = flat[:, where[c]]
+    return out
 
 
 _SKIP = object()

@@ -1,5 +1,6 @@
 """Randomized agreement of DuckDB, Spark (local mode) and the pandas reference, and
-conservation, on 535 small random event logs (issues 9 and 13).
+conservation, on small random event logs (issues 9, 13 and 18; ``LOGS_PER_SET`` per
+option set).
 
 Each log has a few hundred events with exact copies, ties in time, missing
 fields, conversions with values, and (in some option sets) an identity map with
@@ -36,8 +37,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::pathcredit.exceptions.PathcreditWarning"),
 ]
 
-#: Option sets: one batched Spark call each (Spark costs seconds per call), 107 logs
-#: each (321 logs); two have inactivity_days, where DuckDB used to disagree.
+#: Option sets: one batched Spark call each (Spark costs seconds per call), LOGS_PER_SET
+#: logs each; those with inactivity_days (where DuckDB used to disagree) also run on
+#: DuckDB log by log.
 OPTION_SETS = [
     dict(inactivity_days=0.25, lookback_days=3.0, max_touches=3, identity=True),
     dict(inactivity_days=1.0, lookback_days=None),
@@ -59,6 +61,19 @@ OPTION_SETS = [
         include_views=False,
         inactivity_days=1.0,
         lookback_days=2.0,
+    ),
+    # issue 18: each conversion keeps the earlier touches inside its window
+    dict(
+        reset_at_conversion=False,
+        inactivity_days=1.0,
+        lookback_days=3.0,
+        max_touches=3,
+        identity=True,
+    ),
+    dict(
+        reset_at_conversion=False,
+        types=True,
+        lookback_days={"click": 4.0, "view": 1.0, "default": 2.0},
     ),
 ]
 LOGS_PER_SET = 107
@@ -157,14 +172,19 @@ def path_rows(journeys) -> pd.DataFrame:
 
 
 def check_conservation(ej, counts: dict) -> None:
+    """Each conversion (and its value) is on one path or removed once; each touch is on
+    at least one path or removed once. With ``reset_at_conversion=False`` a touch may be
+    on several paths: ``ej.repeated_touches`` counts its appearances beyond the first
+    (0 with the default, where every touch is on at most one path)."""
     j = ej.journeys
     removed = ej.removed_frame()
     lengths = np.diff(j.offsets)
     journeys_per_path = j.conversions + j.nulls
-    kept_touches = float((lengths * journeys_per_path).sum())
+    path_touches = float((lengths * journeys_per_path).sum())
     assert j.conversions.sum() + removed["conversions"].sum() == counts["conversions"]
     assert np.isclose(j.value.sum() + removed["value"].sum(), counts["value"], rtol=1e-12)
-    assert kept_touches + removed["touches"].sum() == counts["touches"]
+    assert 0 <= ej.repeated_touches <= path_touches
+    assert path_touches - ej.repeated_touches + removed["touches"].sum() == counts["touches"]
     # a removed conversion is never also a path-table conversion
     assert (removed["conversions"] >= 0).all() and (j.conversions >= 0).all()
 
@@ -200,7 +220,7 @@ def test_duckdb_spark_pandas_agree_and_conserve(spark, set_no):
 
     # the reference, one log at a time; conservation against the raw log
     con = ibis.duckdb.connect()
-    reference, removed = [], []
+    reference, removed, repeated = [], [], 0
     for k, log in enumerate(logs):
         ej = build_journeys(
             log, backend="pandas", identity_map=ident if use_identity else None, **kw
@@ -210,11 +230,13 @@ def test_duckdb_spark_pandas_agree_and_conserve(spark, set_no):
         assert t["path"].str.startswith(f"{k}_").all()
         reference.append(t.assign(log=k))
         removed.append(ej.removed_frame())
+        repeated += ej.repeated_touches
         if k < DUCKDB_ONE_BY_ONE and "inactivity_days" in options:
             one = build_journeys(
                 log, backend=con, identity_map=ident if use_identity else None, **kw
             )
             check_conservation(one, raw_counts(log))
+            assert one.repeated_touches == ej.repeated_touches
             pd.testing.assert_frame_equal(one.journeys.to_frame(), t, check_exact=False, rtol=1e-12)
     expected_removed = pd.concat(removed).groupby("step").sum().sort_index()
     expected = pd.concat(reference).sort_values(["log", "path"]).reset_index(drop=True)
@@ -233,8 +255,11 @@ def test_duckdb_spark_pandas_agree_and_conserve(spark, set_no):
         backend=spark,
         **kw,
     )
+    if options.get("reset_at_conversion") is False:
+        assert repeated > 0  # the option set meets touches on several paths
     for ej in (duck, spk):
         check_conservation(ej, counts)
+        assert ej.repeated_touches == repeated
         got = path_rows(ej.journeys)
         pd.testing.assert_frame_equal(
             got[["log", "path", "total_conversions", "total_null"]],

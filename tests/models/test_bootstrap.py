@@ -1,5 +1,7 @@
 """pathcredit.bootstrap: percentile intervals for any model from reweighted path counts."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,168 @@ def test_journey_level_rows_with_touch_times():
     jb = j.replace(conversions=c[b], nulls=z[b], value=per_conversion * c[b])
     by_hand = attribute(jb, model="time_decay", half_life=2.0)
     np.testing.assert_allclose(fast.draws["share"][0, 0], by_hand.share, rtol=1e-12)
+
+
+# ------------------------------------------------------------ the same resamples for every model
+def _three_paths():
+    return Journeys.from_paths(
+        [["A", "B"], ["B"], ["A", "C", "B"], ["C"]],
+        conversions=[12, 7, 5, 3], value=[120.0, 35.0, 80.0, 9.0], nulls=[40, 60, 30, 50],
+    )  # fmt: skip
+
+
+def test_bootstrap_resamples_are_the_counts_every_code_path_uses(monkeypatch):
+    # first_touch on these paths credits A with paths 0 and 2, B with path 1, C with path 3:
+    # its share draws give the resampled conversions back, for the vectorised rule; a
+    # recording wrapper around markov sees every count of the per-resample reruns
+    # (order="auto" is seeded and rerun one resample at a time)
+    import functools
+    import importlib
+
+    from pathcredit.models import _REGISTRY
+    from pathcredit.models.bootstrap import bootstrap_resamples
+
+    j = _three_paths()
+    conv, nulls = bootstrap_resamples(j, 30, seed=9)
+    assert conv.shape == nulls.shape == (30, 4)
+    first = bootstrap(j, model="first_touch", n_resamples=30, seed=9)
+    by_path = np.c_[conv[:, 0] + conv[:, 2], conv[:, 1], conv[:, 3]]
+    np.testing.assert_allclose(
+        first.draws["share"][0], by_path / conv.sum(axis=1)[:, None], rtol=1e-12
+    )
+    seen = []
+    module, name = _REGISTRY["markov"].target.split(":")
+    module = importlib.import_module(module, "pathcredit.models")
+    markov = getattr(module, name)
+
+    @functools.wraps(markov)
+    def recording(jb, **kw):
+        seen.append((jb.conversions.copy(), jb.nulls.copy(), kw.get("seed")))
+        return markov(jb, **kw)
+
+    monkeypatch.setattr(module, name, recording)
+    auto = bootstrap(j, model="markov", order="auto", n_resamples=30, seed=9)
+    assert not auto.extras["bootstrap"]["vectorised"]
+    reruns = seen[1:]  # seen[0] is the point estimate on the data
+    assert len(reruns) == 30
+    np.testing.assert_array_equal(np.array([c for c, _, _ in reruns]), conv)
+    np.testing.assert_array_equal(np.array([z for _, z, _ in reruns]), nulls)
+    seeds = [s for _, _, s in reruns]
+    assert len(set(seeds)) == 30  # a seed per resample, from a stream of its own
+    # the same resamples, so the same record of them
+    assert auto.extras["resamples"] == first.extras["resamples"]
+    monkeypatch.undo()
+    again = bootstrap(j, model="markov", order="auto", n_resamples=30, seed=9)
+    np.testing.assert_array_equal(again.draws["share"], auto.draws["share"])
+
+
+def test_resamples_do_not_depend_on_the_block_size(monkeypatch):
+    # with blocks of one resample, bootstrap_resamples and bootstrap still agree row by row
+    import pathcredit.models.bootstrap as boot
+
+    j = _three_paths()
+    monkeypatch.setattr(boot, "_CHUNK_CELLS", 1)
+    conv, _ = boot.bootstrap_resamples(j, 12, seed=2)
+    r = bootstrap(j, model="first_touch", n_resamples=12, seed=2)
+    np.testing.assert_allclose(r.draws["share"][0, :, 2], conv[:, 3] / conv.sum(axis=1))
+
+
+def test_resamples_record_says_which_resamples():
+    j = _three_paths()
+    a = bootstrap(j, model="linear", n_resamples=50, seed=1)
+    rec = a.extras["resamples"]
+    assert set(rec) == {"scheme", "seed", "n", "dropped", "fingerprint"}
+    assert (rec["scheme"], rec["seed"], rec["n"], rec["dropped"]) == ("poisson", 1, 50, 0)
+    same = bootstrap(j, model="markov", n_resamples=50, seed=1).extras["resamples"]
+    assert same == rec
+    others = [
+        bootstrap(j, model="linear", n_resamples=50, seed=2),
+        bootstrap(j, model="linear", n_resamples=51, seed=1),
+        bootstrap(j, model="linear", n_resamples=50, seed=1, resampling="multinomial"),
+        bootstrap(j.replace(nulls=j.nulls + 1), model="linear", n_resamples=50, seed=1),
+    ]
+    fps = {o.extras["resamples"]["fingerprint"] for o in others}
+    assert len(fps) == 4 and rec["fingerprint"] not in fps
+    # a Generator is advanced by the draws: two bootstraps with it use different resamples
+    g = np.random.default_rng(3)
+    r1, r2 = (bootstrap(j, model="linear", n_resamples=20, seed=g) for _ in range(2))
+    assert r1.extras["resamples"]["fingerprint"] != r2.extras["resamples"]["fingerprint"]
+    assert json.loads(json.dumps(a.to_dict()))["extras"]["resamples"] == rec
+
+
+# ---------------------------------------------------------------- huge counts
+@pytest.mark.parametrize("big", [1e13, 1e19, 1e25])
+def test_huge_poisson_counts_follow_the_normal_approximation(big):
+    # numpy cannot draw Poisson means above ~9.2e18; above M = 2^40 the count is drawn as
+    # m + (x - M) sqrt(m / M), x ~ Poisson(M): mean m and variance m, as Poisson(m)
+    from pathcredit.models.bootstrap import bootstrap_resamples
+
+    j = Journeys.from_paths([["A"], ["B"], ["A", "B"]], conversions=[big, 3 * big, 5.0],
+                            nulls=[big, big, 2.0])  # fmt: skip
+    conv, nulls = bootstrap_resamples(j, 4000, seed=0)
+    z = (conv[:, :2] - [big, 3 * big]) / np.sqrt([big, 3 * big])
+    # mean 0 (standard error 1 / sqrt(4000) = 0.016) and sd 1 (standard error 0.011)
+    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=0.06)
+    np.testing.assert_allclose(z.std(axis=0), 1.0, atol=0.05)
+    assert np.all(conv[:, 2] == np.round(conv[:, 2]))  # the small path keeps exact Poisson draws
+    assert conv[:, 2].mean() == pytest.approx(5.0, abs=0.15)
+
+
+def test_counts_beyond_float_resolution_resample_to_themselves():
+    # at 1e300 a Poisson sd (1e150) is below float64's resolution of the count (~1e284)
+    from pathcredit.models.bootstrap import bootstrap_resamples
+
+    j = Journeys.from_paths([["A"], ["B"]], conversions=[1e300, 3e300], nulls=[1e300, 1.0])
+    conv, _ = bootstrap_resamples(j, 50, seed=0)
+    np.testing.assert_array_equal(conv, np.broadcast_to([1e300, 3e300], (50, 2)))
+    r = bootstrap(j, model="linear", n_resamples=50, seed=0)
+    np.testing.assert_array_equal(r.lower["conversions"], [1e300, 3e300])
+    np.testing.assert_array_equal(r.upper["conversions"], [1e300, 3e300])
+
+
+def test_bootstrap_on_huge_counts_gives_the_binomial_spread():
+    # last touch on one-touch paths: share_A = a_b / (a_b + b_b) with sd sqrt(p (1 - p) / N)
+    # (N = 4e19 conversions, p = 0.25): 6.85e-11
+    j = Journeys.from_paths([["A"], ["B"]], conversions=[1e19, 3e19], nulls=[5e19, 5e19])
+    for resampling in ["poisson", "multinomial"]:
+        r = bootstrap(j, model="last_touch", n_resamples=3000, seed=4, resampling=resampling)
+        np.testing.assert_array_equal(r.conversions, [1e19, 3e19])
+        share = r.draws["share"][0, :, 0]
+        assert share.std() == pytest.approx(np.sqrt(0.25 * 0.75 / 4e19), rel=0.06)
+        assert share.mean() == pytest.approx(0.25, abs=1e-11)
+        assert r.lower["conversions"][0] < 1e19 < r.upper["conversions"][0]
+
+
+def test_multinomial_above_two_to_the_53_keeps_the_journey_count():
+    from pathcredit.models.bootstrap import bootstrap_resamples
+
+    j = Journeys.from_paths([["A"], ["B"]], conversions=[2e18, 6e18], nulls=[1e18, 1e18])
+    conv, nulls = bootstrap_resamples(j, 500, seed=1, resampling="multinomial")
+    np.testing.assert_allclose(conv.sum(axis=1) + nulls.sum(axis=1), 1e19, rtol=1e-15)
+    # each cell is Binomial(N, p) in the limit: sd sqrt(N p (1 - p)), p = 0.2 for path A
+    z = (conv[:, 0] - 2e18) / np.sqrt(1e19 * 0.2 * 0.8)
+    assert abs(z.mean()) < 0.2 and z.std() == pytest.approx(1.0, abs=0.1)
+
+
+def test_readme_states_the_poisson_threshold():
+    from pathlib import Path
+
+    from pathcredit.models.bootstrap import _POISSON_MAX
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert _POISSON_MAX == 2.0**40 and "means above 2^40" in readme
+
+
+def test_numpys_own_poisson_is_too_spread_above_the_threshold():
+    # why counts above 2^40 use the normal approximation: numpy's Poisson draws at large
+    # means (200,000 draws, seed 0) have an sd above sqrt(mean), the standard error of the
+    # sd being 1 / sqrt(2 * 200,000) = 0.0016; at 2^40 they are still right
+    rng = np.random.default_rng(0)
+    sds = {}
+    for lam in [2.0**40, 1e14, 1e15, 2.0**53]:
+        x = rng.poisson(lam, size=200_000).astype(np.float64)
+        sds[lam] = ((x - lam) / np.sqrt(lam)).std()
+    assert abs(sds[2.0**40] - 1.0) < 0.005
+    assert sds[1e14] == pytest.approx(1.005, abs=0.003)
+    assert sds[1e15] == pytest.approx(1.018, abs=0.003)
+    assert sds[2.0**53] == pytest.approx(1.10, abs=0.005)

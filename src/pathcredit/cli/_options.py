@@ -127,6 +127,15 @@ def event_options(f):
             default=None,
             help="Customer-id column of --offline (default: --user-col).",
         ),
+        click.option(
+            "--reset-at-conversion/--no-reset-at-conversion",
+            default=True,
+            show_default=True,
+            help="A journey ends at each conversion and the next starts empty; with "
+            "--no-reset-at-conversion each conversion's path keeps every touch of the "
+            "person inside its lookback window, before earlier conversions too (as "
+            "GA4's conversion paths do).",
+        ),
         click.option("--max-touches", type=int, default=None, help="Keep the last N touches."),
         click.option(
             "--inactivity-days",
@@ -191,6 +200,7 @@ EVENT_KEYS = (
     "ignore_views",
     "offline",
     "offline_user_col",
+    "reset_at_conversion",
     "max_touches",
     "inactivity_days",
     "identity_map",
@@ -236,6 +246,7 @@ def build_kwargs(options: dict) -> dict:
         include_views=not options["ignore_views"],
         offline=options["offline"],
         offline_user_col=options["offline_user_col"],
+        reset_at_conversion=options["reset_at_conversion"],
         max_touches=options["max_touches"],
         inactivity_days=options["inactivity_days"],
         identity_map=options["identity_map"],

@@ -23,26 +23,56 @@ from ._output import removed_note, write_text
 __all__ = ["attribute"]
 
 
-def _baseline_json(results, label: str, baseline: str) -> dict:
-    from ..results import compare
+def _num(x) -> float | None:
+    return None if x != x else float(x)
 
-    table = compare(results, baseline=baseline)[label]
-    return {
-        "label": baseline,
-        "channels": [
+
+#: Columns of ``compare(..., baseline=)`` that hold the paired interval of the change.
+_INTERVAL = ["change_lower", "change_upper"]
+
+
+def _baseline_json(results, label: str, baseline: str) -> dict:
+    """The ``"baseline"`` object of one model in ``--format json`` (see the README)."""
+    from ..results import compare, find_result
+
+    r, base = find_result(results, label), find_result(results, baseline)
+    conv = compare(results, baseline=baseline)[label]
+    share = compare(results, metric="share", baseline=baseline)[label]
+    value = (
+        compare(results, metric="value", baseline=baseline)[label]
+        if r.value is not None and base.value is not None
+        else None
+    )
+    paired = bool(conv["change_lower"].notna().all()) and len(conv) > 0
+    channels = []
+    for channel, row in conv.iterrows():
+        s, v = share.loc[channel], None if value is None else value.loc[channel]
+        channels.append(
             {
                 "channel": channel,
                 "change": float(row["change"]),
-                "change_pct": None
-                if row["change_pct"] != row["change_pct"]
-                else float(row["change_pct"]),
+                "change_pct": _num(row["change_pct"]),
+                "change_lower": _num(row["change_lower"]),
+                "change_upper": _num(row["change_upper"]),
+                "share_change": _num(s["change"]),
+                "share_change_lower": _num(s["change_lower"]),
+                "share_change_upper": _num(s["change_upper"]),
+                "value_change": None if v is None else _num(v["change"]),
+                "value_change_pct": None if v is None else _num(v["change_pct"]),
+                "value_change_lower": None if v is None else _num(v["change_lower"]),
+                "value_change_upper": None if v is None else _num(v["change_upper"]),
             }
-            for channel, row in table.iterrows()
-        ],
+        )
+    return {
+        "label": baseline,
+        "paired": paired,
+        "ci_prob": r.ci_prob if paired else None,
+        "channels": channels,
     }
 
 
 def _format_results(results, fmt: str, baseline: str | None = None) -> str:
+    """``baseline``: the label of the baseline result (resolved by the caller)."""
     import pandas as pd
 
     from ..results import compare
@@ -67,10 +97,18 @@ def _format_results(results, fmt: str, baseline: str | None = None) -> str:
         blocks.append(f"{metric}:\n{table.to_string(float_format=plain_number)}")
     if baseline is not None:
         table = compare(results, baseline=baseline)
-        blocks.append(
-            f"conversions against {baseline} (change, change %):\n"
-            + table.to_string(float_format=plain_number)
-        )
+        interval = table.columns.get_level_values(1).isin(_INTERVAL)
+        if table.loc[:, interval].isna().all().all():
+            title = f"conversions against {baseline} (change, change %):"
+            table = table.loc[:, ~interval]
+        else:
+            probs = sorted({r.ci_prob for r in results if r.label != baseline and r.ci_prob})
+            ci = "/".join(f"{p:.0%}" for p in probs)
+            title = (
+                f"conversions against {baseline} (change, change %, and the {ci} interval "
+                "of the change, paired on the same resamples):"
+            )
+        blocks.append(title + "\n" + table.to_string(float_format=plain_number))
     for r in results:
         if "conversions" in r.lower:
             wide = r.wide()[["channel", "conversions"]].assign(
@@ -112,6 +150,24 @@ def output_format(fmt: str | None, output: str | None) -> str:
             source=str(output),
         )
     return named
+
+
+def _baseline_label(results, name: str) -> str:
+    """The label of the result ``--compare-to NAME`` names: a label as printed, a model as
+    given to ``--model`` (``last_non_direct`` for ``last_non_direct (bootstrap)``)."""
+    from ..exceptions import InputError, ModelError
+    from ..results import find_result
+
+    try:
+        return find_result(results, name).label
+    except ModelError as e:
+        labels = [r.label for r in results]
+        if "several" in str(e):
+            raise InputError(f"--compare-to {name!r}: {e}") from None
+        raise InputError(
+            f"--compare-to {name!r} names none of the results {labels}; "
+            "give a model name or label (e.g. last_touch)"
+        ) from None
 
 
 @click.command("attribute")
@@ -178,7 +234,9 @@ def output_format(fmt: str | None, output: str | None) -> str:
     "baseline",
     default=None,
     metavar="MODEL",
-    help="Also show each model's change against this one (e.g. last_touch), per channel.",
+    help="Also show each model's change against this one, per channel: a model as given to "
+    "--model (e.g. last_touch, added if not among them) or a label (markov(order=2)); with "
+    "--bootstrap, with paired intervals of the change.",
 )
 @click.option(
     "--param",
@@ -269,25 +327,23 @@ def attribute(
     else:
         from ..models.bootstrap import bootstrap
 
-        results = [
-            bootstrap(
-                journeys,
-                model=m,
-                n_resamples=n_resamples,
-                seed=0 if seed is None else seed,
-                ci_prob=0.9 if ci_prob is None else ci_prob,
-                resampling=resampling,
-                **params[m],
-            )
-            for m in models
-        ]
+        # every model, the baseline included, on the same resamples (same seed): the
+        # changes against the baseline get paired intervals
+        with echo_warnings():
+            results = [
+                bootstrap(
+                    journeys,
+                    model=m,
+                    n_resamples=n_resamples,
+                    seed=0 if seed is None else seed,
+                    ci_prob=0.9 if ci_prob is None else ci_prob,
+                    resampling=resampling,
+                    **params[m],
+                )
+                for m in models
+            ]
     if baseline is not None:
-        labels = [r.label for r in results]
-        if baseline not in labels:
-            raise InputError(
-                f"--compare-to {baseline!r} names none of the results {labels}; "
-                "give a model label (e.g. last_touch)"
-            )
+        baseline = _baseline_label(results, baseline)
     if identity:
         click.echo(f"pathcredit: {identity}", err=True)
     note = removed_note(journeys)

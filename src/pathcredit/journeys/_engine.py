@@ -928,8 +928,12 @@ def stitch(events, identity, engine: Engine, source: str):
     )
 
 
-def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=False):
+def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=False, segments=False):
     """Events with ``journey`` (0-based per person), ``days`` and ``in_window``.
+
+    With ``segments``, also ``seg``: the number of the person's run of events
+    between inactivity gaps (0 without ``inactivity_days``), the unit inside which
+    ``reset_at_conversion=False`` carries touches over to later conversions.
 
     Without ``inactivity_days`` everything comes from ONE sort of each person's
     events (one window specification with three frames): the journey number is
@@ -959,6 +963,8 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
         upto = ibis.window(group_by=events.person, order_by=order, rows=(None, 0))
         after = ibis.window(group_by=events.person, order_by=order, rows=(0, None))
         every = ibis.window(group_by=events.person, order_by=order, rows=(None, None))
+        if segments:
+            marks["seg"] = ibis.literal(0, type="int64")
         e = events.mutate(
             **marks,
             journey=events.cv.sum().over(upto) - events.cv,
@@ -970,10 +976,12 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
     else:
         e = events.mutate(**marks, _pcv=events.cv.lag().over(w), _pts=events.ts.lag().over(w))
         gap = e.ts.delta(e._pts, unit="microsecond").cast("float64")
-        start = e._pcv.isnull() | (e._pcv == 1) | (gap > float(inactivity_days) * US_PER_DAY)
+        gap_start = e._pcv.isnull() | (gap > float(inactivity_days) * US_PER_DAY)
+        start = gap_start | (e._pcv == 1)
         if mark_duplicates:  # a copy never starts a journey: it joins its original's
             start = start & (e._dup == 0)
-        e = e.mutate(_start=start.cast("int64"))
+            gap_start = gap_start & (e._dup == 0)
+        e = e.mutate(_start=start.cast("int64"), _gstart=gap_start.cast("int64"))
         # The journey number is a running count of starts in a SECOND sort. Exact
         # copies tie on every key, so the two sorts may order them differently: a
         # RANGE frame counts all peers (copies) alike, and only the first copy of
@@ -985,7 +993,10 @@ def _journey_rows(events, *, lookback_days, inactivity_days, mark_duplicates=Fal
             preceding=None,
             following=0,
         )
-        e = e.mutate(journey=e._start.sum().over(cw) - 1).drop("_pcv", "_pts", "_start")
+        e = e.mutate(journey=e._start.sum().over(cw) - 1)
+        if segments:
+            e = e.mutate(seg=e._gstart.sum().over(cw) - 1)
+        e = e.drop("_pcv", "_pts", "_start", "_gstart")
         jw = ibis.window(group_by=[e.person, e.journey])
         e = e.mutate(
             _end=ibis.coalesce(
@@ -1018,7 +1029,49 @@ def in_lookback(e, lookback_days):
     return touch & ibis.cases(*cases, else_=other)
 
 
-def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
+def _carried(e, lookback_days):
+    """With ``reset_at_conversion=False``: the touches a conversion's path takes over from
+    the person's earlier journeys of the same inactivity segment, inside its lookback window.
+
+    ``e`` is a :func:`_journey_rows` table with ``seg`` (and ``_dup`` when duplicates are
+    marked). Returns rows with ``e``'s columns: each (earlier touch, later conversion)
+    pair inside that conversion's window, as a touch of the conversion's journey with
+    ``days`` measured to that conversion and ``_carried = 1`` (the journey's own rows have
+    0). A touch outside the window of the first conversion after it is outside every
+    later one too, so carried rows never bring back a touch the lookback window removed.
+    One join of touches with conversions on the person and segment: its cost is the
+    number of (touch, later conversion) pairs of each person.
+    """
+    import ibis
+
+    real = (e._dup == 0) if "_dup" in e.columns else ibis.literal(True)
+    conv = e.filter((e.cv == 1) & real)
+    conv = conv.select(_cp=conv.person, _cs=conv.seg, _cj=conv.journey, _cts=conv.ts)
+    touch = e.filter((e.cv == 0) & real)
+    pairs = touch.join(
+        conv,
+        [touch.person == conv._cp, touch.seg == conv._cs, touch.journey < conv._cj],
+    )
+    pairs = pairs.mutate(
+        journey=pairs._cj,
+        days=pairs._cts.delta(pairs.ts, unit="microsecond").cast("float64") / US_PER_DAY,
+    )
+    pairs = pairs.mutate(in_window=in_lookback(pairs, lookback_days))
+    pairs = pairs.filter(pairs.in_window).mutate(_carried=ibis.literal(1, type="int64"))
+    return pairs.select(*e.columns, "_carried")
+
+
+def _with_carried(e, lookback_days):
+    """``e`` with ``_carried = 0`` and the :func:`_carried` rows appended."""
+    import ibis
+
+    own = e.mutate(_carried=ibis.literal(0, type="int64"))
+    return own.union(_carried(e, lookback_days))
+
+
+def assign_journeys(
+    events, *, lookback_days, max_touches, inactivity_days, reset_at_conversion=True
+):
     """Split each person's events into journeys and mark the touches that are kept.
 
     Returns the events with ``journey`` (0-based per person), ``converted``,
@@ -1028,11 +1081,20 @@ def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
     max touches), ``position`` and ``length`` (among the kept touches).
 
     This is the touch-level table; the path table does not need it (see
-    :func:`journey_summary`), so it is only computed when asked for.
+    :func:`journey_summary`), so it is only computed when asked for. With
+    ``reset_at_conversion=False`` a converting journey also holds the touches
+    :func:`_carried` takes over from the person's earlier journeys.
     """
     import ibis
 
-    e = _journey_rows(events, lookback_days=lookback_days, inactivity_days=inactivity_days)
+    e = _journey_rows(
+        events,
+        lookback_days=lookback_days,
+        inactivity_days=inactivity_days,
+        segments=not reset_at_conversion,
+    )
+    if not reset_at_conversion:
+        e = _with_carried(e, lookback_days).drop("seg", "_carried")
     jw = ibis.window(group_by=[e.person, e.journey])
     e = e.mutate(
         converted=e.cv.max().over(jw),
@@ -1055,9 +1117,12 @@ def assign_journeys(events, *, lookback_days, max_touches, inactivity_days):
     ).drop("_pos")
 
 
-def journey_summary(events, *, lookback_days, max_touches, inactivity_days):
-    """One row per journey: ``person, journey, n_touch, n_kept, converted, value, path``
-    and ``dup_touches, dup_conv, dup_value`` (what copies of events held).
+def journey_summary(
+    events, *, lookback_days, max_touches, inactivity_days, reset_at_conversion=True
+):
+    """One row per journey: ``person, journey, n_touch, n_kept, converted, value, path``,
+    ``dup_touches, dup_conv, dup_value`` (what copies of events held), and ``n_home,
+    n_kept_home``: the touches of the journey itself, and those inside its window.
 
     ``events`` may hold duplicates (events identical in every column): they are
     recognised in the same sort (see :func:`_journey_rows`), left out and
@@ -1068,25 +1133,55 @@ def journey_summary(events, *, lookback_days, max_touches, inactivity_days):
     the lookback window and ``max_touches``); ``n_kept`` counts the touches in the
     lookback window (before ``max_touches``). One sort of the events and one hash
     aggregation: no per-journey sort.
+
+    With ``reset_at_conversion=True`` (journeys end at each conversion) ``n_home``
+    and ``n_kept_home`` equal ``n_touch`` and ``n_kept``. With ``False``, ``path``
+    and ``n_kept`` also count the touches :func:`_carried` takes over from earlier
+    journeys, and ``n_touch`` of a converting journey adds every touch of the
+    person's earlier journeys in its inactivity segment (so a conversion is "with
+    no touch" only when no touch at all comes before it in the segment).
     """
     import ibis
 
     e = _journey_rows(
-        events, lookback_days=lookback_days, inactivity_days=inactivity_days, mark_duplicates=True
+        events,
+        lookback_days=lookback_days,
+        inactivity_days=inactivity_days,
+        mark_duplicates=True,
+        segments=not reset_at_conversion,
     )
+    own = ibis.literal(1, type="int64")
+    if not reset_at_conversion:
+        e = _with_carried(e, lookback_days)
+        own = 1 - e._carried
     real = 1 - e._dup
     kept = e.in_window & (e._dup == 0)
-    s = e.group_by(["person", "journey"]).agg(
+    aggs = dict(
         dup_touches=(e._dup * (1 - e.cv)).sum(),
         dup_conv=(e._dup * e.cv).sum(),
         dup_value=(e._dup * e.val).sum(),
-        n_touch=(real * (1 - e.cv)).sum(),
+        n_touch=(real * (1 - e.cv) * own).sum(),
         n_kept=kept.cast("int64").sum(),
         converted=(real * e.cv).max(),
         value=(real * e.val).sum(),
         # (time, channel) structs sort in journey order: kept touches are unique in both
         _steps=ibis.struct({"t": e.ts, "c": e.channel}).collect(where=kept),
     )
+    if not reset_at_conversion:
+        aggs["n_kept_home"] = (kept.cast("int64") * own).sum()
+        aggs["seg"] = e.seg.max()
+    s = e.group_by(["person", "journey"]).agg(**aggs)
+    if reset_at_conversion:
+        s = s.mutate(n_home=s.n_touch, n_kept_home=s.n_kept)
+    else:
+        # touches of the earlier journeys of the segment (any age): a conversion after
+        # them is not "with no touch" even when its window leaves none of them
+        upto = ibis.window(group_by=[s.person, s.seg], order_by=s.journey, rows=(None, 0))
+        prior = s.n_touch.sum().over(upto) - s.n_touch
+        s = s.mutate(
+            n_home=s.n_touch,
+            n_touch=s.n_touch + (s.converted == 1).ifelse(prior, 0),
+        ).drop("seg")
     path = s._steps.sort().map(lambda x: x.c)
     if max_touches is not None:
         path = path[ibis.greatest(s.n_kept - int(max_touches), 0) :]

@@ -221,6 +221,13 @@ class EventJourneys:
         With an identity map, ``{"rows": distinct (device, person) rows of the map,
         "matched": those whose device id occurs in the log}`` (a warning is given
         when none or fewer than 1% matched); ``None`` without one.
+    repeated_touches : int
+        Touches on a path beyond each touch's first. 0 when journeys end at each
+        conversion (``reset_at_conversion=True``, the default); with ``False`` a touch
+        is also on the paths of the person's later conversions whose lookback window
+        reaches it. Touches are conserved as: the touches of the path table (each
+        path's length times its journeys) minus ``repeated_touches``, plus the
+        touches in ``journeys.removed``, are the log's touches.
     """
 
     def __init__(
@@ -234,8 +241,10 @@ class EventJourneys:
         has_value=False,
         partitions=1,
         identity=None,
+        repeated_touches=0,
     ):
         self.journeys = journeys
+        self.repeated_touches = int(repeated_touches)
         self.partitions = partitions
         self.touch_table = touch_table
         self._touches_frame = touches_frame

@@ -193,6 +193,7 @@ def build_journeys_pandas(
     include_views=True,
     offline=None,
     offline_user_col=None,
+    reset_at_conversion=True,
 ):
     """Same arguments and result as ``build_journeys(..., backend="pandas")``."""
     import pandas as pd
@@ -347,6 +348,7 @@ def build_journeys_pandas(
         EventJourneys,
         warn_dropped_conversions,
         user_col,
+        reset_at_conversion,
     )
 
 
@@ -522,8 +524,16 @@ def _journeys(
     EventJourneys,
     warn_dropped_conversions,
     user_col,
+    reset_at_conversion=True,
 ):
-    """Journeys from the valid, stitched events (pandas): duplicates, journeys, lookback."""
+    """Journeys from the valid, stitched events (pandas): duplicates, journeys, lookback.
+
+    With ``reset_at_conversion=False`` each touch is first placed in its own journey
+    (as with ``True``), then copied into the journey of every later conversion of the
+    person in the same inactivity segment whose lookback window reaches it. What is
+    removed is counted on the own copies only (a touch the window or ``max_touches``
+    removes from its own journey is on no later path either).
+    """
     import pandas as pd
 
     value_col = has_value  # truthy when a value column was given
@@ -550,11 +560,13 @@ def _journeys(
     ev = ev.reset_index(drop=True)
     same_person = ev["person"].eq(ev["person"].shift())
     prev_cv = ev["cv"].shift().fillna(1).to_numpy()
-    start = ~same_person.to_numpy() | (prev_cv == 1)
+    seg_start = ~same_person.to_numpy()
     if inactivity_days is not None:
         gap = (ev["ts"] - ev["ts"].shift()).to_numpy(dtype=np.float64)
-        start |= same_person.to_numpy() & (gap > float(inactivity_days) * US_PER_DAY)
+        seg_start |= same_person.to_numpy() & (gap > float(inactivity_days) * US_PER_DAY)
+    start = seg_start | (prev_cv == 1)
     ev["journey"] = pd.Series(start.astype(np.int64)).groupby(ev["person"]).cumsum() - 1
+    ev["seg"] = pd.Series(seg_start.astype(np.int64)).groupby(ev["person"]).cumsum() - 1
     g = ev.groupby(["person", "journey"], sort=False)
     conv_ts = ev["ts"].where(ev["cv"] == 1)
     ev["converted"] = g["cv"].transform("max")
@@ -564,10 +576,34 @@ def _journeys(
     ev["days"] = (end - ev["ts"]).to_numpy(dtype=np.float64) / US_PER_DAY
     ev["n_touch"] = (1 - ev["cv"]).groupby([ev["person"], ev["journey"]]).transform("sum")
 
-    touches = ev[ev["cv"] == 0]
+    touches = ev[ev["cv"] == 0].assign(_own=True)
     journeys = ev.groupby(["person", "journey"], sort=False).agg(
-        n_touch=("n_touch", "max"), converted=("converted", "max"), value=("jvalue", "max")
+        n_touch=("n_touch", "max"),
+        converted=("converted", "max"),
+        value=("jvalue", "max"),
+        seg=("seg", "max"),
     )
+    if not reset_at_conversion:
+        # a conversion takes over the touches of the person's earlier journeys in its
+        # segment: one row per (touch, later conversion) pair, days to that conversion
+        conv = ev.loc[ev["cv"] == 1, ["person", "seg", "journey", "ts", "jvalue"]]
+        conv = conv.rename(columns={"journey": "_k", "ts": "_end", "jvalue": "_kvalue"})
+        pairs = touches.merge(conv, on=["person", "seg"])
+        pairs = pairs[pairs["journey"] < pairs["_k"]]
+        pairs = pairs.assign(
+            journey=pairs["_k"],
+            days=(pairs["_end"] - pairs["ts"]).to_numpy(dtype=np.float64) / US_PER_DAY,
+            converted=1,
+            jvalue=pairs["_kvalue"],
+            _own=False,
+        ).drop(columns=["_k", "_end", "_kvalue"])
+        pairs["ttype"] = pd.Categorical(pairs["ttype"], categories=touches["ttype"].cat.categories)
+        touches = pd.concat([touches, pairs], ignore_index=True)
+        # a conversion after any earlier touch of its segment is not "with no touch"
+        before = journeys.groupby(["person", "seg"], sort=False)["n_touch"].cumsum()
+        journeys["n_touch"] = journeys["n_touch"] + np.where(
+            journeys["converted"] == 1, before - journeys["n_touch"], 0
+        )
     no_touch = journeys[journeys["n_touch"] == 0]
     if len(no_touch):
         removed.append(
@@ -583,15 +619,16 @@ def _journeys(
         per_type = np.array([np.inf if d is None else d for d in per_type], dtype=np.float64)
         limit = per_type[touches["ttype"].cat.codes.to_numpy()]
         inside = touches["days"].to_numpy() <= limit
+        own = touches["_own"].to_numpy(dtype=bool)
         kept = touches[inside]
         left = kept.groupby(["person", "journey"]).size()
         had = journeys[journeys["n_touch"] > 0]
         lost = had[~had.index.isin(left.index)]
-        if (~inside).any():
+        if (~inside & own).any() or len(lost):
             removed.append(
                 Removal(
                     str(lookback.label),
-                    touches=int((~inside).sum()),
+                    touches=int((~inside & own).sum()),
                     paths=len(lost),
                     conversions=float(lost["converted"].sum()),
                     value=float(lost["value"].sum()) if value_col else 0.0,
@@ -607,11 +644,14 @@ def _journeys(
     if max_touches is not None:
         cut = np.maximum(touches["length"] - int(max_touches), 0)
         drop = touches["position"] < cut
-        if drop.any():
-            removed.append(Removal(f"max_touches={max_touches}", touches=int(drop.sum())))
+        if (drop & touches["_own"]).any():
+            removed.append(
+                Removal(f"max_touches={max_touches}", touches=int((drop & touches["_own"]).sum()))
+            )
         touches = touches.assign(position=touches["position"] - cut)
         touches = touches.assign(length=np.minimum(touches["length"], int(max_touches)))
         touches = touches[~drop]
+    repeated = int((~touches["_own"].to_numpy(dtype=bool)).sum())
     if len(touches) == 0:
         raise InputError("no journey has a touch left (check the lookback window)", source=source)
 
@@ -650,4 +690,5 @@ def _journeys(
         backend="pandas",
         has_value=has_value,
         identity=report,
+        repeated_touches=repeated,
     )

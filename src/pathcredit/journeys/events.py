@@ -23,6 +23,23 @@ Rules (the same on every backend)
   journey ends at each conversion and the next starts fresh. A journey that has
   not converted ends at the end of the data, or, with ``inactivity_days``, when
   the person's next event comes more than that many days later.
+* **Conversions without reset** (``reset_at_conversion=False``). Each
+  conversion's path keeps every touch of the person inside its lookback window,
+  including touches before an earlier conversion, as Google Analytics 4's
+  conversion paths do; the touches after a person's last conversion form the
+  non-converting journey, as with the default. An inactivity gap
+  (``inactivity_days``) still separates: a touch before a gap is never on the
+  path of a conversion after it. A touch is thus on the path of its own journey
+  (the one the default puts it in) and on those of the later conversions whose
+  window reaches it, so the path table holds more touches than the log:
+  ``ej.repeated_touches`` counts the copies, and touches are conserved as
+  path-table touches - ``repeated_touches`` + removed touches = the log's
+  touches (conversions and value are conserved as always: each conversion is on
+  one path). What is removed is counted per touch in its own journey: a touch
+  outside its own journey's window (or cut there by ``max_touches``) is outside
+  every later one. A conversion is "with no touch" only when no touch at all
+  comes before it (in its inactivity segment); one whose earlier touches all lie
+  outside its window counts under the lookback step.
 * **Ties.** A touch at the exact time of a conversion counts as *before* it (it
   belongs to the journey the conversion ends). Touches at the same time are
   ordered by channel name, so paths are deterministic.
@@ -159,6 +176,7 @@ def build_journeys(
     include_views: bool = True,
     offline=None,
     offline_user_col: str | None = None,
+    reset_at_conversion: bool = True,
 ) -> EventJourneys:
     """Build journeys from an event log inside a query engine.
 
@@ -237,6 +255,14 @@ def build_journeys(
         that person's journeys. Its rows are touches, never conversions.
     offline_user_col : str, optional
         Customer-id column of ``offline`` (default: ``user_col``).
+    reset_at_conversion : bool, default True
+        ``True``: a journey ends at each conversion and the next starts empty, so
+        each touch is on one path. ``False``: each conversion's path keeps every
+        touch of the person inside its lookback window, before earlier conversions
+        too (GA4's conversion paths), and ``ej.repeated_touches`` counts the touches
+        that are on more than one path (see the module docstring). The default
+        keeps journeys apart, which the data-driven models (Markov, Shapley) assume:
+        with ``False`` the same touch is evidence for several conversions.
 
     Returns
     -------
@@ -267,6 +293,11 @@ def build_journeys(
 
     Notes
     -----
+    With ``reset_at_conversion=False`` the paths come from one join of each
+    touch with the person's later conversions (of the same inactivity segment),
+    so the cost grows with the number of (touch, later conversion) pairs per
+    person, as the paths themselves do.
+
     The engine sorts each person's events once (window functions over
     person, ordered by time), so the cost is that of a partitioned sort:
     O(n log n) for n events, spilling to disk when needed. Only the distinct
@@ -287,6 +318,9 @@ def build_journeys(
 
     lookback = Lookback(lookback_days)
     _check_params(None, max_touches, inactivity_days, invalid)
+    if not isinstance(reset_at_conversion, bool | np.bool_):
+        raise InputError("reset_at_conversion must be True or False", value=reset_at_conversion)
+    reset_at_conversion = bool(reset_at_conversion)
     event_col, conversion_events, touch_events = _event_names(
         event_col, conversion_events, touch_events
     )
@@ -322,6 +356,7 @@ def build_journeys(
             include_views=include_views,
             offline=offline,
             offline_user_col=offline_user_col,
+            reset_at_conversion=reset_at_conversion,
         )
     from . import _engine as eng
 
@@ -433,7 +468,12 @@ def build_journeys(
         matched = engine.to_arrow(hit).to_pylist()[0]["n"]
         report = identity_report(rows, int(matched or 0), source)
         valid = eng.stitch(valid, ident, engine, source)
-    options = dict(lookback_days=lookback, max_touches=max_touches, inactivity_days=inactivity_days)
+    options = dict(
+        lookback_days=lookback,
+        max_touches=max_touches,
+        inactivity_days=inactivity_days,
+        reset_at_conversion=reset_at_conversion,
+    )
     paths, counts, used = _paths_and_counts(engine, valid, options, partitions, source)
     if counts["dup_touches"] + counts["dup_conv"] > 0:
         removed.append(
@@ -469,6 +509,7 @@ def build_journeys(
         has_value=value_col is not None,
         partitions=used,
         identity=report,
+        repeated_touches=int(counts.get("repeated") or 0),
     )
 
 
@@ -788,6 +829,16 @@ def _identity_table(identity_map, identity_cols, engine):
 
 
 def _removal_counts(summary, max_touches):
+    """Removal counts of a :func:`~._engine.journey_summary` table, and ``repeated``: the
+    touches on a path beyond each touch's first (0 unless ``reset_at_conversion=False``).
+
+    Touches are counted in their own journey (``n_home``, ``n_kept_home``): a touch
+    outside its own journey's window, or cut there by ``max_touches``, is on no path
+    (later conversions are further away, and their paths end with later touches), so
+    it is counted once; one inside is on its own journey's path.
+    """
+    import ibis
+
     s = summary
     lost = (s.n_touch > 0) & (s.n_kept == 0)
     # a journey of copies only has converted == 0: it is counted as duplicates
@@ -796,7 +847,7 @@ def _removal_counts(summary, max_touches):
         nt_paths=no_touch.cast("int64").sum(),
         nt_conv=no_touch.ifelse(s.converted, 0).sum(),
         nt_value=no_touch.ifelse(s.value, 0.0).sum(),
-        lb_touches=(s.n_touch - s.n_kept).sum(),
+        lb_touches=(s.n_home - s.n_kept_home).sum(),
         lb_paths=lost.cast("int64").sum(),
         lb_conv=lost.ifelse(s.converted, 0).sum(),
         lb_value=lost.ifelse(s.value, 0.0).sum(),
@@ -805,10 +856,12 @@ def _removal_counts(summary, max_touches):
         dup_conv=s.dup_conv.sum(),
         dup_value=s.dup_value.sum(),
     )
-    if max_touches is not None:
-        import ibis
-
-        out["mt_touches"] = (s.n_kept - ibis.least(s.n_kept, int(max_touches))).sum()
+    if max_touches is None:
+        out["repeated"] = (s.n_kept - s.n_kept_home).sum()
+    else:
+        m = int(max_touches)
+        out["mt_touches"] = (s.n_kept_home - ibis.least(s.n_kept_home, m)).sum()
+        out["repeated"] = (ibis.least(s.n_kept, m) - ibis.least(s.n_kept_home, m)).sum()
     return summary.agg(**out)
 
 
@@ -824,7 +877,7 @@ def _journey_removals(c, lookback, max_touches, has_value) -> list[Removal]:
                 value=float(c["nt_value"]) if has_value else 0.0,
             )
         )
-    if c["lb_touches"]:
+    if c["lb_touches"] or c["lb_paths"]:
         out.append(
             Removal(
                 str(lookback.label),

@@ -10,8 +10,12 @@ close to the size of the :class:`Journeys` returned (see ``benchmarks/read_paths
 from __future__ import annotations
 
 import csv
+import decimal
+import errno
+import numbers
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +131,11 @@ def read_paths(
                 column=col,
             )
     count_cols = [c for c in (conversions_col, value_col, nulls_col) if c is not None]
+    fast = _read_fast(src, required, sep, path_col, conversions_col, value_col, nulls_col)
+    if fast is not None:
+        return fast
+    # something is unusual (or wrong) in the data: the batch-by-batch reader below finds
+    # and names it, or reads what the fast reader does not take on
     builder = _PathBuilder(sep, name, path_col)
     numbers: dict[str, list[np.ndarray]] = {c: [] for c in count_cols}
     running = dict.fromkeys(count_cols, 0.0)
@@ -169,6 +178,231 @@ def read_paths(
         None if nulls_col is None else columns[nulls_col],
         source=name,
     )
+
+
+# ---------------------------------------------------------------------- fast reader
+class _Unusual(Exception):
+    """Raised inside the fast reader: leave this input to the batch-by-batch reader."""
+
+
+def _read_fast(src, cols, sep, path_col, conversions_col, value_col, nulls_col):
+    """The whole read in compiled Arrow kernels, or ``None`` when anything is unusual.
+
+    One pass per batch of about a megabyte: ``split_pattern`` cuts the paths,
+    ``dictionary_encode`` numbers the raw channel names, and only the dictionary (a few
+    dozen names) is trimmed and merged in Python. Counts must already be numbers (the
+    CSV parser types them as float64) that are finite and >= 0. Nothing is raised here:
+    on an empty or whitespace-padded name, a missing path, a count that is not a plain
+    finite number, an overflowing sum, a value without conversions, a file that does
+    not parse, or a separator that begins or ends in whitespace (then each whole path
+    is trimmed before splitting), the caller runs the batch-by-batch reader, which
+    finds the first such row and names it. The answer is the same either way: the
+    tests compare both readers.
+    """
+    import pyarrow as pa
+
+    if sep != sep.strip() or not _FAST_READER:
+        return None
+    try:
+        batches = _fast_batches(src, cols)
+        if batches is None:
+            return None
+        return _fast_journeys(
+            batches, src.name, cols, sep, path_col, conversions_col, value_col, nulls_col
+        )
+    except (_Unusual, InputError, pa.ArrowException, OSError, ValueError, TypeError):
+        return None
+
+
+#: tests switch the fast reader off to compare it with the batch-by-batch one
+_FAST_READER = True
+
+
+def _fast_batches(src, cols):
+    """An iterator of (paths, counts...) Arrow arrays, or None for sources it does not read."""
+    import pyarrow as pa
+
+    if isinstance(src, _CsvSource):
+        if src.header_quoted:
+            return None
+        import pyarrow.csv as pcsv
+
+        types = {c: (pa.string() if i == 0 else pa.float64()) for i, c in enumerate(cols)}
+        stream = pa.input_stream(str(src.path), compression=src.compression)
+        # Arrow parses the next blocks on its threads while this thread splits the last one
+        reader = pcsv.open_csv(
+            stream,
+            read_options=pcsv.ReadOptions(
+                column_names=src.columns, skip_rows=1, block_size=_CSV_PIECE * 2
+            ),
+            parse_options=pcsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=cols,
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+        def csv_batches():
+            with stream:
+                for rb in reader:
+                    yield [rb.column(i) for i in range(len(cols))]
+
+        return csv_batches()
+    if isinstance(src, _ArrowSource):
+        return src.batches(cols)
+    if isinstance(src, _FrameSource):
+        frame = src.frame
+        series = [frame.iloc[:, src.columns.index(c)] for c in cols]
+        counts = []
+        for s in series[1:]:
+            kind = getattr(s.dtype, "kind", "O")
+            if kind not in "iufb":  # text, dates, complex...: the slow reader decides
+                return None
+            counts.append(s.to_numpy(dtype=np.float64, na_value=np.nan))
+        paths = pa.Array.from_pandas(series[0])
+        if isinstance(paths, pa.ChunkedArray):
+            paths = _one_chunk(paths)
+        rows = _FAST_ROWS
+        return (
+            [paths.slice(a, rows)] + [c[a : a + rows] for c in counts]
+            for a in range(0, len(paths), rows)
+        )
+    return None
+
+
+#: rows per batch of a DataFrame in the fast reader
+_FAST_ROWS = 1 << 16
+
+
+def _fast_numbers(raw) -> np.ndarray:
+    """Counts as float64 from a numeric Arrow or numpy array; _Unusual for anything else."""
+    import pyarrow as pa
+
+    if isinstance(raw, np.ndarray):
+        return raw
+    if isinstance(raw, pa.ChunkedArray):
+        raw = _one_chunk(raw)
+    t = raw.type
+    if not (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_decimal(t)
+    ):
+        raise _Unusual
+    if raw.null_count:
+        raise _Unusual
+    return raw.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+
+
+def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_col, nulls_col):
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+
+    count_cols = cols[1:]
+    index: dict[str, int] = {}
+    codes: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    numbers: dict[str, list[np.ndarray]] = {c: [] for c in count_cols}
+    totals = dict.fromkeys(count_cols, 0.0)
+    n_rows = n_touches = 0
+
+    def add(per_path, local, raw_names):
+        nonlocal n_rows, n_touches
+        if "" in raw_names:
+            raise _Unusual  # an empty channel name or path: the slow reader says where
+        to_global = np.fromiter(
+            (index.setdefault(c, len(index)) for c in raw_names),
+            dtype=np.int32,
+            count=len(raw_names),
+        )
+        k = len(index)
+        small = np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
+        codes.append(to_global.astype(small)[local])
+        lengths.append(per_path)
+        n_rows += len(per_path)
+        n_touches += len(local)
+
+    # one worker thread splits a batch while this thread checks the counts of the next
+    # and Arrow's threads parse the one after (the kernels release the GIL)
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        for batch in batches:
+            paths = batch[0]
+            if isinstance(paths, pa.ChunkedArray):
+                paths = _one_chunk(paths)
+            if not (pa.types.is_string(paths.type) or pa.types.is_large_string(paths.type)):
+                raise _Unusual
+            if paths.null_count or len(paths) == 0:
+                raise _Unusual
+            pending.append(worker.submit(_split_kernels, paths, sep))
+            with np.errstate(all="ignore"):
+                for col, raw in zip(count_cols, batch[1:], strict=True):
+                    x = _fast_numbers(raw)
+                    total = totals[col] + float(x.sum())
+                    if not (np.isfinite(total) and x.min() >= 0):  # NaN or inf: so is the sum
+                        raise _Unusual
+                    totals[col] = total
+                    numbers[col].append(x)
+            if value_col is not None:
+                if (numbers[value_col][-1] != 0)[numbers[conversions_col][-1] == 0].any():
+                    raise _Unusual
+            del paths, batch
+            if len(pending) > 1:
+                add(*pending.popleft().result())
+        while pending:
+            add(*pending.popleft().result())
+    if n_rows == 0:
+        raise _Unusual
+    _release_freed_memory()
+    names = np.asarray(list(index), dtype=object)
+    order = np.argsort(names, kind="stable")  # channel codes in sorted name order
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    channels = names[order]
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(_concat(lengths), out=offsets[1:])
+    lengths.clear()
+    k = len(index)
+    flat = np.empty(
+        n_touches, dtype=np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
+    )
+    at = 0
+    while codes:
+        c = codes.pop(0)
+        flat[at : at + len(c)] = c
+        at += len(c)
+    if n_touches == n_rows:  # the separator never occurs: each path is one channel
+        _check_separator(channels, rank[flat], sep, name, path_col)
+    touches = rank[flat]
+    del flat
+    columns = {c: _concat(numbers.pop(c)) for c in count_cols}
+    return Journeys(
+        list(channels),
+        touches,
+        offsets,
+        columns[conversions_col],
+        None if value_col is None else columns[value_col],
+        None if nulls_col is None else columns[nulls_col],
+        source=name,
+    )
+
+
+def _split_kernels(paths, sep):
+    """(touches per path, codes, trimmed names by code) of a batch, in Arrow kernels: the
+    names are trimmed after numbering, on the dictionary of a few dozen raw names."""
+    import pyarrow.compute as pc
+
+    pool = _pool()
+    lists = pc.split_pattern(paths, pattern=sep, memory_pool=pool)
+    encoded = pc.dictionary_encode(pc.list_flatten(lists), memory_pool=pool)
+    raw = pc.utf8_trim_whitespace(encoded.dictionary, memory_pool=pool).to_pylist()
+    return np.diff(np.asarray(lists.offsets)), np.asarray(encoded.indices), raw
 
 
 # ---------------------------------------------------------------------- sources
@@ -237,6 +471,7 @@ class _CsvSource:
                 "file_sep must be one character (not a quote or newline)", value=file_sep
             )
         self.delimiter = file_sep
+        self.header_quoted = b'"' in first
         try:
             self.columns = next(csv.reader([header], delimiter=file_sep, quotechar='"'), [])
         except csv.Error as exc:
@@ -356,12 +591,18 @@ def _open(source, file_sep):
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         name = str(source)
-        if not path.exists():
-            raise InputError("file not found", source=name)
+        mode = _file_mode(path, name)
         suffixes = "".join(path.suffixes).lower()
         parquet = suffixes.endswith((".parquet", ".pq"))
-        if path.is_dir() and not parquet:
-            raise InputError("is a directory; expected a CSV or Parquet file", source=name)
+        if stat.S_ISDIR(mode):
+            if not parquet:
+                raise InputError("is a directory; expected a CSV or Parquet file", source=name)
+        elif not stat.S_ISREG(mode):
+            # opening a named pipe waits for a writer, a device may never end: refuse both
+            raise InputError(
+                f"not a regular file ({_special_kind(mode)}); expected a CSV or Parquet file",
+                source=name,
+            )
         compression = None
         if not parquet and path.is_file():
             from ._engine import file_kind
@@ -378,6 +619,39 @@ def _open(source, file_sep):
         f"cannot read paths from a {type(source).__name__}; "
         "pass a pandas or polars DataFrame or a CSV/Parquet file"
     )
+
+
+def _file_mode(path: Path, name: str) -> int:
+    """``st_mode`` of the file (following links), or an InputError saying why there is none."""
+    try:
+        return os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError("file not found", source=name) from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            longest = max((len(os.fsencode(p)) for p in path.parts), default=0)
+            raise InputError(
+                f"the file name is longer than the system allows ({len(os.fsencode(name))} "
+                f"bytes, longest part {longest} bytes)",
+                source=name[:80] + "..." if len(name) > 80 else name,
+            ) from None
+        if exc.errno == errno.ENOTDIR:
+            raise InputError(
+                "file not found (a part of the path is not a folder)", source=name
+            ) from None
+        raise InputError(f"cannot read file: {exc.strerror or exc}", source=name) from None
+
+
+def _special_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return "not a file or folder"
 
 
 #: Files told apart by their leading bytes that are not read, and what to do instead
@@ -488,14 +762,18 @@ def _numeric(raw, name, col, row0) -> np.ndarray:
             or pa.types.is_decimal(t)
         ):
             values = raw.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
-        else:
+        elif _is_text(t):
             if pa.types.is_binary(t) or pa.types.is_large_binary(t):
                 raw = _utf8(raw, name, col, row0)
             values = _to_numeric(raw.to_pandas())
+        else:  # timestamps, durations, dates, lists...: pandas would read a time as a number
+            _not_a_number(raw, str(t), name, col, row0)
+            raise AssertionError("unreachable")  # pragma: no cover
 
         def at(i):
             return raw[i].as_py()
     else:
+        _check_count_dtype(raw, name, col, row0)
         values = _to_numeric(raw)
 
         def at(i):
@@ -522,6 +800,76 @@ def _numeric(raw, name, col, row0) -> np.ndarray:
             value=None if v is None or (isinstance(v, float) and np.isnan(v)) else v,
         )
     return values
+
+
+def _is_text(t) -> bool:
+    import pyarrow as pa
+
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_string_view(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_binary_view(t)
+    )
+
+
+def _not_a_number(raw, kind: str, name, col, row0) -> None:
+    """Refuse a count column of a type that is not a number (or text holding numbers)."""
+    valid = np.flatnonzero(np.asarray(raw.is_valid()))
+    i = int(valid[0]) if len(valid) else 0
+    v = raw[i].as_py() if len(raw) else None
+    raise InputError(
+        f"counts must be numbers, not {kind}",
+        source=name,
+        column=col,
+        row=row0 + i,
+        value=v,
+    )
+
+
+#: Python types an object count column may hold: real numbers, and text that pandas parses
+_PLAIN_COUNT_TYPES = (str, bytes, numbers.Real, decimal.Decimal)
+
+
+def _check_count_dtype(series, name, col, row0) -> None:
+    """Refuse pandas count columns that pandas.to_numeric would read as numbers though they
+    are not counts: complex numbers (their imaginary part would be dropped), datetimes and
+    timedeltas (read as nanoseconds), periods (read as their ordinal), and object columns
+    holding such values."""
+    import pandas as pd
+
+    dtype = series.dtype
+    kind = getattr(dtype, "kind", "O")
+    refused = kind in "cMm" or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype)
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = dtype.categories.dtype
+        refused = getattr(cats, "kind", "O") in "cMm" or isinstance(
+            cats, pd.PeriodDtype | pd.IntervalDtype
+        )
+    if refused:
+        notna = np.flatnonzero(series.notna().to_numpy())
+        i = int(notna[0]) if len(notna) else 0
+        v = series.iloc[i] if len(series) else None
+        raise InputError(
+            f"counts must be numbers, not {dtype}",
+            source=name,
+            column=col,
+            row=row0 + i,
+            value=v.item() if hasattr(v, "item") and not isinstance(v, pd.Timestamp) else v,
+        )
+    if kind == "O" and not isinstance(dtype, pd.CategoricalDtype):
+        for i, v in enumerate(series.array):
+            if v is None or isinstance(v, _PLAIN_COUNT_TYPES) or _isna(v):
+                continue  # a missing value is refused later, as missing
+            raise InputError(
+                f"counts must be numbers, not {type(v).__name__}",
+                source=name,
+                column=col,
+                row=row0 + i,
+                value=v,
+            )
 
 
 def _to_numeric(series) -> np.ndarray:
@@ -608,8 +956,10 @@ def _text(strings, name, path_col, row0):
         strings = _utf8(strings, name, path_col, row0)
     t = strings.type
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        valid = np.asarray(strings.is_valid())
-        row = int(np.flatnonzero(valid)[0])
+        valid = np.flatnonzero(np.asarray(strings.is_valid()))
+        if len(valid) == 0:  # no rows, or only missing paths (a frame gives them any type)
+            return pa.nulls(len(strings), pa.string())
+        row = int(valid[0])
         found = strings[row].as_py()
         raise InputError(
             f"paths must be text such as 'display > email', not {type(found).__name__}",

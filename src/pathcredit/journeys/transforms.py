@@ -25,6 +25,9 @@ from .._params import check_integer
 from ..exceptions import InputError
 from ._core import Journeys, Removal
 
+#: the separator of written paths (``"a > b"``): a channel name must not contain it
+PATH_SEPARATOR = ">"
+
 __all__ = [
     "collapse_repeats",
     "first_occurrence",
@@ -72,7 +75,7 @@ def drop_channels(journeys: Journeys, channels: Iterable[str]) -> Journeys:
     are counted in ``journeys.removed`` and no longer attributed.
     """
     channels = [channels] if isinstance(channels, str) else list(channels)
-    unknown = sorted(set(channels) - set(journeys.channels))
+    unknown = sorted(set(channels) - set(journeys.channels), key=str)
     if unknown:
         raise InputError(
             f"unknown channel(s) {unknown}; the channels are {list(journeys.channels)}"
@@ -89,16 +92,33 @@ def drop_channels(journeys: Journeys, channels: Iterable[str]) -> Journeys:
 def rename_channels(journeys: Journeys, mapping: Mapping[str, str]) -> Journeys:
     """Rename channels; several old names may map to one new name (grouping).
 
-    Paths that become identical are merged.
+    Paths that become identical are merged. A new name may not contain ``">"``, the
+    separator with which paths are written (:meth:`Journeys.path_strings`,
+    :meth:`Journeys.to_frame`, the CLI's path tables): read back, ``"x > y"`` would be
+    two channels on every path.
+
+    Raises
+    ------
+    InputError
+        An unknown old name; a new name that is empty, not text, or contains ``">"``.
     """
-    unknown = sorted(set(mapping) - set(journeys.channels))
+    unknown = sorted(set(mapping) - set(journeys.channels), key=str)
     if unknown:
         raise InputError(
             f"unknown channel(s) {unknown}; the channels are {list(journeys.channels)}"
         )
-    for new in mapping.values():
+    for old, new in mapping.items():
         if not isinstance(new, str) or not new.strip():
             raise InputError("a new channel name must be a non-empty string", value=new)
+        if PATH_SEPARATOR in new:
+            # paths are written (path_strings, to_frame, the CLI's path tables) and read
+            # back with this separator: the name would become two channels on every path
+            raise InputError(
+                f"the new name of channel {old!r} contains the path separator "
+                f"{PATH_SEPARATOR!r}, so written paths would read it as two channels; "
+                "choose a name without it",
+                value=new,
+            )
     names = [mapping.get(c, c).strip() for c in journeys.channels]
     new_channels = sorted(set(names))
     recode = np.array([new_channels.index(n) for n in names], dtype=np.int64)

@@ -18,6 +18,7 @@ References
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from typing import Any
 
@@ -28,7 +29,7 @@ from ..exceptions import ModelError, PathcreditWarning
 from ..journeys import Journeys
 from ..results import AttributionResult
 
-__all__ = ["bootstrap", "BootstrapWarning"]
+__all__ = ["bootstrap", "bootstrap_resamples", "BootstrapWarning"]
 
 _RESAMPLING = ("poisson", "multinomial")
 #: Resamples drawn at once (bounds the (resamples, paths) weight block in memory).
@@ -38,6 +39,13 @@ _CHUNK_CELLS = 2**23
 _VECTORISE_MARKOV = True
 #: Largest chain solved densely per resample in the vectorised Markov path.
 _MARKOV_DENSE_MAX = 1000
+#: Above this mean a Poisson count is drawn by the normal approximation: numpy refuses means
+#: above about 9.2e18 and, measured on 200,000 draws (seed 0; tests/models/test_bootstrap.py),
+#: its sd is 1.005 sqrt(mean) at 1e14, 1.018 at 1e15 and 1.10 at 2^53, 1.000 at 2^40.
+_POISSON_MAX = 2.0**40
+#: A multinomial of more journeys is scaled from one of this many (float64 stops holding
+#: every whole number above it; numpy's totals must fit int64).
+_MULTINOMIAL_MAX = 2.0**53
 
 
 class BootstrapWarning(PathcreditWarning):
@@ -64,9 +72,13 @@ def bootstrap(
     n_resamples : int, default 1000
         Number of bootstrap resamples (at least 2; about 1000 for stable 90% bounds).
     seed : None, int or numpy Generator, default 0
-        Seed of the resampling. A model that takes a ``seed`` of its own (a sampler)
-        runs at its default seed for the point estimate and gets an independent
-        seed, drawn from this one, per resample.
+        Seed of the resampling. The resampled counts are those of
+        :func:`bootstrap_resamples` with the same journeys, ``n_resamples``, ``seed``
+        and ``resampling``, whatever the model, so results of several models with
+        one seed are paired resample by resample (:func:`pathcredit.compare` uses it).
+        A model that takes a ``seed`` of its own (a sampler) runs at its default seed
+        for the point estimate and gets a seed per resample from a separate stream
+        derived from this one (so it never shifts the resampled counts).
     ci_prob : float, default 0.9
         Probability mass of the percentile intervals.
     resampling : {"poisson", "multinomial"}, default ``"poisson"``
@@ -88,6 +100,11 @@ def bootstrap(
         and ``removal_effect`` (models that report removal effects).
         ``extras["bootstrap"]``: the settings, resamples dropped for having no
         conversion, and the channels whose interval was widened (below).
+        ``extras["resamples"]``: which resamples were used, ``{"scheme", "seed",
+        "n", "dropped", "fingerprint"}``; two results with the same
+        ``fingerprint`` were computed on the same resampled counts (a hash of the
+        random stream's starting state, the scheme, ``n`` and the journeys' paths and
+        counts in row order), which :func:`pathcredit.compare` checks before pairing.
 
     Raises
     ------
@@ -118,7 +135,22 @@ def bootstrap(
       ``extras["bootstrap"]["widened"]`` and a :class:`BootstrapWarning` says
       that the interval is unreliable there.
     - Resamples without any conversion say nothing about the split and are
-      dropped (counted in ``extras``; more than half dropped is an error).
+      dropped (counted in ``extras``; more than half dropped is an error). Which
+      resamples are dropped depends on the counts only, so every model drops the
+      same ones and the kept draws stay paired.
+    - **The same resamples for every model.** Vectorised rules, vectorised
+      ``markov`` and models rerun once per resample all read the counts from one
+      generator (:func:`bootstrap_resamples`); a per-resample model seed comes from
+      a second stream, so a sampler cannot shift the counts of later resamples.
+    - **Huge counts.** numpy draws Poisson means only up to about 9.2e18, and its
+      draws are too spread from about 1e14 (sd 1.005 sqrt(m) at 1e14 and 1.02
+      sqrt(m) at 1e15 on 200,000 draws);
+      multinomial totals must fit int64. A path count ``m`` above ``M = 2^40``
+      (about 1.1e12) is drawn as ``m + (x - M) * sqrt(m / M)`` with ``x``
+      Poisson(M): mean ``m``, variance ``m``, the normal approximation of
+      Poisson(m), whose skewness ``m^-1/2`` is below 1e-6 there. A multinomial of
+      ``N > 2^53`` journeys is scaled the same way from one of ``2^53`` journeys
+      (mean ``N p``, covariance ``N (diag p - p p^T)``, total ``N``).
     - **Cost.** Rule models with a per-touch weight kernel (first, last,
       linear, linear_unique, last_non_direct, time decay): one sparse product,
       ``O(n_resamples * (paths + nnz))``. ``markov`` with removal credit at a fixed
@@ -166,23 +198,17 @@ def bootstrap(
         if name in _CONSTRAINTS:
             params[name] = _CONSTRAINTS[name](name, value)
 
-    rng = np.random.default_rng(seed)
     conv = journeys.conversions
     nulls = journeys.null_counts()
-    if resampling == "multinomial":
-        counts = np.concatenate([conv, nulls])
-        if np.any(counts != np.round(counts)):
-            raise ModelError(
-                "resampling='multinomial' needs whole numbers of journeys; these counts are "
-                "fractional: use resampling='poisson'"
-            )
+    _check_multinomial(conv, nulls, resampling)
+    stream = _Resamples(journeys, n_resamples, seed, resampling)
+    model_seeds = stream.model_seeds() if model_seeded else None
     weights_kernel = spec.weights
     fast = weights_kernel is not None and spec.additive
     if fast:
         fractions = _path_fractions(journeys, weights_kernel(journeys, **params))
     design = _markov_design(journeys, model, params) if _VECTORISE_MARKOV else None
     n_paths = journeys.n_paths
-    chunk = max(1, min(n_resamples, _CHUNK_CELLS // max(2 * n_paths, 1)))
     # lists of per-chunk arrays, concatenated into arrays below
     credit_c: Any = []
     credit_v: Any = []
@@ -191,9 +217,8 @@ def bootstrap(
     removal: list = []
     has_value = journeys.has_value
     mean_value = np.divide(journeys.value_counts(), conv, out=np.zeros(n_paths), where=conv > 0)
-    for lo in range(0, n_resamples, chunk):
-        k = min(chunk, n_resamples - lo)
-        c_b, n_b = _resample(rng, conv, nulls, k, resampling, journeys.has_nulls)
+    for lo, c_b, n_b in stream.chunks():
+        k = len(c_b)
         v_b: Any = c_b * mean_value if has_value else None
         if design is not None:
             tc = c_b.sum(axis=1)
@@ -231,8 +256,8 @@ def bootstrap(
                 value=v_b[b] if has_value else None,
             )
             run_params = dict(params)
-            if model_seeded:
-                run_params["seed"] = int(rng.integers(2**63))
+            if model_seeds is not None:
+                run_params["seed"] = int(model_seeds[lo + b])
             rb = spec.function(jb, **run_params)
             credit_c.append(rb.conversions[None])
             if has_value:
@@ -308,6 +333,13 @@ def bootstrap(
         "widened": widened,
         "vectorised": fast or design is not None,
     }
+    extras["resamples"] = {
+        "scheme": resampling,
+        "seed": extras["bootstrap"]["seed"],
+        "n": n_resamples,
+        "dropped": dropped,
+        "fingerprint": stream.fingerprint,
+    }
     return point.replace(
         draws=draws,
         lower=lower,
@@ -319,20 +351,148 @@ def bootstrap(
     )
 
 
+def bootstrap_resamples(
+    journeys: Journeys,
+    n_resamples: int = 1000,
+    *,
+    seed=0,
+    resampling: str = "poisson",
+):
+    """The resampled path counts :func:`bootstrap` uses, for every model alike.
+
+    Resample ``b`` of :func:`bootstrap` (before resamples without a conversion are
+    dropped) is row ``b`` here, whatever the model and however it is computed
+    (vectorised or rerun per resample): the counts are a deterministic function of
+    the journeys' counts in row order, ``n_resamples``, ``seed`` and ``resampling``.
+    That is what makes bootstrap results of several models comparable resample by
+    resample (paired), as :func:`pathcredit.compare` does.
+
+    Parameters
+    ----------
+    journeys : Journeys
+    n_resamples : int, default 1000
+    seed : None, int or numpy Generator, default 0
+        As for :func:`bootstrap` (a Generator is advanced by the draws).
+    resampling : {"poisson", "multinomial"}, default ``"poisson"``
+
+    Returns
+    -------
+    conversions, nulls : numpy arrays of shape ``(n_resamples, journeys.n_paths)``
+        The resampled conversions and nulls per path (nulls all zero for journeys
+        without a null column, as :func:`bootstrap` treats them).
+
+    Notes
+    -----
+    The counts are drawn from ``numpy.random.default_rng(seed)`` in blocks of
+    resamples (conversions then nulls per block, the block size set by the number of
+    paths only); the Poisson scheme draws Poisson(count) per path and cell, the
+    multinomial one draws the observed number of journeys over the paths' cells.
+    Huge counts use the normal approximation described in :func:`bootstrap`.
+
+    Examples
+    --------
+    >>> from pathcredit import Journeys, bootstrap
+    >>> j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[30, 10], nulls=[70, 90])
+    >>> conv, nulls = bootstrap_resamples(j, 200, seed=1)
+    >>> conv.shape
+    (200, 2)
+    >>> r = bootstrap(j, model="first_touch", n_resamples=200, seed=1)  # A: path 0's share
+    >>> bool(np.allclose(r.draws["share"][0, :, 0], conv[:, 0] / conv.sum(axis=1)))
+    True
+    """
+    n_resamples = check_integer("n_resamples", n_resamples, low=1, high=10**7)
+    seed = check_seed(seed)
+    if resampling not in _RESAMPLING:
+        raise ModelError(f"resampling must be one of {list(_RESAMPLING)}, got {resampling!r}")
+    check_has_paths(journeys)
+    conv = journeys.conversions
+    nulls = journeys.null_counts()
+    _check_multinomial(conv, nulls, resampling)
+    parts = list(_Resamples(journeys, n_resamples, seed, resampling).chunks())
+    return (
+        np.concatenate([c for _, c, _ in parts]),
+        np.concatenate([z for _, _, z in parts]),
+    )
+
+
+def _check_multinomial(conv, nulls, resampling) -> None:
+    if resampling == "multinomial":
+        counts = np.concatenate([conv, nulls])
+        if np.any(counts != np.round(counts)):
+            raise ModelError(
+                "resampling='multinomial' needs whole numbers of journeys; these counts are "
+                "fractional: use resampling='poisson'"
+            )
+
+
+class _Resamples:
+    """The one source of resampled counts of a bootstrap: blocks of ``(conversions, nulls)``.
+
+    Every model's bootstrap reads its counts here, so the resamples depend on the
+    journeys, ``n``, the seed and the scheme only. ``fingerprint`` identifies them: a
+    hash of the generator's starting state, the scheme, ``n`` and the journeys' paths
+    and counts in row order.
+    """
+
+    def __init__(self, journeys: Journeys, n: int, seed, resampling: str):
+        self.rng = np.random.default_rng(seed)
+        self.n = n
+        self.resampling = resampling
+        self.conv = journeys.conversions
+        self.nulls = journeys.null_counts()
+        self.has_nulls = journeys.has_nulls
+        n_paths = journeys.n_paths
+        self.chunk = max(1, min(n, _CHUNK_CELLS // max(2 * n_paths, 1)))
+        h = hashlib.sha256()
+        h.update(repr(self.rng.bit_generator.state).encode())
+        h.update(f"{resampling}|{n}|{n_paths}|{self.has_nulls}|".encode())
+        h.update("\x1f".join(journeys.channels).encode("utf-8"))
+        for a in (journeys.path_index, journeys.touches, self.conv, self.nulls):
+            h.update(np.ascontiguousarray(a).tobytes())
+        self.digest = h.digest()
+        self.fingerprint = h.hexdigest()[:16]
+
+    def model_seeds(self) -> np.ndarray:
+        """One seed per resample for models that sample, from a stream of their own."""
+        entropy = int.from_bytes(self.digest[:16], "little")
+        return np.random.default_rng([entropy, 1]).integers(2**63, size=self.n)
+
+    def chunks(self):
+        """``(first resample index, conversions, nulls)`` per block, shapes ``(k, paths)``."""
+        for lo in range(0, self.n, self.chunk):
+            k = min(self.chunk, self.n - lo)
+            c, z = _resample(self.rng, self.conv, self.nulls, k, self.resampling, self.has_nulls)
+            yield lo, c, z
+
+
+def _poisson(rng, lam: np.ndarray, k: int) -> np.ndarray:
+    """``k`` rows of Poisson(lam) draws; means above 2^53 by the normal approximation."""
+    big = lam > _POISSON_MAX
+    if not big.any():
+        return rng.poisson(np.broadcast_to(lam, (k, len(lam)))).astype(np.float64)
+    x = rng.poisson(np.broadcast_to(np.where(big, _POISSON_MAX, lam), (k, len(lam))))
+    x = x.astype(np.float64)
+    scale = np.sqrt(lam[big] / _POISSON_MAX)
+    x[:, big] = lam[big] + (x[:, big] - _POISSON_MAX) * scale
+    return x
+
+
 def _resample(rng, conv, nulls, k, resampling, has_nulls):
     """``k`` resampled ``(conversions, nulls)`` count arrays, shape ``(k, paths)`` each."""
     n = len(conv)
     if resampling == "poisson":
-        c = rng.poisson(np.broadcast_to(conv, (k, n))).astype(np.float64)
-        z = (
-            rng.poisson(np.broadcast_to(nulls, (k, n))).astype(np.float64)
-            if has_nulls
-            else np.zeros((k, n))
-        )
+        c = _poisson(rng, conv, k)
+        z = _poisson(rng, nulls, k) if has_nulls else np.zeros((k, n))
         return c, z
     cells = np.concatenate([conv, nulls])
-    total = int(round(cells.sum()))
-    draw = rng.multinomial(total, cells / cells.sum(), size=k).astype(np.float64)
+    total = float(cells.sum())
+    p = cells / total
+    if total <= _MULTINOMIAL_MAX:
+        draw = rng.multinomial(int(round(total)), p, size=k).astype(np.float64)
+    else:  # scaled from a multinomial of 2^53 journeys: same mean and covariance
+        small = rng.multinomial(int(_MULTINOMIAL_MAX), p, size=k).astype(np.float64)
+        draw = total * p + (small - _MULTINOMIAL_MAX * p) * np.sqrt(total / _MULTINOMIAL_MAX)
+        draw = np.maximum(draw, 0.0)
     return draw[:, :n], draw[:, n:]
 
 
