@@ -698,7 +698,7 @@ def normalize(
                 column=conversion_col,
             )
         is_touch = ibis.literal(True)
-    raw_channel = _clean_string(table[channel_col])
+    raw_channel = clean_name(table[channel_col])
     if offline and (type_col is None or type_col not in schema.names):
         ttype = ibis.literal(OFFLINE_TOUCH_TYPE)
     elif type_col is None:
@@ -891,6 +891,31 @@ def _clean_string(col):
     col = col.cast("string")
     edge = (col.left(1) <= " ") | (col.right(1) <= " ")
     return edge.ifelse(strip_space(col), col).nullif("")
+
+
+#: The characters trimmed from channel names: those Python's ``str.strip()`` removes
+#: (``str.isspace``: Unicode White_Space, e.g. the no-break space U+00A0, and the ASCII
+#: information separators U+001C-U+001F).
+NAME_SPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
+
+#: :data:`NAME_SPACE` as a regular-expression class RE2 (DuckDB) and Java (Spark) both read.
+_NAME_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in NAME_SPACE) + "]"
+_EDGE_NAME_SPACE = f"^{_NAME_CLASS}+|{_NAME_CLASS}+$"
+
+
+def clean_name(col):
+    """A channel name as compared on every backend: text, trimmed of :data:`NAME_SPACE`
+    (Unicode whitespace), ``""`` as NULL, so a name made only of whitespace (a no-break
+    space, a U+001F) is a missing channel everywhere, as the path table (which trims
+    names the same way) would otherwise refuse or keep it.
+
+    Only values whose first or last character is at or below the space, or outside
+    ASCII, go through the regular expression (a plain comparison for the others).
+    """
+    col = col.cast("string")
+    first, last = col.left(1), col.right(1)
+    edge = (first <= " ") | (last <= " ") | (first >= "\x85") | (last >= "\x85")
+    return edge.ifelse(col.re_replace(_EDGE_NAME_SPACE, ""), col).nullif("")
 
 
 def is_valid(norm):

@@ -382,7 +382,7 @@ def _clean(
     ``[(reason, mask, column)]`` (each row in at most one), and the raw time column."""
     import pandas as pd
 
-    from ._engine import PATH_SEP, check_frame
+    from ._engine import NAME_SPACE, PATH_SEP, check_frame
     from ._event_journeys import DEFAULT_TOUCH_TYPE, OFFLINE_TOUCH_TYPE, touch_type_name
 
     check_frame(df, source, (user_col, time_col, channel_col, conversion_col, value_col, event_col))
@@ -408,7 +408,7 @@ def _clean(
     person = df[user_col].astype("string").str.strip(SPACE)
     person = person.mask(person == "")
     us, parsed, ts_missing, _ = _to_us(df[time_col], source, time_col, time_unit)
-    raw_channel = df[channel_col].astype("string").str.strip(SPACE)
+    raw_channel = df[channel_col].astype("string").str.strip(NAME_SPACE)
     raw_channel = raw_channel.mask(raw_channel == "")
     has_channel = raw_channel.notna().to_numpy(dtype=bool)
     n = len(df)
