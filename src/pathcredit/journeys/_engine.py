@@ -540,46 +540,74 @@ VIEW_IGNORED = "view ignored"
 #: Every ``reason`` of :func:`normalize`, in the order they are checked.
 ALL_REASONS = (OTHER_EVENT, VIEW_IGNORED, *INVALID_REASONS)
 
-#: An ISO 8601 date-time ending in ``Z`` or a UTC offset (``+02:00``, ``-0130``, ``+02``):
-#: group 1 is the local date-time, group 4 the offset. Written for RE2 (DuckDB) and Java (Spark).
+#: The time strings accepted on every backend (ISO 8601 extended format, as RFC 3339
+#: writes it, with the date alone allowed and the seconds optional): ``YYYY-MM-DD``,
+#: optionally followed by ``T`` or a space, ``hh:mm``, optionally ``:ss`` and a
+#: fraction of any length after ``.`` or ``,`` (truncated to the microsecond), and
+#: optionally (after spaces) ``Z``, ``z`` or an offset ``+hh``, ``+hh:mm``, ``+hhmm``
+#: (or ``-``). Years 0001-9999, hours 00-23, minutes and seconds 00-59, offsets up to
+#: 23:59; a date that does not exist (``2024-02-30``) is unparseable. Refused (read as
+#: unparseable timestamps, counted or raised with ``invalid="raise"``): the basic format
+#: (``20240101T100000``), an hour alone (``2024-01-01T10``), ``24:00``, leap seconds,
+#: zone names (``UTC``), one-digit fields, years 0000 and beyond 9999, week and ordinal
+#: dates. Written for RE2 (DuckDB), Java (Spark) and Python's ``re`` alike.
+ISO_TIME = (
+    r"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9])-[0-9][0-9]-[0-9][0-9]"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?"
+    r"([ ]*(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?))?)?$"
+)
+
+#: An :data:`ISO_TIME` string with ``Z`` or a UTC offset (``+02:00``, ``-0130``, ``+02``):
+#: group 1 is the local date-time, group 4 the offset.
 ISO_OFFSET = (
     r"^(.*[T ][0-9][0-9]:[0-9][0-9](:[0-9][0-9]([.,][0-9]+)?)?)[ ]*"
     r"(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
 )
 
-#: What may end an ISO string with an offset: a cheap test before :data:`ISO_OFFSET`.
-_OFFSET_TAIL = r"([Zz]|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+#: A fraction of a second finer than the microsecond (cut to six digits before the cast).
+_LONG_FRACTION = r"[.][0-9]{7}"
 
 #: Epoch of integer times.
 _EPOCH = "1970-01-01 00:00:00"
 
 
 def parse_iso(text):
-    """``(timestamp, has_offset)`` of ISO 8601 strings, the same on every engine.
+    """``(timestamp, has_offset)`` of time strings, the same on every engine.
 
-    A string with ``Z`` or an offset is read as the instant it names (its local
-    part minus the offset, as a UTC time); one without is read as it is. The
-    offset is taken apart with a regular expression and subtracted as an interval,
-    so no engine's own time-zone rules (DuckDB drops offsets in a cast to
-    TIMESTAMP, Spark applies them) are involved. The regular expression runs only
-    on strings that may carry an offset (a short anchored search for a ``Z`` or an
-    offset at the end); the others are cast as they are.
+    A string is read only when it matches :data:`ISO_TIME` (else the timestamp is
+    NULL: unparseable), so no engine's own extensions (DuckDB reads ``24:00`` and
+    zone names, pandas the basic format) change which events are kept. A string with
+    ``Z`` or an offset is read as the instant it names (its local part minus the
+    offset, as a UTC time); one without is read as it is. The offset is taken apart
+    with a regular expression and subtracted as an interval, so no engine's own
+    time-zone rules (DuckDB drops offsets in a cast to TIMESTAMP, Spark applies them)
+    are involved. A decimal comma becomes a point and a fraction is cut to six
+    digits (truncated, as DuckDB and Spark cast) before the cast. Matching the grammar
+    costs one regular expression per value; the offset is looked for only in strings
+    longer than a date whose tail has a ``Z``, ``+`` or ``-``.
     """
     import ibis
 
-    # one short anchored search (as cheap as the cast); only its matches go through the
-    # full expression (dates such as 2024-01-05 match it and are then read as they are)
-    maybe = text.re_search(_OFFSET_TAIL).fill_null(False)
-    off = text.re_extract(ISO_OFFSET, 4)
-    local = (off != "").ifelse(text.re_extract(ISO_OFFSET, 1).re_replace(",", "."), text)
+    ok = text.re_search(ISO_TIME).fill_null(False)
+    tail = text.substr(10)
+    maybe = ok & (
+        (text.right(1) == "Z") | (text.right(1) == "z") | tail.contains("+") | tail.contains("-")
+    )
+    t = text.contains(",").ifelse(text.replace(",", "."), text)
+    # a fraction beyond the microsecond: keep six digits and what follows the fraction
+    t = t.re_search(_LONG_FRACTION).ifelse(
+        t.re_extract(r"^([^.]*[.][0-9]{6})", 1).concat(t.re_extract(r"[.][0-9]+(.*)$", 1)),
+        t,
+    )
+    off = maybe.ifelse(t.re_extract(ISO_OFFSET, 4), ibis.literal(""))
+    local = (off != "").ifelse(t.re_extract(ISO_OFFSET, 1), t)
     digits = off.re_replace("[^0-9]", "")
     hh = digits.left(2).nullif("").try_cast("int64").fill_null(0)
     mm = digits.substr(2, 2).nullif("").try_cast("int64").fill_null(0)
     sign = ibis.cases((off.left(1) == "-", -1), else_=1)
     shifted = local.try_cast("timestamp") - ((sign * (hh * 60 + mm)) * 60_000_000).as_interval("us")
-    ts = maybe.ifelse(shifted, text.try_cast("timestamp"))
-    has = maybe.ifelse((off != "").fill_null(False), ibis.literal(False))
-    return ts, has
+    ts = ok.ifelse(shifted, ibis.null("timestamp"))
+    return ts, (off != "").fill_null(False)
 
 
 def integer_time(col, time_unit: str):

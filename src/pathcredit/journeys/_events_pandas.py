@@ -135,9 +135,7 @@ def _to_us(col, source, time_col, time_unit=None):
         s = col.astype("string").str.strip(SPACE)
         raw_missing = s.isna() | (s == "")
         s = s.mask(raw_missing)
-        offset = s.str.contains(ISO_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
-        # each string alone: a time with an offset is the instant it names
-        ts = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
+        ts, offset = _parse_iso(s)
     else:
         raise InputError(
             f"the time column must hold timestamps, dates, ISO date-time strings or "
@@ -167,8 +165,32 @@ def _to_us(col, source, time_col, time_unit=None):
     return us, parsed, raw_missing.to_numpy(), offset
 
 
-#: A time string ending in Z or a UTC offset (the engine's pattern, for Python's ``re``).
-ISO_OFFSET = r"[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?[ ]*(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
+def _parse_iso(s):
+    """Naive UTC timestamps of time strings and whether each has an offset, by the
+    engine's rules (:data:`~._engine.ISO_TIME`, the same regular expressions), with
+    pandas' ISO 8601 parser reading only the local part of strings that match."""
+    import pandas as pd
+
+    from ._engine import ISO_OFFSET, ISO_TIME
+
+    ok = s.str.fullmatch(ISO_TIME).fillna(False).astype(bool)
+    t = s.where(ok).str.replace(",", ".", regex=False)
+    # a fraction beyond the microsecond is cut to six digits (as DuckDB and Spark cast);
+    # nanoseconds would also put pandas in a unit where year 1 and 9999 do not fit
+    t = t.str.replace(r"([.][0-9]{6})[0-9]+", r"\1", regex=True)
+    parts = t.str.extract(ISO_OFFSET)
+    off = parts[3].fillna("")
+    local = t.where(off == "", parts[0])
+    digits = off.str.replace("[^0-9]", "", regex=True)
+    hh = pd.to_numeric(digits.str[:2].replace("", "0")).fillna(0).astype("int64")
+    mm = pd.to_numeric(digits.str[2:4].replace("", "0")).fillna(0).astype("int64")
+    sign = np.where(off.str[:1] == "-", -1, 1)
+    naive = pd.to_datetime(local, errors="coerce", format="ISO8601")
+    if getattr(naive.dt, "tz", None) is not None:  # pragma: no cover - local parts are naive
+        naive = naive.dt.tz_localize(None)
+    shift = pd.to_timedelta((sign * (hh * 60 + mm)).to_numpy(), unit="m")
+    ts = naive.astype("datetime64[us]") - shift
+    return ts, (off != "").to_numpy(dtype=bool)
 
 
 def build_journeys_pandas(
@@ -352,6 +374,31 @@ def build_journeys_pandas(
     )
 
 
+def _decimals_as_float(col):
+    """A column of decimals (Parquet ``DECIMAL``, Arrow ``decimal128``, Python
+    ``decimal.Decimal`` objects) as float64, as the engines cast a decimal column;
+    any other column unchanged. Decimals are how databases export money amounts."""
+    import decimal
+
+    import pandas as pd
+
+    dtype = col.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_decimal(dtype.pyarrow_dtype):
+            return col.astype("float64")
+        return col
+    if dtype != object:
+        return col
+    present = col.dropna()
+    if len(present) and all(isinstance(v, decimal.Decimal) for v in present):
+        return col.map(lambda v: np.nan if v is None or pd.isna(v) else float(v)).astype(
+            "float64"
+        )
+    return col
+
+
 def _merge_bad(a, b):
     """Bad-row masks of the log and of the offline table, one after the other."""
     return [
@@ -423,7 +470,7 @@ def _clean(
         else:
             other = (cv == 0) & ~names.isin(touch_events).fillna(False).to_numpy(dtype=bool)
     else:
-        conv = df[conversion_col]
+        conv = _decimals_as_float(df[conversion_col])
         if pd.api.types.is_bool_dtype(conv) or pd.api.types.is_numeric_dtype(conv):
             cv = (conv.fillna(0).astype(np.float64) != 0).to_numpy().astype(np.int64)
         else:
@@ -447,14 +494,15 @@ def _clean(
     view_out = (cv == 0) & ~other & np.asarray(ttype == "view") & (not include_views)
     channel = raw_channel.mask((cv == 1) | other | view_out)
     if value_col is not None:
-        if not (pd.api.types.is_numeric_dtype(df[value_col]) or df[value_col].isna().all()):
+        vcol = _decimals_as_float(df[value_col])
+        if not (pd.api.types.is_numeric_dtype(vcol) or vcol.isna().all()):
             raise InputError(
-                f"the value column must be numeric, not {df[value_col].dtype}",
+                f"the value column must be numeric, not {vcol.dtype}",
                 source=source,
                 column=value_col,
             )
         # a missing value (NaN) counts as 0
-        val = np.where(cv == 1, df[value_col].astype(np.float64).fillna(0.0).to_numpy(), 0.0)
+        val = np.where(cv == 1, vcol.astype(np.float64).fillna(0.0).to_numpy(), 0.0)
         bad = np.isinf(val) | (val < 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
