@@ -681,3 +681,156 @@ def test_anderl_value_is_the_mean_state_value_removal_effect(order):
     mean = [drops[chain.last_channel == c].mean() for c in range(chain.n_channels)]
     expected = np.array(mean) / np.sum(mean) * j.total_value
     np.testing.assert_allclose(r.value, expected, rtol=1e-9)
+
+
+# ------------------------------------------------------------- extreme counts (audit)
+def _exact_outcome(paths, conversions, nulls, order, removed=()):
+    """P(conversion) of the order-``order`` chain in exact rational arithmetic.
+
+    Built from the definitions with :class:`fractions.Fraction` (every float is a
+    dyadic rational, 5e-324 included) and solved by Gauss-Jordan elimination, so no
+    rounding, underflow or overflow can occur: the oracle for counts at the edges of
+    double precision.
+    """
+    from fractions import Fraction
+
+    trans, conv, out = {}, {}, {}
+    for path, c, n in zip(paths, conversions, nulls, strict=True):
+        c, n = Fraction(c), Fraction(n)
+        if c + n == 0:
+            continue
+        seq = (
+            [tuple(path)]
+            if len(path) < order
+            else [tuple(path[i : i + order]) for i in range(len(path) - order + 1)]
+        )
+        merged = [s for k, s in enumerate(seq) if k == 0 or s != seq[k - 1]]
+        prev = "START"
+        for s in merged:
+            trans[(prev, s)] = trans.get((prev, s), 0) + c + n
+            out[prev] = out.get(prev, 0) + c + n
+            prev = s
+        conv[prev] = conv.get(prev, 0) + c
+        out[prev] = out.get(prev, 0) + c + n
+    keep = sorted({s for (_, s) in trans if not set(s) & set(removed)})
+    idx = {s: i for i, s in enumerate(keep)}
+    m = len(keep)
+    # (I - Q) x = r as an augmented matrix
+    a = [[Fraction(int(i == j)) for j in range(m)] + [conv.get(s, 0) / out[s]] for i, s in
+         enumerate(keep)]  # fmt: skip
+    for (f, t), w in trans.items():
+        if f != "START" and f in idx and t in idx:
+            a[idx[f]][idx[t]] -= w / out[f]
+    for col in range(m):
+        piv = next(r for r in range(col, m) if a[r][col] != 0)
+        a[col], a[piv] = a[piv], a[col]
+        pv = a[col][col]
+        a[col] = [v / pv for v in a[col]]
+        for r in range(m):
+            if r != col and a[r][col] != 0:
+                f = a[r][col]
+                a[r] = [v - f * w for v, w in zip(a[r], a[col], strict=True)]
+    x = {s: a[idx[s]][m] for s in keep}
+    return sum((w / out["START"]) * x[t] for (f, t), w in trans.items() if f == "START" and t in x)
+
+
+def test_exact_oracle_on_the_published_example():
+    p = _exact_outcome([["C1", "C2", "C3"], ["C1"], ["C2", "C3"]], [1, 0, 0], [0, 1, 1], 1)
+    assert p == pytest.approx(1 / 3)
+    assert _exact_outcome([["C1", "C2", "C3"], ["C1"], ["C2", "C3"]], [1, 0, 0], [0, 1, 1], 1,
+                          removed=["C1"]) == pytest.approx(1 / 6)  # fmt: skip
+
+
+EXTREME = [0.0, 5e-324, 1e-310, 1e-200, 1.0, 3.0, 1e6, 1e300]
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("order", [1, 2])
+def test_counts_at_the_edges_of_double_precision(seed, order):
+    """Counts as small as 5e-324 next to large ones (the audit's 17 fuzz examples gave
+    ``LinAlgError: Singular matrix``: a row total of 5e-324 has a reciprocal of inf).
+
+    Every answer is the exact rational one; the only refusal allowed is the one-line
+    ModelError when the exact P(conversion) is itself below double precision's normal
+    range (2.2e-308), where a float answer may lack the removal effects' precision.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 7))
+    paths = [list(rng.choice(list("ABCD"), size=int(rng.integers(1, 5)))) for _ in range(n)]
+    conv = rng.choice(EXTREME, size=n)
+    nulls = rng.choice(EXTREME, size=n)
+    conv[0] = rng.choice(EXTREME[1:])  # at least one conversion
+    j = Journeys.from_paths(paths, conversions=conv, nulls=nulls)
+    base = _exact_outcome(j.paths(), j.conversions, j.nulls, order)
+    try:
+        r = markov(j, order=order)
+    except ModelError as e:
+        assert "too small next to the" in str(e)
+        assert base < np.finfo(float).tiny
+        return
+    exact = {c: float(1 - _exact_outcome(j.paths(), j.conversions, j.nulls, order, [c]) / base)
+             for c in j.channels}  # fmt: skip
+    got = r.extras["removal_effects"]
+    for c in j.channels:
+        assert np.isfinite(got[c])
+        assert got[c] == pytest.approx(exact[c], rel=1e-9, abs=1e-12)
+    assert r.extras["conversion_probability"] == pytest.approx(float(base), rel=1e-9)
+    assert np.isfinite(r.conversions).all()
+    assert r.conversions.sum() == pytest.approx(j.total_conversions, rel=1e-12)
+
+
+def test_subnormal_rows_change_nothing():
+    """Paths counted 5e-324 next to paths counted in millions are negligible: the
+    credit equals the credit with those rows dropped (to double precision)."""
+    paths = [["A", "B"], ["B", "C"], ["C"], ["A", "C", "B"], ["D", "A"]]
+    conv = np.array([1e6, 3e5, 5e-324, 2e5, 5e-324])
+    nulls = np.array([2e6, 5e-324, 4e6, 1e6, 5e-324])
+    full = markov(Journeys.from_paths(paths, conversions=conv, nulls=nulls), order=1)
+    big = [0, 1, 2, 3]
+    dropped = markov(
+        Journeys.from_paths([paths[i] for i in big], conversions=conv[big], nulls=nulls[big])
+    )
+    got = dict(zip(full.channels, full.conversions, strict=True))
+    for c, x in zip(dropped.channels, dropped.conversions, strict=True):
+        assert got[c] == pytest.approx(x, rel=1e-12)
+    assert got["D"] == pytest.approx(0.0, abs=1e-300)
+
+
+def test_every_count_subnormal_is_solved_as_scaled():
+    """Counts all of 1e-310 and below: the same chain as counts a power of two larger
+    (every probability is a ratio of counts), so the same credit."""
+    paths = [["A", "B"], ["B"], ["A"]]
+    j = Journeys.from_paths(paths, conversions=[2e-310, 1e-310, 5e-324], nulls=[1e-310, 0, 1e-310])
+    scale = 2.0**1000
+    ref = Journeys.from_paths(paths, conversions=np.array(j.conversions) * scale,
+                              nulls=np.array(j.nulls) * scale)  # fmt: skip
+    got = markov(j).conversions / j.total_conversions
+    np.testing.assert_allclose(got, markov(ref).conversions / ref.total_conversions, rtol=1e-12)
+
+
+def test_conversion_probability_below_double_range_is_refused():
+    """A converting path counted 1e-310 next to 1e300 non-converting journeys, and a
+    second one whose journeys total 1e-310: the exact P(conversion) (about 1e-610) and
+    the start share of the second path are both far outside the range of doubles, so
+    the model refuses in one line instead of returning noise."""
+    paths = [["A"], ["B", "D"]]
+    conv, nulls = [1e-310, 1e-310], [1e300, 5e-324]
+    assert 0 < _exact_outcome(paths, conv, nulls, 1) < np.finfo(float).tiny
+    j = Journeys.from_paths(paths, conversions=conv, nulls=nulls)
+    with pytest.raises(ModelError, match="too small next to the 1e.300 journeys for double"):
+        markov(j)
+
+
+def test_conversion_probability_below_double_range_can_be_scaled():
+    """Every converting path counted 5e-324 next to 7 non-converting journeys: the exact
+    P(conversion) is about 1.4e-324, yet the solve (rewards scaled by a power of two,
+    start counts divided out at the end) gives the exact removal effects."""
+    paths = [["B"], ["A"], ["B", "B", "B"], ["B", "D", "B"]]
+    conv, nulls = [5e-324, 5e-324, 0.0, 0.0], [0.0, 5e-324, 7.0, 5e-324]
+    base = _exact_outcome(paths, conv, nulls, 1)
+    assert 0 < base < np.finfo(float).tiny
+    r = markov(Journeys.from_paths(paths, conversions=conv, nulls=nulls))
+    for c in "ABD":
+        exact = float(1 - _exact_outcome(paths, conv, nulls, 1, [c]) / base)
+        assert r.extras["removal_effects"][c] == pytest.approx(exact, abs=1e-12)
+    assert r.extras["removal_effects"]["A"] == pytest.approx(0.5)

@@ -540,6 +540,50 @@ def test_errors_are_model_errors_with_clear_messages():
         attribute(j, model="shapley", alpha=1)
 
 
+@pytest.mark.parametrize(
+    "bad, shown",
+    [
+        ("0.5", "'0.5' (str)"),
+        (None, "None (NoneType)"),
+        (1 + 2j, "(1+2j) (complex)"),
+        ([0.5], "[0.5] (list)"),
+        ({"A": 1}, "{'A': 1} (dict)"),
+        (np.complex128(1), "complex128"),
+    ],
+)
+def test_callable_returning_a_non_number_names_the_coalition_and_value(bad, shown):
+    """The audit: a callable returning a non-number gave numpy's ValueError. The error
+    names the first coalition that got one and the value, whatever the call order."""
+    j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[1, 1])
+
+    def v(s):
+        return bad if s == frozenset({"B"}) else float(len(s))
+
+    with pytest.raises(ModelError, match=r"non-number for coalition \['B'\]") as e:
+        shapley(j, v)
+    assert shown in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_vectorized_callable_returning_non_numbers_names_the_coalition():
+    j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[1, 1])
+
+    def v(rows):
+        return ["x" if r.tolist() == [True, True] else 1.0 for r in rows]
+
+    with pytest.raises(ModelError, match=r"non-number for coalition \['A', 'B'\].*'x' \(str\)"):
+        shapley(j, v, vectorized=True)
+
+
+@pytest.mark.parametrize("good", [True, np.float32(0.25), np.int64(1), np.array(0.5)])
+def test_callable_returning_numpy_or_bool_numbers_is_accepted(good):
+    j = Journeys.from_paths([["A", "B"], ["B"]], conversions=[1, 1])
+    got = shapley(j, lambda s: good if s else 0.0).conversions
+    # every non-empty coalition is worth the same: the first channel to join gets it all
+    # in every order, so the two channels of A > B share it equally; B alone gets its path
+    np.testing.assert_allclose(got, [0.5, 1.5])
+
+
 class TinyClassifierWrongShape:
     def predict_proba(self, x):
         return np.zeros(len(x) + 1)

@@ -83,6 +83,36 @@ Rules (the same on every backend)
   (``invalid="raise"`` raises :class:`~pathcredit.InputError` instead). A
   missing conversion flag (NULL, or NaN such as a CSV ``nan``) means "not a
   conversion"; a missing conversion value (NULL or NaN) counts as 0.
+* **Order of the removal steps** (``journeys.removed``), the same on every
+  backend: rows that are neither touches nor conversions ("other events
+  ignored", "views ignored"), then "missing user", "missing timestamp",
+  "unparseable timestamp", "missing channel" (touch rows); a row failing several
+  of these checks is counted once, under the first. Then, on the valid events
+  after stitching: "duplicate events", "conversions with no touch", the lookback
+  window, ``max_touches``. What counts as missing is the same everywhere (see
+  the next rules), so the counts of every step agree across engines, not only
+  the path tables.
+* **Channel names** are text, trimmed of whitespace as Python's ``str.strip()``
+  trims it (Unicode White_Space, such as the no-break space U+00A0, and the ASCII
+  separators U+001C-U+001F); a name with nothing left is a missing channel
+  (counted). Other control characters and the zero-width space are kept. User
+  ids, event names and touch types are trimmed of ASCII whitespace.
+* **CSV files** are read in one dialect on every backend: a header line; the
+  delimiter is the one of ``,`` ``;`` tab ``|`` found most often in the header
+  line outside quotes (a tie goes to the first listed), so a semicolon file reads
+  alike everywhere; fields may be quoted with ``"`` (doubled inside). A row with
+  more or fewer fields than the header is refused, naming the line and the
+  0-based data row (padding or truncating it would shift its values into the
+  wrong columns). The user, time, channel, event-name and touch-type columns are
+  read as text as written (channels ``1``, ``2`` stay ``1``, ``2``; ids ``007``
+  keep their zeros); in them only an empty cell is missing: ``NA``, ``null``,
+  ``nan`` are names like any other. In the conversion and value columns a NaN
+  spelling or a missing-value word (``NA``, ``n/a``, ``null``...) is a missing
+  number. Spark reads CSV files with its own reader (given the same delimiter
+  and quote); pass a frame or Parquet for these guarantees there.
+* **Decimal columns** (Parquet ``DECIMAL``, Arrow ``decimal128``, Python
+  ``decimal.Decimal`` objects), as databases export money amounts, are numbers:
+  a decimal value or conversion column is read as float64 on every backend.
 * **Refused inputs** (:class:`~pathcredit.InputError` naming the file, column,
   row and value): a conversion value that is infinite or negative; a channel
   containing the path separator ``>`` (the path table would read it back as
@@ -103,7 +133,20 @@ Rules (the same on every backend)
   any ``partitions``.
 * **Times** are handled at microsecond resolution; days are
   ``microseconds / 86 400 000 000``. Integer times need ``time_unit`` (``s``,
-  ``ms``, ``us`` or ``ns`` since 1970-01-01 UTC). ISO 8601 strings ending in
+  ``ms``, ``us`` or ``ns`` since 1970-01-01 UTC). Time strings follow one
+  grammar on every backend (``ISO_TIME`` in ``_engine``: ISO 8601's extended
+  format as RFC 3339 writes it): ``YYYY-MM-DD``, optionally ``T`` or a space and
+  ``hh:mm``, optionally ``:ss`` with a fraction after ``.`` or ``,`` (any number
+  of digits, truncated to the microsecond), optionally ``Z`` or an offset
+  ``+hh``, ``+hh:mm``, ``+hhmm``. The supported dates are 0001-01-01 to
+  9999-12-31 (as written; the offset may move the instant a day beyond), hours
+  00-23, minutes and seconds 00-59. Every other string is an unparseable
+  timestamp on every backend, though one engine's own parser would read it:
+  the basic format ``20240101T100000`` and an hour alone ``2024-01-01T10``
+  (pandas), ``24:00:00``, zone names (``... UTC``) and years beyond 9999
+  (DuckDB), one-digit fields, week and ordinal dates, a date that does not exist.
+  The time column of a CSV file is read as text for that reason, whatever type
+  an engine would guess. ISO 8601 strings ending in
   ``Z`` or an offset (``+02:00``, ``-0130``) are read as the instants they name,
   the same on every backend and input (CSV, a Parquet string column, a pandas
   object column): the offset is taken apart and subtracted, never left to an
@@ -151,6 +194,51 @@ __all__ = [
 ]
 
 
+def _csv_as_text(build):
+    """Redo a build whose CSV input held a value DuckDB's type guess cannot hold.
+
+    DuckDB guesses each CSV column's type from a sample of rows; a later value
+    that does not fit (a time ``not a date``, a conversion flag ``yes``, a value
+    ``n/a``) stops the scan (see :func:`~._engine.csv_error`). The build is then
+    redone with that column read as text, where the rules of every backend apply:
+    an unparseable time is dropped and counted, a missing-value spelling is
+    missing, and a flag or value that is not a number is an ``InputError`` naming
+    its row. Any other CSV error of DuckDB (a row with the wrong number of fields)
+    is an ``InputError`` naming the file, the line and its text. Files that read
+    cleanly are read once.
+    """
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(events, **kwargs):
+        from . import _engine as eng
+
+        forced: tuple[str, ...] = ()
+        while True:
+            token = eng.FORCED_TEXT.set(forced)
+            try:
+                return build(events, **kwargs)
+            except Exception as exc:
+                err = eng.csv_error(exc)
+                if err is None:
+                    raise
+                if err.column is not None and err.column not in forced:
+                    forced = (*forced, err.column)
+                    continue
+                raise InputError(
+                    f"cannot read line {err.line} of the CSV file: {err.reason}",
+                    source=err.file,
+                    column=err.column,
+                    row=None if err.line is None else err.line - 2,
+                    value=err.text,
+                ) from exc
+            finally:
+                eng.FORCED_TEXT.reset(token)
+
+    return wrapper
+
+
+@_csv_as_text
 def build_journeys(
     events,
     *,
@@ -200,7 +288,8 @@ def build_journeys(
         (``{"click": 30, "view": 1}``; the key ``"default"`` covers the other types;
         without it a type in the data that the mapping does not name is an error).
     max_touches : int, optional
-        Keep only the last N touches of each journey (after the lookback).
+        Keep only the last N touches of each journey (after the lookback); a whole
+        number from 1 to 2^31 - 1 (``True`` is not a number here).
     inactivity_days : float, optional
         End a journey without conversion when the next event comes more than
         this many days later. ``None`` (default): only conversions and the end of
@@ -221,7 +310,8 @@ def build_journeys(
     partitions : int, optional
         Build the path table in this many hash partitions of the people, one
         after the other, so the engine holds one partition's journeys at a time
-        (the result is the same). ``None`` (default): one pass, and on DuckDB,
+        (the result is the same); a whole number from 1 to 10,000. ``None``
+        (default): one pass, and on DuckDB,
         if the engine runs out of memory, 16 then 128 partitions (see Notes).
         Ignored by ``backend="pandas"``.
     time_unit : {"s", "ms", "us", "ns"}, optional
@@ -321,17 +411,17 @@ def build_journeys(
     if not isinstance(reset_at_conversion, bool | np.bool_):
         raise InputError("reset_at_conversion must be True or False", value=reset_at_conversion)
     reset_at_conversion = bool(reset_at_conversion)
+    _check_identity_cols(identity_cols)
     event_col, conversion_events, touch_events = _event_names(
         event_col, conversion_events, touch_events
     )
     if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
         raise InputError("time_unit must be 's', 'ms', 'us' or 'ns'", value=time_unit)
-    if partitions is not None and (
-        isinstance(partitions, bool)
-        or not isinstance(partitions, int | np.integer)
-        or partitions < 1
-    ):
-        raise InputError("partitions must be a whole number >= 1 or None", value=partitions)
+    if partitions is not None and not _whole(partitions, PARTITIONS_LIMIT):
+        raise InputError(
+            f"partitions must be a whole number from 1 to {PARTITIONS_LIMIT:,} or None",
+            value=partitions,
+        )
     if isinstance(backend, str) and backend == "pandas":
         from ._events_pandas import build_journeys_pandas
 
@@ -384,6 +474,10 @@ def build_journeys(
         },
         source,
     )
+    eng.check_nested(engine, table, (user_col, channel_col, event_col, type_col), source)
+    for role, col in (("conversion", conv_col), ("value", value_col)):
+        if col is not None and table.schema()[col].is_string():
+            eng.check_number_text(engine, table, col, role, source)
     norm_options = dict(
         user_col=user_col,
         time_col=time_col,
@@ -404,6 +498,7 @@ def build_journeys(
         groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source)
     _check_offsets(groups, table, norm_options, time_col, source)
+    eng.check_integer_times(groups, table, norm_options, time_unit, time_col, source)
     n_events = sum(int(r["touches"]) + int(r["conversions"]) for r in groups)
     if n_events == 0:
         raise InputError("the event log has no events, so no paths", source=source)
@@ -776,19 +871,54 @@ def _offline_events(
         groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, options, channel_col, None, name)
     _check_offsets(groups, table, options, time_col, name)
+    eng.check_integer_times(groups, table, options, time_unit, time_col, name)
     return norm.filter(eng.is_valid(norm)).select(*eng.EVENT_COLUMNS), groups
+
+
+#: Largest ``max_touches`` (2^31 - 1: longer than any path an engine can hold in a list).
+MAX_TOUCHES_LIMIT = 2**31 - 1
+#: Largest ``partitions``: each partition is one pass over the cleaned events.
+PARTITIONS_LIMIT = 10_000
+
+
+def _whole(v, limit: int) -> bool:
+    """Whether ``v`` is a whole number from 1 to ``limit`` (booleans are not numbers here)."""
+    return (
+        not isinstance(v, bool | np.bool_) and isinstance(v, int | np.integer) and 1 <= v <= limit
+    )
 
 
 def _check_params(lookback_days, max_touches, inactivity_days, invalid):
     for name, v in (("lookback_days", lookback_days), ("inactivity_days", inactivity_days)):
         if v is not None and (not isinstance(v, int | float) or not math.isfinite(v) or v < 0):
             raise InputError(f"{name} must be a number of days >= 0 or None", value=v)
-    if max_touches is not None and (
-        not isinstance(max_touches, int | np.integer) or max_touches < 1
-    ):
-        raise InputError("max_touches must be a whole number >= 1 or None", value=max_touches)
+    if max_touches is not None and not _whole(max_touches, MAX_TOUCHES_LIMIT):
+        raise InputError(
+            f"max_touches must be a whole number from 1 to {MAX_TOUCHES_LIMIT:,} or None",
+            value=max_touches,
+        )
     if invalid not in ("drop", "raise"):
         raise InputError("invalid must be 'drop' or 'raise'", value=invalid)
+
+
+def _check_identity_cols(identity_cols) -> None:
+    """``identity_cols`` must be two different column names (device, person)."""
+    cols = identity_cols
+    if (
+        isinstance(cols, str)
+        or not isinstance(cols, tuple | list)
+        or len(cols) != 2
+        or not all(isinstance(c, str) and c for c in cols)
+    ):
+        raise InputError(
+            "identity_cols must be two column names: (device id, person id)", value=cols
+        )
+    if cols[0] == cols[1]:
+        raise InputError(
+            "identity_cols names the same column twice; the identity map needs a device "
+            "id column and a different person id column",
+            column=cols[0],
+        )
 
 
 def _identity_table(identity_map, identity_cols, engine):

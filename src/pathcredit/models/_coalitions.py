@@ -76,13 +76,33 @@ def _masks(member: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------- distinct channel sets
 @dataclass
-class _Sets:
-    """Distinct channels of every path and the distinct channel sets."""
+class _Pairs:
+    """The distinct channels of every path: one (path, channel) pair each."""
 
     pair_path: np.ndarray  # (pairs,) path of each (path, channel) pair, sorted by path, channel
     pair_chan: np.ndarray  # (pairs,) channel code
     touch_pair: np.ndarray  # (touches,) pair of each touch
     pair_touches: np.ndarray  # (pairs,) touches of the channel on the path
+
+
+def _path_pairs(journeys: Journeys) -> _Pairs:
+    """Distinct (path, channel) pairs by one integer sort: ``O(touches)`` memory, no
+    ``(paths, channels)`` table (so any number of channels)."""
+    n = max(journeys.n_channels, 1)
+    key = journeys.path_index * n + journeys.touches
+    pair_key, touch_pair, pair_touches = np.unique(key, return_inverse=True, return_counts=True)
+    return _Pairs(
+        pair_path=pair_key // n,
+        pair_chan=pair_key % n,
+        touch_pair=touch_pair.reshape(-1),
+        pair_touches=pair_touches,
+    )
+
+
+@dataclass
+class _Sets(_Pairs):
+    """Distinct channels of every path and the distinct channel sets."""
+
     path_set: np.ndarray  # (paths,) distinct-set id of each path
     member: np.ndarray  # (sets, n) bool membership of each distinct set
     size: np.ndarray  # (sets,) channels in each set
@@ -97,9 +117,8 @@ class _Sets:
 def _channel_sets(journeys: Journeys) -> _Sets:
     """Distinct (path, channel) pairs and distinct channel sets: two integer sorts."""
     n = max(journeys.n_channels, 1)
-    key = journeys.path_index * n + journeys.touches
-    pair_key, touch_pair, pair_touches = np.unique(key, return_inverse=True, return_counts=True)
-    pair_path, pair_chan = pair_key // n, pair_key % n
+    pairs = _path_pairs(journeys)
+    pair_path, pair_chan = pairs.pair_path, pairs.pair_chan
     if journeys.n_paths:
         # pairs are sorted by path and every path has a touch: one segment per path,
         # and the sum of distinct bits is their union
@@ -113,8 +132,8 @@ def _channel_sets(journeys: Journeys) -> _Sets:
     return _Sets(
         pair_path=pair_path,
         pair_chan=pair_chan,
-        touch_pair=touch_pair.reshape(-1),
-        pair_touches=pair_touches,
+        touch_pair=pairs.touch_pair,
+        pair_touches=pairs.pair_touches,
         path_set=path_set.reshape(-1),
         member=member,
         size=member.sum(axis=1),
@@ -134,12 +153,19 @@ def _assemble(
     conversions=None,
     value=None,
     json_positions=False,
+    pair_frac=None,
 ):
-    """Per-touch credit from per-set fractions; channel totals; the per-journey tables."""
+    """Per-touch credit from per-set fractions; channel totals; the per-journey tables.
+
+    ``frac`` is ``(sets, channels)`` for a :class:`_Sets`; a model that works per
+    (path, channel) pair passes ``frac=None`` and ``pair_frac`` (one per pair of a
+    :class:`_Pairs`) instead.
+    """
     import pandas as pd
 
     n = journeys.n_channels
-    pair_frac = frac[sets.path_set[sets.pair_path], sets.pair_chan]
+    if pair_frac is None:
+        pair_frac = frac[sets.path_set[sets.pair_path], sets.pair_chan]
     touch_w = pair_frac[sets.touch_pair] / sets.pair_touches[sets.touch_pair]
     pidx = journeys.path_index
     conv_touch = touch_w * journeys.conversions[pidx]

@@ -38,6 +38,7 @@ References
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -46,7 +47,7 @@ from scipy.sparse.linalg import splu
 
 from ..exceptions import ModelError
 from ..journeys import Journeys
-from ..results import AttributionResult
+from ..results import AttributionResult, LazyValue
 from ._credit import build_result
 
 __all__ = ["MarkovChain", "fit_chain", "markov"]
@@ -67,6 +68,9 @@ _ITER_MAX = 100_000
 _ITER_BOUND = 1e-11
 #: ``states="auto"`` computes visit probabilities when no cycle block is larger.
 _STATES_AUTO_MAX = 500
+#: Rewards (conversion and value per step) are rescaled when the largest is below
+#: ``2**-_SCALE_BELOW`` (far from any ordinary data, where the scale stays 1).
+_SCALE_BELOW = 500
 #: Largest Markov order accepted. Every order at least the longest path gives the
 #: same chain (each path one state), and the work grows with the order.
 MAX_ORDER = 32
@@ -331,13 +335,25 @@ class MarkovChain:
         out = np.asarray(counts[:n].sum(axis=1)).ravel() + conv + null
         self.out_weight = out
         self.total_weight = float(counts[n].sum())
-        # Q (transient -> transient), start distribution, absorption rewards
-        inv = np.divide(1.0, out, out=np.zeros(n), where=out > 0)
-        self._Q = (sp.diags(inv) @ counts[:n]).tocsr()
-        self.start_probability = np.asarray(counts[n].todense()).ravel() / max(
-            self.total_weight, np.finfo(float).tiny
-        )
-        self._rhs = np.column_stack([conv * inv, value * inv])
+        # Q (transient -> transient), start distribution, absorption rewards. Every
+        # probability is a count divided by its row total, never a count times the
+        # reciprocal of the total: a total below 2^-1022 (a subnormal count such as
+        # 5e-324) has a reciprocal that overflows to inf, and inf * 0 made the rows
+        # NaN (the solves then failed as "singular"). A quotient of two floats is
+        # correctly rounded, so rows of tiny counts give their exact proportions.
+        Q = counts[:n].tocsr(copy=True)
+        Q.data = Q.data / out[np.repeat(np.arange(n), np.diff(Q.indptr))]
+        self._Q = Q
+        start = np.asarray(counts[n].todense()).ravel()
+        self._start_weight = start
+        self.start_probability = start / self.total_weight if self.total_weight > 0 else np.zeros(n)
+        # The rewards are scaled by a power of two (exact) when the largest one would
+        # be far below 1: with conversions of 1e-310 next to millions of nulls,
+        # P(conversion) underflows to 0 or to a subnormal with a few bits, yet the
+        # removal effects, ratios of such probabilities, are well defined. The public
+        # probabilities are scaled back (:meth:`_unscale`).
+        self._scale = np.zeros(2, dtype=np.int64)
+        self._rhs = np.column_stack([self._reward(conv, out, 0), self._reward(value, out, 1)])
         if solver == "auto":
             solver = "dense" if n <= _DENSE_MAX else "direct" if n <= _DIRECT_MAX else "iterative"
         self.solver = solver
@@ -345,8 +361,44 @@ class MarkovChain:
         self._lu = None
         self._steps = None
         self.error_bound = 0.0 if solver == "iterative" else None
-        self._absorb = self._absorption_all_kept()
-        self.eventual_conversion = self._absorb[:, 0].copy()
+        self._absorb = self._absorption_all_kept()  # scaled (see _reward)
+        self.eventual_conversion = self._unscale(self._absorb)[:, 0].copy()
+
+    def _reward(self, weight: np.ndarray, out: np.ndarray, col: int) -> np.ndarray:
+        """``weight / out`` per state, times ``2**self._scale[col]`` if the answer is tiny.
+
+        The fitted chain conserves the observed flow, so the solve's answer is known
+        in size beforehand: ``P(conversion)`` is the observed conversion rate and the
+        expected value the value per journey. When that is below ``2**-500`` the
+        rewards are scaled by the power of two that brings it near 1, capped so no
+        reward exceeds ``2**1000`` (exponents from ``frexp``, so no quotient that
+        underflows is needed to choose it).
+        """
+        pos = (weight > 0) & (out > 0)
+        r = np.divide(weight, out, out=np.zeros(len(out)), where=pos)
+        total = float(self.total_weight)
+        if not pos.any() or total <= 0:
+            return r
+        answer = math.frexp(float(weight.sum()))[1] - math.frexp(total)[1]
+        if answer >= -_SCALE_BELOW:
+            return r
+        m_w, e_w = np.frexp(weight[pos])
+        m_o, e_o = np.frexp(out[pos])
+        top = int((e_w - e_o).max())  # the largest reward is below 2**top
+        k = min(-answer, 1000 - top)
+        if k > 0:
+            self._scale[col] = k
+            r[pos] = np.ldexp(m_w / m_o, e_w - e_o + k)
+        return r
+
+    def _unscale(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities and values of the scaled solves, back in their own units."""
+        if not self._scale.any():
+            return x
+        x = np.array(x, dtype=np.float64)
+        x[..., 0] = np.ldexp(x[..., 0], -int(self._scale[0]))
+        x[..., 1] = np.ldexp(x[..., 1], -int(self._scale[1]))
+        return x
 
     # ------------------------------------------------------------------ basics
     @property
@@ -397,7 +449,7 @@ class MarkovChain:
     def step_rewards(self) -> np.ndarray:
         """``(n_states, 2)``: per state, the probability that the next step converts and the
         expected value it brings (the right-hand sides of the absorption equations)."""
-        return self._rhs
+        return self._unscale(self._rhs)
 
     def solve_kept_states(self, keeps: np.ndarray) -> np.ndarray:
         """``[P(conversion), E(value)]`` per row of a ``(sets, n_states)`` boolean mask of
@@ -407,7 +459,7 @@ class MarkovChain:
         states (Shapley games over higher-order windows).
         """
         keeps = np.asarray(keeps, dtype=bool).reshape(-1, self.n_states)
-        return self._solve_many(keeps)
+        return self._unscale(self._solve_many(keeps))
 
     def outcomes(self, removed_sets: Iterable[Iterable[str]]) -> np.ndarray:
         """``(sets, 2)``: :meth:`conversion_probabilities` and :meth:`expected_values` of
@@ -473,7 +525,8 @@ class MarkovChain:
         inc = np.abs(self._neumann_step(x, keep, rhs) - x).max(axis=0)
         prob_cols = np.arange(0, rhs.shape[1], 2)
         bound = float(steps * inc[prob_cols].max()) if len(prob_cols) else 0.0
-        self.error_bound = max(self.error_bound or 0.0, bound)
+        # the bound is on the scaled probabilities (see _reward); reported unscaled
+        self.error_bound = max(self.error_bound or 0.0, float(np.ldexp(bound, -self._scale[0])))
         if bound > _ITER_BOUND:
             raise ModelError(
                 f"iterative solve did not reach {_ITER_BOUND:g} (bound {bound:.3g}); "
@@ -526,7 +579,9 @@ class MarkovChain:
         out = np.zeros((len(keeps), 2))
         if n == 0 or len(keeps) == 0:
             return out
-        p0 = self.start_probability
+        # The start counts, not their proportions: a proportion of a few subnormal
+        # counts underflows; the total is divided out once at the end.
+        p0 = self._start_weight
         full = keeps.all(axis=1)
         out[full] = p0 @ self._absorb
         todo = np.flatnonzero(~full)
@@ -555,7 +610,7 @@ class MarkovChain:
                 rhs = np.tile(self._rhs, len(rows)) * k
                 x = self._iterate(k, rhs)
                 out[rows] = (p0 @ x).reshape(len(rows), 2)
-        return out
+        return out / self.total_weight
 
     # ------------------------------------------------------------------ public solvers
     def conversion_probability(self, removed: Iterable[str] = ()) -> float:
@@ -583,7 +638,7 @@ class MarkovChain:
         >>> round(chain.conversion_probability(["C1"]), 12)
         0.166666666667
         """
-        return float(self._solve_kept(self._keep_mask(removed))[0])
+        return float(self._unscale(self._solve_kept(self._keep_mask(removed)))[0])
 
     def expected_value(self, removed: Iterable[str] = ()) -> float:
         """Expected conversion value per journey with the ``removed`` channels removed.
@@ -596,7 +651,7 @@ class MarkovChain:
         >>> fit_chain(j).expected_value(), fit_chain(j).expected_value(["A"])
         (10.0, 7.5)
         """
-        return float(self._solve_kept(self._keep_mask(removed))[1])
+        return float(self._unscale(self._solve_kept(self._keep_mask(removed)))[1])
 
     def conversion_probabilities(self, removed_sets: Iterable[Iterable[str]]) -> np.ndarray:
         """:meth:`conversion_probability` for many removal sets at once.
@@ -629,7 +684,7 @@ class MarkovChain:
         keeps = np.array([self._keep_mask(r) for r in removed_sets], dtype=bool)
         if keeps.size == 0:
             return np.zeros((len(keeps), 2))
-        return self._solve_many(keeps.reshape(len(keeps), self.n_states))
+        return self._unscale(self._solve_many(keeps.reshape(len(keeps), self.n_states)))
 
     # ------------------------------------------------------------------ tables
     def removal_effects(self, *, value: bool = False) -> dict[str, float]:
@@ -638,8 +693,8 @@ class MarkovChain:
         With ``value=True``, the same for the expected conversion value. A zero
         baseline gives NaN effects.
         """
-        sets = [[c] for c in self.channels]
-        res = self._many(sets)
+        keeps = np.array([self._keep_mask([c]) for c in self.channels], dtype=bool)
+        res = self._solve_many(keeps.reshape(len(keeps), self.n_states))  # scaled alike
         base = self._solve_kept(np.ones(self.n_states, dtype=bool))
         col = 1 if value else 0
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -725,11 +780,11 @@ class MarkovChain:
         """
         import pandas as pd
 
-        p = self.conversion_probability()
+        p = self._solve_kept(np.ones(self.n_states, dtype=bool))[0]  # scaled like _absorb
         if visits:
             visit = self.visit_probability()
             with np.errstate(invalid="ignore", divide="ignore"):
-                eff = visit * self.eventual_conversion / p
+                eff = visit * self._absorb[:, 0] / p
         else:
             visit = eff = np.full(self.n_states, np.nan)
         return pd.DataFrame(
@@ -949,13 +1004,32 @@ def markov(
     sets = [[c] for c in chain.channels]
     base = chain._solve_kept(np.ones(chain.n_states, dtype=bool))
     res = chain._solve_many(np.array([chain._keep_mask(s) for s in sets]).reshape(n, -1))
+    # p_conv and ev are scaled by a power of two when tiny (MarkovChain._reward): only
+    # their ratios are used here; the extras report them unscaled
     p_conv, ev = float(base[0]), float(base[1])
-    if p_conv <= 0:
+    p_conv_unscaled, ev_unscaled = (float(x) for x in chain._unscale(base))
+    if p_conv <= 0 and np.all(chain.conv_counts == 0):
         raise ModelError("the chain never converts: removal effects are undefined")
+    tiny = np.finfo(np.float64).tiny
+    if p_conv < tiny or (journeys.has_value and 0 < ev < tiny):
+        # Only reachable when the converting journeys' start weights and rewards are
+        # both below about 2^-1022 of the rest (e.g. every converting path counted
+        # 5e-324 next to nulls of 7): P(conversion) is then outside double precision's
+        # range, and its ratios (the removal effects) would be noise.
+        what = "conversions" if p_conv < tiny else "conversion value"
+        raise ModelError(
+            f"the {what} (total {journeys.total_conversions:.3g} conversions, "
+            f"{journeys.total_value or 0:.3g} value) are too small next to the "
+            f"{journeys.total_conversions + (journeys.total_nulls or 0):.3g} journeys for "
+            "double precision: P(conversion) underflows, so the removal effects cannot be "
+            "computed; drop the paths with negligible counts"
+        )
     eff = np.clip(1.0 - res[:, 0] / p_conv, 0.0, None)
-    want_states = states is True or (
-        states == "auto" and chain.largest_cycle_block() <= _STATES_AUTO_MAX
-    )
+    def want_states() -> bool:
+        return states is True or (
+            states == "auto" and chain.largest_cycle_block() <= _STATES_AUTO_MAX
+        )
+
     if credit == "anderl":
         if chain.largest_cycle_block() > 2 * _STATES_AUTO_MAX:
             raise ModelError(
@@ -963,8 +1037,7 @@ def markov(
                 f"of {chain.largest_cycle_block()} mutually reachable states (dense inverse "
                 "too large): use a lower order or credit='removal'"
             )
-        want_states = True
-    state_table = chain.state_table(visits=want_states)
+        state_table = chain.state_table(visits=True)
     if credit == "anderl":
         se = state_table["removal_effect"].to_numpy()
         sums = np.bincount(chain.last_channel, weights=se, minlength=n)
@@ -975,7 +1048,7 @@ def markov(
     conv = weights / weights.sum() * journeys.total_conversions
     value = None
     extras.update(
-        conversion_probability=p_conv,
+        conversion_probability=p_conv_unscaled,
         removal_effects=dict(zip(chain.channels, eff.tolist(), strict=True)),
     )
     if journeys.has_value:
@@ -995,13 +1068,19 @@ def markov(
         else:  # no value to attribute
             veff = np.zeros(n)
             value = np.zeros(n)
-        extras["expected_value"] = ev
+        extras["expected_value"] = ev_unscaled
         extras["value_removal_effects"] = dict(zip(chain.channels, veff.tolist(), strict=True))
     extras.update(
         order=order,
         n_states=chain.n_states,
         chain=chain,
-        transition_matrix=chain.transition_table(),
-        states=state_table,
+        # tables built on first read (LazyValue): the long form of the transition
+        # matrix and the state table cost more than the credit at orders 3-4
+        transition_matrix=LazyValue(chain.transition_table),
+        states=(
+            state_table
+            if credit == "anderl"
+            else LazyValue(lambda: chain.state_table(visits=want_states()))
+        ),
     )
     return build_result(journeys, "markov", params, conv, value, extras=extras)

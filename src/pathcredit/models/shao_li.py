@@ -32,8 +32,8 @@ import numpy as np
 
 from ..exceptions import ModelError
 from ..journeys import Journeys
-from ..results import AttributionResult
-from ._coalitions import _assemble, _channel_sets
+from ..results import AttributionResult, LazyValue
+from ._coalitions import _assemble, _path_pairs
 
 __all__ = ["shao_li"]
 
@@ -62,10 +62,14 @@ def shao_li(journeys: Journeys) -> AttributionResult:
 
     Notes
     -----
-    Rates by sparse sufficient statistics: with ``M`` the (paths x channels)
-    exposure matrix, ``M' c`` and ``M' (M * c)`` give the single and pair
-    conversion counts, O(paths x channels^2) at most; the per-path sums are one
-    matrix product.
+    Everything is computed per (path, channel) pair and per pair of channels that
+    co-occur on a path, never as a channels x channels table: the pair rates are
+    sums over the enumerated within-path pairs (grouped by one integer sort), and
+    each channel's sum of ``p(y | x_i, x_j)`` over its path is a bincount over the
+    same pairs. Work and memory are ``O(touches + sum over paths of k^2)`` with
+    ``k`` the distinct channels of a path, whatever the number of channels (10,000
+    channels cost what their co-occurring pairs cost); the pairs are enumerated in
+    chunks of about four million. ``extras["pair_rates"]`` is built on first read.
 
     References
     ----------
@@ -89,40 +93,132 @@ def shao_li(journeys: Journeys) -> AttributionResult:
             "shao_li needs the non-converting journeys (a total_null column): its terms are "
             "conversion rates"
         )
-    sets = _channel_sets(journeys)
-    n = journeys.n_channels
-    m = sets.member.astype(np.float64)  # (sets, n)
-    n_sets = len(sets.size)
-    conv = np.bincount(sets.path_set, journeys.conversions, minlength=n_sets)
-    tot = conv + np.bincount(sets.path_set, journeys.nulls, minlength=n_sets)
-    pair_conv = m.T @ (m * conv[:, None])
-    pair_tot = m.T @ (m * tot[:, None])
-    pair = np.divide(pair_conv, pair_tot, out=np.zeros((n, n)), where=pair_tot > 0)
-    p = np.diag(pair).copy()  # p(y | x_i): the pair rate of i with itself
-    k = sets.size.astype(np.float64)
-    # sum over the other channels j of [p(i, j) - p(i) - p(j)], for every set and member i
-    others = (m @ pair) - p - (k[:, None] - 1) * p - ((m @ p)[:, None] - p)
-    half_n = np.where(k > 1, 2 * (k - 1), 1.0)
-    c = (p + np.where(k[:, None] > 1, others / half_n[:, None], 0.0)) * m
-    total_c = c.sum(axis=1)
-    degenerate = total_c <= 0
-    frac = np.where(
-        degenerate[:, None], m / k[:, None], c / np.where(degenerate, 1, total_c)[:, None]
-    )
-    names = journeys.channels
     import pandas as pd
 
-    ii, jj = np.nonzero(pair_tot > 0)
-    extras = {
-        "contribution": dict(zip(names, (conv[:, None] * c).sum(axis=0).tolist(), strict=True)),
-        "rates": dict(zip(names, p.tolist(), strict=True)),
-        "degenerate_paths": int((degenerate & (conv > 0))[sets.path_set].sum()),
-        "pair_rates": pd.DataFrame(
+    n = journeys.n_channels
+    pairs = _path_pairs(journeys)
+    pp, pc = pairs.pair_path, pairs.pair_chan  # sorted by path, then channel
+    conv_path = journeys.conversions
+    tot_path = conv_path + journeys.nulls
+    # p(y | x_i): conversion rate of the paths exposed to i
+    single_conv = np.bincount(pc, conv_path[pp], minlength=n)
+    single_tot = np.bincount(pc, tot_path[pp], minlength=n)
+    p = np.divide(single_conv, single_tot, out=np.zeros(n), where=single_tot > 0)
+    k_path = np.bincount(pp, minlength=journeys.n_paths)  # distinct channels per path
+    k = k_path[pp].astype(np.float64)
+    # the pairs i < j of channels that co-occur on a path, their rates, and per (path, i)
+    # the sum over the other channels j of p(i, j)
+    pair_i, pair_j, pair_rate, pair_tot, rate_sum = _pair_rates(
+        pp, pc, k_path, conv_path, tot_path, n
+    )
+    p_i = p[pc]
+    p_sum = np.bincount(pp, p_i, minlength=journeys.n_paths)[pp]  # sum of p(j) over the path
+    # sum over the other channels j of [p(i, j) - p(i) - p(j)]
+    others = rate_sum - (k - 1) * p_i - (p_sum - p_i)
+    c = p_i + np.divide(others, 2 * (k - 1), out=np.zeros(len(k)), where=k > 1)
+    total_c = np.bincount(pp, c, minlength=journeys.n_paths)
+    degenerate = total_c <= 0
+    pair_frac = np.where(degenerate[pp], 1.0 / k, c / np.where(degenerate, 1.0, total_c)[pp])
+
+    def pair_table():
+        # every pair with journeys, both orders and each channel with itself, row-major
+        diag = np.flatnonzero(single_tot > 0)
+        pos = pair_tot > 0
+        rows = np.concatenate([diag, pair_i[pos], pair_j[pos]])
+        cols = np.concatenate([diag, pair_j[pos], pair_i[pos]])
+        rates = np.concatenate([p[diag], pair_rate[pos], pair_rate[pos]])
+        order = np.lexsort((cols, rows))
+        names = np.asarray(journeys.channels, dtype=object)
+        return pd.DataFrame(
             {
-                "channel_i": np.asarray(names, dtype=object)[ii],
-                "channel_j": np.asarray(names, dtype=object)[jj],
-                "rate": pair[ii, jj],
+                "channel_i": names[rows[order]],
+                "channel_j": names[cols[order]],
+                "rate": rates[order],
             }
-        ),
+        )
+
+    extras = {
+        "contribution": dict(
+            zip(
+                journeys.channels,
+                np.bincount(pc, conv_path[pp] * c, minlength=n).tolist(),
+                strict=True,
+            )
+        ),  # fmt: skip
+        "rates": dict(zip(journeys.channels, p.tolist(), strict=True)),
+        "degenerate_paths": int((degenerate & (conv_path > 0)).sum()),
+        # on first read: with many channels the table of co-occurring pairs is most of a call
+        "pair_rates": LazyValue(pair_table),
     }
-    return _assemble(journeys, sets, frac, model="shao_li", params={}, extras=extras)
+    return _assemble(
+        journeys, pairs, None, model="shao_li", params={}, extras=extras, pair_frac=pair_frac
+    )
+
+
+#: Pairs enumerated at once (bounds the memory of the pair enumeration).
+_CHUNK = 1 << 22
+
+
+def _chunks(k_path: np.ndarray):
+    """Ranges of paths whose within-path pairs number at most about ``_CHUNK``."""
+    work = np.cumsum(k_path * (k_path - 1) // 2)
+    lo = 0
+    while lo < len(k_path):
+        base = work[lo - 1] if lo else 0
+        hi = int(np.searchsorted(work, base + _CHUNK, side="right"))
+        hi = max(hi, lo + 1)
+        yield lo, hi
+        lo = hi
+
+
+def _within_path_pairs(pp, k_path, start, lo, hi):
+    """Indices ``(a, b)``, ``a < b``, of the (path, channel) pairs of paths ``lo..hi-1``
+    that lie on the same path (``start[p]``: the path's first pair)."""
+    first, last = start[lo], start[hi] if hi < len(start) else len(pp)
+    a_all = np.arange(first, last)
+    reps = (k_path[pp[a_all]] - 1 - (a_all - start[pp[a_all]])).astype(np.int64)
+    a = np.repeat(a_all, reps)
+    # b runs from a + 1 to the path's last pair
+    offs = np.arange(len(a)) - np.repeat(np.cumsum(reps) - reps, reps)
+    return a, a + 1 + offs
+
+
+def _pair_rates(pp, pc, k_path, conv_path, tot_path, n):
+    """The co-occurring pairs ``i < j`` with ``p(y | x_i, x_j)``, and per (path, channel)
+    pair the sum of ``p(y | x_i, x_j)`` over the other channels ``j`` of its path.
+
+    Only pairs that share a path exist: work and memory are ``O(sum over paths of
+    k^2)`` for ``k`` distinct channels on a path, enumerated in chunks, never the
+    ``channels x channels`` table (10,000 channels would be 800 MB per table).
+    """
+    start = np.r_[0, np.cumsum(k_path)[:-1]]
+    chunks = list(_chunks(k_path))
+    codes, convs, tots, kept = [], [], [], []
+    for lo, hi in chunks:
+        a, b = _within_path_pairs(pp, k_path, start, lo, hi)
+        uc, inv = np.unique(pc[a] * n + pc[b], return_inverse=True)
+        codes.append(uc)
+        convs.append(np.bincount(inv, conv_path[pp[a]], minlength=len(uc)))
+        tots.append(np.bincount(inv, tot_path[pp[a]], minlength=len(uc)))
+        # the first chunk's pairs are kept for the second pass (one chunk is the usual case)
+        kept.append((a, b, inv) if not kept else None)
+    if codes:
+        u, inv = np.unique(np.concatenate(codes), return_inverse=True)
+        pair_conv = np.bincount(inv, np.concatenate(convs), minlength=len(u))
+        pair_tot = np.bincount(inv, np.concatenate(tots), minlength=len(u))
+        where = np.split(inv, np.cumsum([len(c) for c in codes])[:-1])  # chunk code -> u
+    else:
+        u = np.zeros(0, dtype=np.int64)
+        pair_conv = pair_tot = np.zeros(0)
+    rate = np.divide(pair_conv, pair_tot, out=np.zeros(len(u)), where=pair_tot > 0)
+    rate_sum = np.zeros(len(pp))
+    for c, (lo, hi) in enumerate(chunks):
+        got = kept[c]
+        if got is not None:
+            a, b, inv = got
+        else:
+            a, b = _within_path_pairs(pp, k_path, start, lo, hi)
+            inv = np.searchsorted(codes[c], pc[a] * n + pc[b])
+        r = rate[where[c]][inv]
+        rate_sum += np.bincount(a, r, minlength=len(pp)) + np.bincount(b, r, minlength=len(pp))
+    return u // max(n, 1), u % max(n, 1), rate, pair_tot, rate_sum

@@ -88,8 +88,8 @@ References
 
 from __future__ import annotations
 
-import functools
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -380,14 +380,27 @@ class _Markov:
         return chain.order == 1 and chain.solver == "dense"
 
     def subgame_tables(self, set_keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Worth tables ``(m, 2 ** k)`` of first-order subgames over the subset lattice.
+        """Worth tables ``(m, 2 ** k)`` of first-order subgames, by recursive Schur complements.
 
-        Every coalition ``S + j`` (``j`` its highest channel) is reached from ``S``
-        by a bordered inverse: with ``G = (I - Q_SS)^-1``, ``g = G q_Sj``,
-        ``h = q_jS G`` and ``sigma = 1 - q_jj - q_jS g``, the inverse for ``S + j``
-        is ``[[G + g h / sigma, g / sigma], [h / sigma, 1 / sigma]]`` (the Schur
-        complement). O(s^2) per coalition instead of a solve's O(s^3); one set
-        at a time, each layer of the lattice vectorised.
+        The worth of ``S`` is ``p0_S' (I - Q_SS)^-1 r_S``, minus the Schur complement of
+        the zero corner of the bordered matrix ``B = [[I - Q_TT, r_T], [p0_T', 0]]``
+        over the set's channels ``T``. Channel by channel, each matrix of the previous
+        level gives two: the channel left out (its row and column deleted) or kept
+        (eliminated: the Schur complement on its pivot). After ``k`` levels the
+        ``2 ** k`` corners are ``-v(S)`` for every ``S``, in subset-mask order. This is
+        the principal-minor recursion of Griffin and Tsatsomeros (2006): level ``i``
+        costs ``2 ** i (k + 1 - i) ** 2``, so all ``2 ** k`` worths cost ``O(2 ** k)``
+        in all (about 12 ``2 ** k`` multiply-adds), against ``O(k ** 2)`` per
+        coalition for the bordered inverses used before. No pivoting is needed:
+        ``I - Q_SS`` is a nonsingular M-matrix for every ``S`` (every state of a fitted
+        chain leads to absorption, and no self-loops: pivots stay positive), and its
+        Schur complements are M-matrices again.
+
+        References
+        ----------
+        .. [1] Griffin, K. and Tsatsomeros, M. J. (2006). Principal minors, Part I: a
+           method for computing all the principal minors of a matrix. Linear Algebra
+           and its Applications 419, 107-124.
         """
         chain = self.chain
         Q = chain.transient_matrix.toarray()
@@ -399,30 +412,27 @@ class _Markov:
                          for i in single], dtype=np.int64)  # fmt: skip
         state_of[code] = single
         m, k = codes.shape
-        layers = _lattice_layers(k)
-        out = np.zeros((m, 1 << k))
-        for t in range(m):  # one large game at a time (its layers are vectorised)
-            st = state_of[codes[t]]
-            if np.any(st < 0):
-                raise _NoStatePerChannel("a channel without its own state")
-            G = np.zeros((1, 0, 0))
-            for size in range(1, k + 1):
-                masks, members, parent, top = layers[size]
-                sp = st[members[:, :-1]]  # (c, size - 1): the parent's states
-                sj = st[top]  # (c,): the added state
-                Gp = G[parent]
-                q_sj = Q[sp, sj[:, None]]
-                q_js = Q[sj[:, None], sp]
-                g = np.matmul(Gp, q_sj[:, :, None])[:, :, 0]
-                h = np.matmul(q_js[:, None, :], Gp)[:, 0, :]
-                sigma = 1.0 - Q[sj, sj] - (q_js * g).sum(axis=1)
-                G = np.empty((len(masks), size, size))
-                G[:, :-1, :-1] = Gp + g[:, :, None] * h[:, None, :] / sigma[:, None, None]
-                G[:, :-1, -1] = g / sigma[:, None]
-                G[:, -1, :-1] = h / sigma[:, None]
-                G[:, -1, -1] = 1.0 / sigma
-                sn = st[members]
-                out[t, masks] = (np.matmul(p0[sn][:, None, :], G)[:, 0, :] * r[sn]).sum(axis=1)
+        st = state_of[codes]  # (m, k)
+        if np.any(st < 0):
+            raise _NoStatePerChannel("a channel without its own state")
+        out = np.empty((m, 1 << k))
+        # games per batch: the last levels hold about 2 ** k * 4 floats per game
+        per = max(1, (1 << 21) >> k)
+        eye = np.eye(k)
+        for lo in range(0, m, per):
+            s_ = st[lo : lo + per]
+            b = len(s_)
+            B = np.zeros((b, k + 1, k + 1))
+            B[:, :k, :k] = eye - Q[s_[:, :, None], s_[:, None, :]]
+            B[:, :k, k] = r[s_]
+            B[:, k, :k] = p0[s_]
+            M = B[:, None]  # (games, subsets so far, size, size)
+            for _ in range(k):
+                rest = M[:, :, 1:, 1:]
+                kept = rest - M[:, :, 1:, :1] * (M[:, :, :1, 1:] / M[:, :, :1, :1])
+                # channel i is bit i: the subsets without it first, then those with it
+                M = np.concatenate([rest, kept], axis=1)
+            out[lo : lo + b] = -M[:, :, 0, 0]
         return out
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
@@ -455,14 +465,56 @@ class _UserFunction:
                 )
             out = proba[:, -1]
         elif self.vectorized:
-            out = np.asarray(self.func(rows), dtype=np.float64).reshape(-1)
+            got = self.func(rows)
+            try:
+                out = np.asarray(got, dtype=np.float64).reshape(-1)
+            except (TypeError, ValueError):
+                raw = np.asarray(got, dtype=object).reshape(-1)
+                bad = next((i for i, v in enumerate(raw) if not _is_number(v)), 0)
+                coalition = sorted(self.channels[rows[bad]]) if bad < len(rows) else "?"
+                raise ModelError(
+                    f"the value function returned a non-number for coalition {coalition} "
+                    f"(row {bad}): {_show(raw[bad] if bad < len(raw) else got)}"
+                ) from None
         else:
-            out = np.array([float(self.func(frozenset(self.channels[r]))) for r in rows])
+            out = np.empty(len(rows))
+            for i, r in enumerate(rows):
+                coalition = frozenset(self.channels[r])
+                v = self.func(coalition)
+                if not _is_number(v):
+                    raise ModelError(
+                        f"the value function returned a non-number for coalition "
+                        f"{sorted(coalition)}: {_show(v)}"
+                    )
+                out[i] = float(v)
         if out.shape != (len(rows),):
             raise ModelError(f"the value function returned {out.shape[0]} worths for {len(rows)}")
         if not np.all(np.isfinite(out)):
-            raise ModelError("the value function returned a non-finite worth")
+            i = int(np.flatnonzero(~np.isfinite(out))[0])
+            raise ModelError(
+                f"the value function returned a non-finite worth for coalition "
+                f"{sorted(self.channels[rows[i]])}: {out[i]!r}"
+            )
         return out
+
+
+def _is_number(v) -> bool:
+    """A real number (Python or numpy, bools included); not a string, None or complex.
+
+    A string such as ``"0.5"`` is refused although ``float`` would read it: a value
+    function returning text has most likely returned the wrong thing.
+    """
+    if isinstance(v, numbers.Real | np.bool_):
+        return True
+    return isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "biuf"
+
+
+def _show(v) -> str:
+    """``repr`` of a returned value, cut short, with its type."""
+    text = repr(v)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(v).__name__})"
 
 
 # ---------------------------------------------------------------------- per-journey games
@@ -495,30 +547,6 @@ def _unique_keys(keys: np.ndarray):
     """Distinct keys (sorted) and the inverse map, by one sort of a one-dimensional view."""
     _, first, inverse = np.unique(_sortable(keys), return_index=True, return_inverse=True)
     return keys[first], inverse.reshape(-1)
-
-
-@functools.lru_cache(maxsize=32)
-def _lattice_layers(k: int):
-    """Per coalition size: masks, member bits (ascending), parent position, highest bit.
-
-    The parent of a mask is the mask without its highest bit; its position is its
-    index among the masks of its own size (all in ascending order).
-    """
-    masks = np.arange(1 << k, dtype=np.int64)
-    bits = ((masks[:, None] >> np.arange(k)) & 1).astype(bool)
-    size = bits.sum(axis=1)
-    pos = np.zeros(1 << k, dtype=np.int64)
-    layers = {}
-    for s in range(k + 1):
-        layer = masks[size == s]
-        pos[layer] = np.arange(len(layer))
-        if s == 0:
-            continue
-        members = np.nonzero(bits[layer])[1].reshape(len(layer), s)
-        top = members[:, -1]
-        parent = pos[layer ^ (np.int64(1) << top)]
-        layers[s] = (layer, members, parent, top)
-    return layers
 
 
 def _exact_games(sets, game, n, exact, frac, gain, scale, bar):
