@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class Engine:
 
     con: Any  # an Ibis backend (DuckDB, PySpark...): duck-typed
     name: str
+    #: ``(files, delimiter)`` of the CSV inputs read on this engine (see :func:`csv_errors`)
+    csv_files: list = field(default_factory=list)
 
     def to_arrow(self, expr):
         """Execute ``expr`` and return a ``pyarrow.Table``."""
@@ -233,6 +235,16 @@ def source_table(
         name = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} files)"
         fmt = file_format or ("parquet" if kinds == {"parquet"} else _guess_format(paths[0]))
         options: dict[str, Any] = {}
+        files: list[str] = []
+        if fmt == "csv":
+            files = csv_files(paths)
+            delim = csv_delimiter(files[0]) if files else ","
+            if engine.name == "duckdb":
+                # the dialect every backend reads (see CSV_DIALECT): never left to a sniffer
+                options.update(delim=delim, quote='"', escape='"', header=True, strict_mode=True)
+            elif engine.name == "pyspark":
+                options.update(sep=delim, quote='"', escape='"')
+            engine.csv_files.append((files, delim))
         if fmt == "csv" and engine.name == "duckdb" and len(kinds) == 1:
             kind = next(iter(kinds))
             if kind in ("gzip", "zstd"):
@@ -249,6 +261,10 @@ def source_table(
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001 - engine-specific reader errors
+            if fmt == "csv":
+                ragged = ragged_csv_error(files, delim)
+                if ragged is not None:
+                    raise ragged from None
             raise InputError(f"cannot read file: {exc}".splitlines()[0], source=name) from exc
         if fmt == "csv":
             dup = csv_header_duplicates(paths, len(table.columns))
@@ -346,18 +362,175 @@ def check_compressed(path, kind: str) -> None:
 
 
 def _text_types(table, text_cols, time_col) -> dict[str, str]:
-    """The CSV columns to read again as text: ids the engine typed otherwise, and a time
-    column it typed as a date or timestamp."""
+    """The CSV columns to read again as text: ids, channels and names the engine typed
+    otherwise (``1`` stays ``1``, never ``1.0``), and the time column whatever type the
+    engine guessed, so every time string goes through :func:`parse_iso` (the one time
+    grammar, :data:`ISO_TIME`) on every backend."""
     schema = table.schema()
-    text_cols = (*text_cols, *FORCED_TEXT.get())
-    types = {c: "VARCHAR" for c in text_cols if c in schema.names and not schema[c].is_string()}
-    if time_col is not None and time_col in schema.names:
-        t = schema[time_col]
-        # naive timestamps and dates are read as every backend reads them; strings
-        # with offsets are parsed by parse_iso (mixes with naive times are refused)
-        if t.is_timestamp() and t.timezone is not None:
-            types[time_col] = "VARCHAR"
-    return types
+    cols = [c for c in (*text_cols, *FORCED_TEXT.get(), time_col) if c is not None]
+    return {c: "VARCHAR" for c in cols if c in schema.names and not schema[c].is_string()}
+
+
+#: The CSV dialect of event logs, the same on every backend (pandas, DuckDB; Spark's
+#: reader is given the same delimiter and quote): a header line; the delimiter is the one
+#: of :data:`CSV_DELIMITERS` found most often in the header line (outside quotes; on a tie
+#: the first listed; none: ``,``); fields may be quoted with ``"`` (a quote inside doubled);
+#: every row has as many fields as the header (else :func:`ragged_csv_error`).
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_files(paths) -> list[str]:
+    """The CSV files named by ``paths`` (globs expanded, sorted), folders left out."""
+    import glob
+
+    out: list[str] = []
+    for p in paths:
+        out.extend(sorted(glob.glob(p)) if any(ch in p for ch in "*?[") else [p])
+    return [f for f in out if os.path.isfile(f)]
+
+
+def open_csv_text(path):
+    """A text stream of a CSV file, gzip or zstd decompressed (recognised by its bytes)."""
+    import io
+
+    kind = file_kind(path)
+    if kind in ("gzip", "zstd"):
+        import pyarrow as pa
+
+        raw = pa.input_stream(str(path), compression=kind)
+        return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+    return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def csv_delimiter(path) -> str:
+    """The delimiter of a CSV file by :data:`CSV_DIALECT`'s rule: the one of
+    :data:`CSV_DELIMITERS` most frequent outside quotes in the header line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "ev.csv")
+    ...     with open(p, "w") as fh:
+    ...         _ = fh.write('user_id;timestamp;"a,b";conversion\\n')
+    ...     csv_delimiter(p)
+    ';'
+    """
+    try:
+        with open_csv_text(path) as fh:
+            line = fh.readline()
+    except OSError:
+        return ","
+    outside = []
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(ch)
+    text = "".join(outside)
+    counts = [text.count(d) for d in CSV_DELIMITERS]
+    best = max(counts)
+    return CSV_DELIMITERS[counts.index(best)] if best else ","
+
+
+def first_ragged_row(path, delim: str) -> dict | None:
+    """The first row of a CSV file with more or fewer fields than its header, or ``None``.
+
+    Returns ``row`` (0-based data row), ``line`` (1-based line of the file where the
+    row ends; the header is line 1), ``fields``, ``expected`` and ``text``. One pass
+    of Arrow's CSV reader (bounded memory); Python's ``csv`` module then counts the
+    lines up to that row, so a quoted line break is counted as the file has it.
+    """
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    bad: list = []
+
+    def handler(row):
+        if not bad:
+            bad.append(row)
+        return "skip"
+
+    kind = file_kind(path)
+    source = pa.input_stream(str(path), compression=kind if kind in ("gzip", "zstd") else None)
+    with open_csv_text(path) as fh:
+        header = next(csv.reader(fh, delimiter=delim), [])
+    try:
+        reader = pv.open_csv(
+            source,
+            read_options=pv.ReadOptions(use_threads=False),
+            parse_options=pv.ParseOptions(
+                delimiter=delim, newlines_in_values=True, invalid_row_handler=handler
+            ),
+            convert_options=pv.ConvertOptions(
+                column_types={c: pa.string() for c in header}, check_utf8=False
+            ),
+        )
+        for _ in reader:
+            if bad:
+                break
+    except (pa.ArrowInvalid, OSError):
+        pass  # not a CSV problem of row lengths: the caller's own error stands
+    finally:
+        source.close()
+    if not bad:
+        return None
+    row = bad[0]
+    # Arrow numbers rows from 1 with the header as row 1: data row = number - 2
+    data_row = int(row.number) - 2 if row.number is not None else None
+    line = None
+    if data_row is not None:
+        with open_csv_text(path) as fh:
+            rd = csv.reader(fh, delimiter=delim)
+            for i, _ in enumerate(rd):
+                if i == data_row + 1:
+                    line = rd.line_num
+                    break
+    return dict(
+        row=data_row,
+        line=line,
+        fields=int(row.actual_columns),
+        expected=int(row.expected_columns),
+        text=row.text,
+    )
+
+
+def ragged_csv_error(files, delim: str) -> InputError | None:
+    """The error naming the first row of ``files`` whose field count differs from the
+    header's (a row cut short or with a stray delimiter shifts every later column, so
+    it is refused on every backend rather than padded or truncated), or ``None``."""
+    for f in files:
+        bad = first_ragged_row(f, delim)
+        if bad is not None:
+            where = f"line {bad['line']}" if bad["line"] is not None else "a row"
+            return InputError(
+                f"{where} has the wrong number of fields: {bad['fields']} where the header "
+                f"has {bad['expected']} (delimiter {delim!r}); every row needs one field per "
+                "column (quote a field that holds the delimiter)",
+                source=f,
+                row=bad["row"],
+                value=bad["text"][:80],
+            )
+    return None
+
+
+@contextmanager
+def csv_errors(engine: Engine):
+    """Turn an engine's CSV parse error, raised when a query first reads a row past the
+    engine's sniffing sample, into :func:`ragged_csv_error` when a row is ragged."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception:
+        for files, delim in engine.csv_files:
+            ragged = ragged_csv_error(files, delim)
+            if ragged is not None:
+                raise ragged from None
+        raise
 
 
 #: Leading bytes of the file kinds told apart by :func:`file_kind`.
@@ -450,46 +623,74 @@ VIEW_IGNORED = "view ignored"
 #: Every ``reason`` of :func:`normalize`, in the order they are checked.
 ALL_REASONS = (OTHER_EVENT, VIEW_IGNORED, *INVALID_REASONS)
 
-#: An ISO 8601 date-time ending in ``Z`` or a UTC offset (``+02:00``, ``-0130``, ``+02``):
-#: group 1 is the local date-time, group 4 the offset. Written for RE2 (DuckDB) and Java (Spark).
+#: The time strings accepted on every backend (ISO 8601 extended format, as RFC 3339
+#: writes it, with the date alone allowed and the seconds optional): ``YYYY-MM-DD``,
+#: optionally followed by ``T`` or a space, ``hh:mm``, optionally ``:ss`` and a
+#: fraction of any length after ``.`` or ``,`` (truncated to the microsecond), and
+#: optionally (after spaces) ``Z``, ``z`` or an offset ``+hh``, ``+hh:mm``, ``+hhmm``
+#: (or ``-``). Years 0001-9999, hours 00-23, minutes and seconds 00-59, offsets up to
+#: 23:59; a date that does not exist (``2024-02-30``) is unparseable. Refused (read as
+#: unparseable timestamps, counted or raised with ``invalid="raise"``): the basic format
+#: (``20240101T100000``), an hour alone (``2024-01-01T10``), ``24:00``, leap seconds,
+#: zone names (``UTC``), one-digit fields, years 0000 and beyond 9999, week and ordinal
+#: dates. Written for RE2 (DuckDB), Java (Spark) and Python's ``re`` alike.
+ISO_TIME = (
+    r"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9])-[0-9][0-9]-[0-9][0-9]"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?"
+    r"([ ]*(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?))?)?$"
+)
+
+#: An :data:`ISO_TIME` string with ``Z`` or a UTC offset (``+02:00``, ``-0130``, ``+02``):
+#: group 1 is the local date-time, group 4 the offset.
 ISO_OFFSET = (
     r"^(.*[T ][0-9][0-9]:[0-9][0-9](:[0-9][0-9]([.,][0-9]+)?)?)[ ]*"
     r"(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
 )
 
-#: What may end an ISO string with an offset: a cheap test before :data:`ISO_OFFSET`.
-_OFFSET_TAIL = r"([Zz]|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+#: A fraction of a second finer than the microsecond (cut to six digits before the cast).
+_LONG_FRACTION = r"[.][0-9]{7}"
 
 #: Epoch of integer times.
 _EPOCH = "1970-01-01 00:00:00"
 
 
 def parse_iso(text):
-    """``(timestamp, has_offset)`` of ISO 8601 strings, the same on every engine.
+    """``(timestamp, has_offset)`` of time strings, the same on every engine.
 
-    A string with ``Z`` or an offset is read as the instant it names (its local
-    part minus the offset, as a UTC time); one without is read as it is. The
-    offset is taken apart with a regular expression and subtracted as an interval,
-    so no engine's own time-zone rules (DuckDB drops offsets in a cast to
-    TIMESTAMP, Spark applies them) are involved. The regular expression runs only
-    on strings that may carry an offset (a short anchored search for a ``Z`` or an
-    offset at the end); the others are cast as they are.
+    A string is read only when it matches :data:`ISO_TIME` (else the timestamp is
+    NULL: unparseable), so no engine's own extensions (DuckDB reads ``24:00`` and
+    zone names, pandas the basic format) change which events are kept. A string with
+    ``Z`` or an offset is read as the instant it names (its local part minus the
+    offset, as a UTC time); one without is read as it is. The offset is taken apart
+    with a regular expression and subtracted as an interval, so no engine's own
+    time-zone rules (DuckDB drops offsets in a cast to TIMESTAMP, Spark applies them)
+    are involved. A decimal comma becomes a point and a fraction is cut to six
+    digits (truncated, as DuckDB and Spark cast) before the cast. Matching the grammar
+    costs one regular expression per value; the offset is looked for only in strings
+    longer than a date whose tail has a ``Z``, ``+`` or ``-``.
     """
     import ibis
 
-    # one short anchored search (as cheap as the cast); only its matches go through the
-    # full expression (dates such as 2024-01-05 match it and are then read as they are)
-    maybe = text.re_search(_OFFSET_TAIL).fill_null(False)
-    off = text.re_extract(ISO_OFFSET, 4)
-    local = (off != "").ifelse(text.re_extract(ISO_OFFSET, 1).re_replace(",", "."), text)
+    ok = text.re_search(ISO_TIME).fill_null(False)
+    tail = text.substr(10)
+    maybe = ok & (
+        (text.right(1) == "Z") | (text.right(1) == "z") | tail.contains("+") | tail.contains("-")
+    )
+    t = text.contains(",").ifelse(text.replace(",", "."), text)
+    # a fraction beyond the microsecond: keep six digits and what follows the fraction
+    t = t.re_search(_LONG_FRACTION).ifelse(
+        t.re_extract(r"^([^.]*[.][0-9]{6})", 1).concat(t.re_extract(r"[.][0-9]+(.*)$", 1)),
+        t,
+    )
+    off = maybe.ifelse(t.re_extract(ISO_OFFSET, 4), ibis.literal(""))
+    local = (off != "").ifelse(t.re_extract(ISO_OFFSET, 1), t)
     digits = off.re_replace("[^0-9]", "")
     hh = digits.left(2).nullif("").try_cast("int64").fill_null(0)
     mm = digits.substr(2, 2).nullif("").try_cast("int64").fill_null(0)
     sign = ibis.cases((off.left(1) == "-", -1), else_=1)
     shifted = local.try_cast("timestamp") - ((sign * (hh * 60 + mm)) * 60_000_000).as_interval("us")
-    ts = maybe.ifelse(shifted, text.try_cast("timestamp"))
-    has = maybe.ifelse((off != "").fill_null(False), ibis.literal(False))
-    return ts, has
+    ts = ok.ifelse(shifted, ibis.null("timestamp"))
+    return ts, (off != "").fill_null(False)
 
 
 def integer_time(col, time_unit: str):
@@ -625,7 +826,7 @@ def normalize(
                 column=conversion_col,
             )
         is_touch = ibis.literal(True)
-    raw_channel = _clean_string(table[channel_col])
+    raw_channel = clean_name(table[channel_col])
     if offline and (type_col is None or type_col not in schema.names):
         ttype = ibis.literal(OFFLINE_TOUCH_TYPE)
     elif type_col is None:
@@ -940,6 +1141,31 @@ def _clean_string(col):
     col = col.cast("string")
     edge = (col.left(1) <= " ") | (col.right(1) <= " ")
     return edge.ifelse(strip_space(col), col).nullif("")
+
+
+#: The characters trimmed from channel names: those Python's ``str.strip()`` removes
+#: (``str.isspace``: Unicode White_Space, e.g. the no-break space U+00A0, and the ASCII
+#: information separators U+001C-U+001F).
+NAME_SPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
+
+#: :data:`NAME_SPACE` as a regular-expression class RE2 (DuckDB) and Java (Spark) both read.
+_NAME_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in NAME_SPACE) + "]"
+_EDGE_NAME_SPACE = f"^{_NAME_CLASS}+|{_NAME_CLASS}+$"
+
+
+def clean_name(col):
+    """A channel name as compared on every backend: text, trimmed of :data:`NAME_SPACE`
+    (Unicode whitespace), ``""`` as NULL, so a name made only of whitespace (a no-break
+    space, a U+001F) is a missing channel everywhere, as the path table (which trims
+    names the same way) would otherwise refuse or keep it.
+
+    Only values whose first or last character is at or below the space, or outside
+    ASCII, go through the regular expression (a plain comparison for the others).
+    """
+    col = col.cast("string")
+    first, last = col.left(1), col.right(1)
+    edge = (first <= " ") | (last <= " ") | (first >= "\x85") | (last >= "\x85")
+    return edge.ifelse(col.re_replace(_EDGE_NAME_SPACE, ""), col).nullif("")
 
 
 def is_valid(norm):

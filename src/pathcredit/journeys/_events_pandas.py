@@ -20,6 +20,10 @@ SPACE = " \t\n\r\x0b\x0c"
 
 US_PER_DAY = 86_400_000_000.0
 
+#: CSV cells read as a missing number (NaN) in the columns that are not text, as the
+#: engines' number parsers read them; every other word is a value.
+NAN_WORDS = ["", "nan", "NaN", "NAN", "-nan", "-NaN", "-NAN", "+nan", "+NaN"]
+
 
 def _read(events, text_cols=(), time_col=None, int_col=None):
     """The input as a frame and its name. From a CSV file, ``text_cols`` (ids) and
@@ -32,7 +36,9 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
     if type(events).__module__.split(".")[0] == "polars":
         return events.to_pandas(), "polars DataFrame"
     if isinstance(events, str | os.PathLike):
-        from ._engine import csv_header_duplicates
+        import csv
+
+        from ._engine import csv_delimiter, csv_header_duplicates, open_csv_text, ragged_csv_error
 
         name = str(events)
         if not os.path.exists(name):
@@ -57,14 +63,32 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
         try:
             if kind == "parquet" or name.lower().endswith((".parquet", ".pq")):
                 return pd.read_parquet(name), name
-            dtype: dict = {c: str for c in (*text_cols, time_col) if c is not None}
+            text = [c for c in (*text_cols, time_col) if c is not None]
+            dtype: dict = {c: str for c in text}
             if int_col is not None:
                 dtype[int_col] = "Int64"
+            delim = csv_delimiter(name)
+            ragged = ragged_csv_error([name], delim)
+            if ragged is not None:
+                raise ragged
+            with open_csv_text(name) as fh:
+                header = next(csv.reader(fh, delimiter=delim), [])
+            # a missing cell is an empty one, as on the engines: the words pandas would
+            # also read as missing (NA, null, n/a...) are text, and NaN spellings are
+            # missing numbers only in the other (numeric) columns
+            options = dict(
+                sep=delim,
+                quotechar='"',
+                doublequote=True,
+                dtype=dtype,
+                keep_default_na=False,
+                na_values={c: NAN_WORDS for c in header if c not in text},
+            )
             if kind in ("gzip", "zstd"):
                 import pyarrow as pa
 
                 with pa.input_stream(name, compression=kind) as fh:
-                    return pd.read_csv(fh, dtype=dtype), name
+                    return pd.read_csv(fh, **options), name
             dup = csv_header_duplicates([name], None)
             if dup is not None:
                 raise InputError(
@@ -72,7 +96,7 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
                     source=name,
                     column=dup[1],
                 )
-            return pd.read_csv(name, dtype=dtype), name
+            return pd.read_csv(name, **options), name
         except InputError:
             raise
         except (ValueError, OSError, UnicodeDecodeError) as exc:
@@ -125,9 +149,7 @@ def _to_us(col, source, time_col, time_unit=None):
         s = col.astype("string").str.strip(SPACE)
         raw_missing = s.isna() | (s == "")
         s = s.mask(raw_missing)
-        offset = s.str.contains(ISO_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
-        # each string alone: a time with an offset is the instant it names
-        ts = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
+        ts, offset = _parse_iso(s)
     else:
         raise InputError(
             f"the time column must hold timestamps, dates, ISO date-time strings or "
@@ -157,8 +179,32 @@ def _to_us(col, source, time_col, time_unit=None):
     return us, parsed, raw_missing.to_numpy(), offset
 
 
-#: A time string ending in Z or a UTC offset (the engine's pattern, for Python's ``re``).
-ISO_OFFSET = r"[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?[ ]*(?:Z|z|[+-]\d\d(?::?\d\d)?)$"
+def _parse_iso(s):
+    """Naive UTC timestamps of time strings and whether each has an offset, by the
+    engine's rules (:data:`~._engine.ISO_TIME`, the same regular expressions), with
+    pandas' ISO 8601 parser reading only the local part of strings that match."""
+    import pandas as pd
+
+    from ._engine import ISO_OFFSET, ISO_TIME
+
+    ok = s.str.fullmatch(ISO_TIME).fillna(False).astype(bool)
+    t = s.where(ok).str.replace(",", ".", regex=False)
+    # a fraction beyond the microsecond is cut to six digits (as DuckDB and Spark cast);
+    # nanoseconds would also put pandas in a unit where year 1 and 9999 do not fit
+    t = t.str.replace(r"([.][0-9]{6})[0-9]+", r"\1", regex=True)
+    parts = t.str.extract(ISO_OFFSET)
+    off = parts[3].fillna("")
+    local = t.where(off == "", parts[0])
+    digits = off.str.replace("[^0-9]", "", regex=True)
+    hh = pd.to_numeric(digits.str[:2].replace("", "0")).fillna(0).astype("int64")
+    mm = pd.to_numeric(digits.str[2:4].replace("", "0")).fillna(0).astype("int64")
+    sign = np.where(off.str[:1] == "-", -1, 1)
+    naive = pd.to_datetime(local, errors="coerce", format="ISO8601")
+    if getattr(naive.dt, "tz", None) is not None:  # pragma: no cover - local parts are naive
+        naive = naive.dt.tz_localize(None)
+    shift = pd.to_timedelta((sign * (hh * 60 + mm)).to_numpy(), unit="m")
+    ts = naive.astype("datetime64[us]") - shift
+    return ts, (off != "").to_numpy(dtype=bool)
 
 
 def build_journeys_pandas(
@@ -200,7 +246,7 @@ def build_journeys_pandas(
     conv_col = None if event_col is not None else conversion_col
     df, source = _read(
         events,
-        (user_col,),
+        tuple(c for c in (user_col, channel_col, event_col, type_col) if c),
         time_col if time_unit is None else None,
         time_col if time_unit is not None else None,
     )
@@ -224,7 +270,7 @@ def build_journeys_pandas(
         off_user = offline_user_col or user_col
         odf, oname = _read(
             offline,
-            (off_user,),
+            tuple(c for c in (off_user, channel_col, type_col) if c),
             time_col if time_unit is None else None,
             time_col if time_unit is not None else None,
         )
@@ -342,6 +388,31 @@ def build_journeys_pandas(
     )
 
 
+def _decimals_as_float(col):
+    """A column of decimals (Parquet ``DECIMAL``, Arrow ``decimal128``, Python
+    ``decimal.Decimal`` objects) as float64, as the engines cast a decimal column;
+    any other column unchanged. Decimals are how databases export money amounts."""
+    import decimal
+
+    import pandas as pd
+
+    dtype = col.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_decimal(dtype.pyarrow_dtype):
+            return col.astype("float64")
+        return col
+    if dtype != object:
+        return col
+    present = col.dropna()
+    if len(present) and all(isinstance(v, decimal.Decimal) for v in present):
+        return col.map(lambda v: np.nan if v is None or pd.isna(v) else float(v)).astype(
+            "float64"
+        )
+    return col
+
+
 def _merge_bad(a, b):
     """Bad-row masks of the log and of the offline table, one after the other."""
     return [
@@ -372,7 +443,7 @@ def _clean(
     ``[(reason, mask, column)]`` (each row in at most one), and the raw time column."""
     import pandas as pd
 
-    from ._engine import PATH_SEP, check_frame
+    from ._engine import NAME_SPACE, PATH_SEP, check_frame
     from ._event_journeys import DEFAULT_TOUCH_TYPE, OFFLINE_TOUCH_TYPE, touch_type_name
 
     check_frame(df, source, (user_col, time_col, channel_col, conversion_col, value_col, event_col))
@@ -398,7 +469,7 @@ def _clean(
     person = df[user_col].astype("string").str.strip(SPACE)
     person = person.mask(person == "")
     us, parsed, ts_missing, _ = _to_us(df[time_col], source, time_col, time_unit)
-    raw_channel = df[channel_col].astype("string").str.strip(SPACE)
+    raw_channel = df[channel_col].astype("string").str.strip(NAME_SPACE)
     raw_channel = raw_channel.mask(raw_channel == "")
     has_channel = raw_channel.notna().to_numpy(dtype=bool)
     n = len(df)
@@ -413,7 +484,7 @@ def _clean(
         else:
             other = (cv == 0) & ~names.isin(touch_events).fillna(False).to_numpy(dtype=bool)
     else:
-        conv = df[conversion_col]
+        conv = _decimals_as_float(df[conversion_col])
         if _is_text(conv):  # numbers as text: as the engine reads them
             conv = _text_number(conv, source, conversion_col, "conversion")
         if pd.api.types.is_bool_dtype(conv) or pd.api.types.is_numeric_dtype(conv):
@@ -441,16 +512,17 @@ def _clean(
     view_out = (cv == 0) & ~other & np.asarray(ttype == "view") & (not include_views)
     channel = raw_channel.mask((cv == 1) | other | view_out)
     if value_col is not None:
-        if _is_text(df[value_col]):  # numbers as text: as the engine reads them
-            df = df.assign(**{value_col: _text_number(df[value_col], source, value_col, "value")})
-        if not (pd.api.types.is_numeric_dtype(df[value_col]) or df[value_col].isna().all()):
+        vcol = _decimals_as_float(df[value_col])
+        if _is_text(vcol):  # numbers as text: as the engine reads them
+            vcol = _text_number(vcol, source, value_col, "value")
+        if not (pd.api.types.is_numeric_dtype(vcol) or vcol.isna().all()):
             raise InputError(
-                f"the value column must be numeric, not {df[value_col].dtype}",
+                f"the value column must be numeric, not {vcol.dtype}",
                 source=source,
                 column=value_col,
             )
         # a missing value (NaN) counts as 0
-        val = np.where(cv == 1, df[value_col].astype(np.float64).fillna(0.0).to_numpy(), 0.0)
+        val = np.where(cv == 1, vcol.astype(np.float64).fillna(0.0).to_numpy(), 0.0)
         bad = np.isinf(val) | (val < 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])

@@ -83,6 +83,36 @@ Rules (the same on every backend)
   (``invalid="raise"`` raises :class:`~pathcredit.InputError` instead). A
   missing conversion flag (NULL, or NaN such as a CSV ``nan``) means "not a
   conversion"; a missing conversion value (NULL or NaN) counts as 0.
+* **Order of the removal steps** (``journeys.removed``), the same on every
+  backend: rows that are neither touches nor conversions ("other events
+  ignored", "views ignored"), then "missing user", "missing timestamp",
+  "unparseable timestamp", "missing channel" (touch rows); a row failing several
+  of these checks is counted once, under the first. Then, on the valid events
+  after stitching: "duplicate events", "conversions with no touch", the lookback
+  window, ``max_touches``. What counts as missing is the same everywhere (see
+  the next rules), so the counts of every step agree across engines, not only
+  the path tables.
+* **Channel names** are text, trimmed of whitespace as Python's ``str.strip()``
+  trims it (Unicode White_Space, such as the no-break space U+00A0, and the ASCII
+  separators U+001C-U+001F); a name with nothing left is a missing channel
+  (counted). Other control characters and the zero-width space are kept. User
+  ids, event names and touch types are trimmed of ASCII whitespace.
+* **CSV files** are read in one dialect on every backend: a header line; the
+  delimiter is the one of ``,`` ``;`` tab ``|`` found most often in the header
+  line outside quotes (a tie goes to the first listed), so a semicolon file reads
+  alike everywhere; fields may be quoted with ``"`` (doubled inside). A row with
+  more or fewer fields than the header is refused, naming the line and the
+  0-based data row (padding or truncating it would shift its values into the
+  wrong columns). The user, time, channel, event-name and touch-type columns are
+  read as text as written (channels ``1``, ``2`` stay ``1``, ``2``; ids ``007``
+  keep their zeros); in them only an empty cell is missing: ``NA``, ``null``,
+  ``nan`` are names like any other. In the conversion and value columns a NaN
+  spelling or a missing-value word (``NA``, ``n/a``, ``null``...) is a missing
+  number. Spark reads CSV files with its own reader (given the same delimiter
+  and quote); pass a frame or Parquet for these guarantees there.
+* **Decimal columns** (Parquet ``DECIMAL``, Arrow ``decimal128``, Python
+  ``decimal.Decimal`` objects), as databases export money amounts, are numbers:
+  a decimal value or conversion column is read as float64 on every backend.
 * **Refused inputs** (:class:`~pathcredit.InputError` naming the file, column,
   row and value): a conversion value that is infinite or negative; a channel
   containing the path separator ``>`` (the path table would read it back as
@@ -123,7 +153,20 @@ Rules (the same on every backend)
   seconds -62 135 596 800 to 253 402 300 799); one outside is refused naming its
   row (10^17 seconds is a unit mix-up, not a date), where DuckDB's arithmetic
   would overflow and pandas' would wrap around. Every int64 number of
-  nanoseconds is inside. ISO 8601 strings ending in
+  nanoseconds is inside. Time strings follow one
+  grammar on every backend (``ISO_TIME`` in ``_engine``: ISO 8601's extended
+  format as RFC 3339 writes it): ``YYYY-MM-DD``, optionally ``T`` or a space and
+  ``hh:mm``, optionally ``:ss`` with a fraction after ``.`` or ``,`` (any number
+  of digits, truncated to the microsecond), optionally ``Z`` or an offset
+  ``+hh``, ``+hh:mm``, ``+hhmm``. The supported dates are 0001-01-01 to
+  9999-12-31 (as written; the offset may move the instant a day beyond), hours
+  00-23, minutes and seconds 00-59. Every other string is an unparseable
+  timestamp on every backend, though one engine's own parser would read it:
+  the basic format ``20240101T100000`` and an hour alone ``2024-01-01T10``
+  (pandas), ``24:00:00``, zone names (``... UTC``) and years beyond 9999
+  (DuckDB), one-digit fields, week and ordinal dates, a date that does not exist.
+  The time column of a CSV file is read as text for that reason, whatever type
+  an engine would guess. ISO 8601 strings ending in
   ``Z`` or an offset (``+02:00``, ``-0130``) are read as the instants they name,
   the same on every backend and input (CSV, a Parquet string column, a pandas
   object column): the offset is taken apart and subtracted, never left to an
@@ -435,7 +478,7 @@ def build_journeys(
         events,
         engine,
         file_format=file_format,
-        text_cols=(user_col,),
+        text_cols=tuple(c for c in (user_col, channel_col, event_col, type_col) if c),
         time_col=time_col if time_unit is None else None,
     )
     eng.check_columns(
@@ -471,7 +514,8 @@ def build_journeys(
     )
     norm = _normalize_or_empty(engine, table, norm_options, source)
     removed: list[Removal] = []
-    groups = _groups(engine, norm)
+    with eng.csv_errors(engine):
+        groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source)
     _check_offsets(groups, table, norm_options, time_col, source)
     eng.check_integer_times(groups, table, norm_options, time_unit, time_col, source)
@@ -820,7 +864,10 @@ def _offline_events(
 
     eng.check_frame(offline, "offline touches", (user_col, time_col, channel_col, type_col))
     table, _, name = eng.source_table(
-        offline, engine, text_cols=(user_col,), time_col=time_col if time_unit is None else None
+        offline,
+        engine,
+        text_cols=tuple(c for c in (user_col, channel_col, type_col) if c),
+        time_col=time_col if time_unit is None else None,
     )
     if name in ("DataFrame", "polars DataFrame"):
         name = f"offline touches ({name})"
@@ -840,7 +887,8 @@ def _offline_events(
         offline=True,
     )
     norm = _normalize_or_empty(engine, table, options, name)
-    groups = _groups(engine, norm)
+    with eng.csv_errors(engine):
+        groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, options, channel_col, None, name)
     _check_offsets(groups, table, options, time_col, name)
     eng.check_integer_times(groups, table, options, time_unit, time_col, name)
