@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import make_paths
+from synthetic import GENERATORS, make_paths
 
 import pathcredit as pc
 
@@ -451,6 +451,27 @@ def bench_set(name, df, orders, repeats, ca_python, tmp, memory=True):
     return rows, worker.version
 
 
+def _uptime() -> str:
+    """``uptime``'s line (the load averages over 1, 5 and 15 minutes)."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _commit() -> str:
+    """The git commit of the pathcredit measured (with ``+dirty`` for local changes)."""
+    here = Path(pc.__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--", "."],
+                               capture_output=True, text=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+dirty" if dirty else "")
+
+
 def markdown(rows) -> str:
     cols = [c for c, v in rows[0].items() if not isinstance(v, list)]
 
@@ -475,13 +496,21 @@ def main(argv=None):
     ap.add_argument(
         "--e2e",
         action="store_true",
-        help="end to end from the CSV file (12 channels, --orders; --orders50 ignored)",
+        help="end to end from the CSV file (--generators, --orders; --orders50 ignored)",
     )
     ap.add_argument(
         "--baseline",
         metavar="SRC",
         help="with --e2e: also time the pathcredit found in this src directory "
         "(e.g. an export of an older commit) in the same rotation",
+    )
+    ap.add_argument(
+        "--generators",
+        nargs="+",
+        default=["sticky12"],
+        choices=sorted(GENERATORS),
+        help="with --e2e: the data sets (benchmarks/markov/synthetic.py GENERATORS), each "
+        "written to its own CSV file and run at every order",
     )
     ap.add_argument("--out", default=None, help="write the rows as JSON here")
     args = ap.parse_args(argv)
@@ -497,29 +526,46 @@ def main(argv=None):
     print(f"machine: {machine}\npathcredit imported from {pc.__file__}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        df12 = make_paths(args.journeys, 12, seed=0)
         if args.e2e:
-            r, version = bench_e2e(
-                "12 channels",
-                df12,
-                args.orders,
-                args.repeats,
-                args.ca_python,
-                tmp,
-                memory=not args.no_memory,
-                baseline=args.baseline,
-            )
-            print(f"ChannelAttribution {version}\n\n{markdown(r)}", flush=True)
+            load_before = _uptime()
+            print(f"uptime before: {load_before}", flush=True)
+            rows = []
+            for gen in args.generators:
+                func, kwargs = GENERATORS[gen]
+                t = time.perf_counter()
+                df = func(args.journeys, **kwargs)
+                print(f"generated {gen}: {len(df)} paths in {time.perf_counter() - t:.1f} s")
+                r, version = bench_e2e(
+                    gen,
+                    df,
+                    args.orders,
+                    args.repeats,
+                    args.ca_python,
+                    tmp,
+                    memory=not args.no_memory,
+                    baseline=args.baseline,
+                )
+                rows += r
+                del df
+            load_after = _uptime()
+            print(f"uptime after: {load_after}")
+            print(f"ChannelAttribution {version}\n\n{markdown(rows)}", flush=True)
             if args.out:
                 meta = dict(
                     machine=machine,
                     pathcredit=pc.__file__,
+                    commit=_commit(),
+                    command=" ".join(["python", *sys.argv]),
                     channelattribution=version,
                     baseline=args.baseline,
-                    date=time.strftime("%Y-%m-%d"),
+                    date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    uptime_before=load_before,
+                    uptime_after=load_after,
+                    blas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
                 )
-                Path(args.out).write_text(json.dumps({"meta": meta, "rows": r}, indent=1))
+                Path(args.out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
             return
+        df12 = make_paths(args.journeys, 12, seed=0)
         r, version = bench_set(
             "12 channels",
             df12,
