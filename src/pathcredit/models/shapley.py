@@ -384,12 +384,12 @@ class _Markov:
     def subgame_tables(self, set_keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Worth tables ``(m, 2 ** k)`` of first-order subgames, by recursive Schur complements.
 
-        The worth of ``S`` is ``p0_S' (I - Q_SS)^-1 r_S``, minus the Schur complement of
-        the zero corner of the bordered matrix ``B = [[I - Q_TT, r_T], [p0_T', 0]]``
-        over the set's channels ``T``. Channel by channel, each matrix of the previous
-        level gives two: the channel left out (its row and column deleted) or kept
-        (eliminated: the Schur complement on its pivot). After ``k`` levels the
-        ``2 ** k`` corners are ``-v(S)`` for every ``S``, in subset-mask order. This is
+        The worth of ``S`` is ``p0_S' (I - Q_SS)^-1 r_S``, the Schur complement of the
+        zero corner of the bordered matrix ``B = [[I - Q_TT, r_T], [-p0_T', 0]]`` on
+        the block ``S`` (``T`` the set's channels). Channel by channel, each matrix of
+        the previous level gives two: the channel left out (its row and column
+        deleted) or kept (eliminated: the Schur complement on its pivot). After ``k``
+        levels the ``2 ** k`` corners are ``v(S)`` for every ``S``, in subset-mask order. This is
         the principal-minor recursion of Griffin and Tsatsomeros (2006): level ``i``
         costs ``2 ** i (k + 1 - i) ** 2``, so all ``2 ** k`` worths cost ``O(2 ** k)``
         in all (about 12 ``2 ** k`` multiply-adds), against ``O(k ** 2)`` per
@@ -420,8 +420,8 @@ class _Markov:
             B = np.zeros((len(s_), k + 1, k + 1))
             B[:, :k, :k] = eye - Q[s_[:, :, None], s_[:, None, :]]
             B[:, :k, k] = r[s_]
-            B[:, k, :k] = p0[s_]
-            out[lo : lo + len(s_)] = -_schur_corners(B, k)
+            B[:, k, :k] = -p0[s_]  # so the corners are +v (no negation pass)
+            _schur_corners(B, k, out[lo : lo + len(s_)])
         return out
 
     def prefix_worths(self, codes: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -489,25 +489,51 @@ def _schur_levels(M: np.ndarray, levels: int) -> np.ndarray:
     return M
 
 
-def _schur_corners(B: np.ndarray, k: int) -> np.ndarray:
+def _schur_last_two(M: np.ndarray) -> np.ndarray:
+    """The four leaves of each ``3 x 3`` matrix of ``M`` ``(c, n, 3, 3)``, in closed form.
+
+    With ``M = [[a, b, e], [c, d, f], [g, h, z]]`` (two channels and the corner), the
+    corners of the subsets {}, {0}, {1}, {0, 1} are ``z``, ``z - g e / a``,
+    ``z - h f / d`` and, after eliminating 0, ``z' - h' f' / d'``. Returns
+    ``(c, 4 n)``: leaf ``2 * bit1 + bit0`` of matrix ``i`` at ``i + n * leaf``,
+    the layout :func:`_schur_levels` would give after two more steps.
+    """
+    a, b, e = M[..., 0, 0], M[..., 0, 1], M[..., 0, 2]
+    c, d, f = M[..., 1, 0], M[..., 1, 1], M[..., 1, 2]
+    g, h, z = M[..., 2, 0], M[..., 2, 1], M[..., 2, 2]
+    ga, ca = g / a, c / a
+    z0 = z - ga * e
+    out = np.empty((M.shape[0], 4, M.shape[1]))
+    out[:, 0] = z
+    out[:, 1] = z0
+    out[:, 2] = z - h * f / d
+    out[:, 3] = z0 - (h - ga * b) * (f - ca * e) / (d - ca * b)
+    return out.reshape(M.shape[0], -1)
+
+
+def _schur_corners(B: np.ndarray, k: int, out: np.ndarray) -> None:
     """Corner entries of all ``2 ** k`` lattice leaves of ``B`` ``(b, k + 1, k + 1)``.
 
     Breadth-first for the first channels, then subtree by subtree so each subtree
-    (at most ``_LEAVES`` leaves per batch) is finished while it is in cache. Returns
-    ``(b, 2 ** k)`` in subset-mask order (channel ``i`` = bit ``i``).
+    (at most ``_LEAVES`` leaves per batch) is finished while it is in cache; the last
+    two channels of every subtree in closed form (:func:`_schur_last_two`). Written
+    to ``out`` ``(b, 2 ** k)`` in subset-mask order (channel ``i`` = bit ``i``).
     """
     b = len(B)
     tail = min(k, max(1, (_LEAVES // max(b, 1)).bit_length() - 1))
     head = k - tail
     top = _schur_levels(B[:, None], head)  # (b, 2**head, s, s)
-    out = np.empty((b, 1 << tail, 1 << head))  # leaf mask = high (tail) bits, low (head)
+    view = out.reshape(b, 1 << tail, 1 << head)  # leaf mask = high (tail) bits, low (head)
     per = max(1, _LEAVES >> tail)  # subtrees per batch, over the b games
     flat = top.reshape(b * (1 << head), 1, *top.shape[2:])
     for lo in range(0, len(flat), per):
-        leaves = _schur_levels(flat[lo : lo + per], tail)[:, :, 0, 0]  # (c, 2**tail)
+        sub = flat[lo : lo + per]
+        if tail >= 2:
+            leaves = _schur_last_two(_schur_levels(sub, tail - 2))  # (c, 2**tail)
+        else:
+            leaves = _schur_levels(sub, tail)[:, :, 0, 0]
         g, h = np.divmod(np.arange(lo, lo + len(leaves)), 1 << head)
-        out[g, :, h] = leaves
-    return out.reshape(b, 1 << k)
+        view[g, :, h] = leaves
 
 
 def _shapley_from_table(v: np.ndarray) -> np.ndarray:
