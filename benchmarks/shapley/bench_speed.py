@@ -81,7 +81,8 @@ RUN = textwrap.dedent(
     r = shapley(j, vf)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({
-        "seconds": seconds, "cpu_seconds": cpu, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "seconds": seconds, "cpu_seconds": cpu,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "before_mib": before, "paths": j.n_paths, "method": r.extras["method"],
         "sampled_paths": r.extras.get("sampled_paths", 0),
         "total": float(np.sum(r.conversions)),
