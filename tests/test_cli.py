@@ -164,6 +164,7 @@ def demo_run(tmp_path_factory):
     return res, fig
 
 
+@pytest.mark.slow
 def test_demo_writes_figure_and_table(demo_run):
     res, fig = demo_run
     assert fig.stat().st_size > 20_000
@@ -171,6 +172,7 @@ def test_demo_writes_figure_and_table(demo_run):
         assert model in res.output  # every model shown or skipped with its reason
 
 
+@pytest.mark.slow
 def test_demo_scores_last_click_against_the_bundled_truth(demo_run):
     # last click by hand from the bundled CSV: each path's last channel gets its conversions
     raw = pd.read_csv(pc.datasets.example_paths_file())
@@ -228,6 +230,7 @@ def test_attribute_reads_an_event_log_directly(tmp_path):
     assert {c["channel"]: c["conversions"] for c in ft["channels"]}["email"] == 1.0
 
 
+@pytest.mark.slow
 def test_readme_states_the_demos_errors(demo_run):
     import re
     from pathlib import Path

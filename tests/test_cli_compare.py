@@ -161,3 +161,18 @@ def test_compare_to_naming_no_result_is_one_line(paths_parquet):
     assert res.exit_code == 2
     (line,) = res.stderr.strip().splitlines()
     assert "--compare-to 'markov(order=3)' names none of the results ['markov']" in line
+
+
+def test_csv_with_bootstrap_carries_the_paired_interval(paths_parquet):
+    res = run("attribute", paths_parquet, "--model", "linear", "--bootstrap", "200",
+              "--compare-to", "last_touch", "--format", "csv")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    import io
+
+    t = pd.read_csv(io.StringIO(res.stdout))
+    assert set(t["model"]) == {"linear (bootstrap)"}
+    channels, point, lo, hi = _by_hand("linear", "last_touch", "conversions", n=200)
+    t = t.set_index("channel").loc[channels]
+    np.testing.assert_allclose(t["change"], point)
+    np.testing.assert_allclose(t["change_lower"], lo)
+    np.testing.assert_allclose(t["change_upper"], hi)

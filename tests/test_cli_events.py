@@ -50,8 +50,9 @@ def test_attribute_events_accepts_every_journeys_option():
     def names(cmd, skip):
         return {p.name for p in cmd.params} - skip
 
-    # --format ga4 and --channel-grouping read GA4 exports (cli/_ga4.py): journeys only
-    journeys = names(journeys_command, {"events", "output", "input_format", "channel_grouping"})
+    # the input format (journeys --format / --events-format, attribute --events-format),
+    # --channel-grouping and --session-source are shared too (cli/_ga4.py)
+    journeys = names(journeys_command, {"events", "output"})
     attribute = names(attribute_command, set())
     assert journeys - attribute == set()
     # and each shared option has one help text

@@ -58,6 +58,7 @@ def model_options(draw):
     return args
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(model=model_options(), opts=st.lists(transform, max_size=2))
 def test_attribute_never_crashes(paths_csv, model, opts):

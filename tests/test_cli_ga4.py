@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
-from pathcredit import read_ga4
+from pathcredit import attribute, read_ga4
 from pathcredit.cli import main
 from pathcredit.simulate.ga4 import example_ga4_file, simulate_ga4, write_ga4
 
@@ -22,7 +24,9 @@ def test_ga4_recipe_two_commands(tmp_path):
          "purchase", "--channel-grouping", "default", "--output", str(out)],
     )  # fmt: skip
     assert r.exit_code == 0, r.output
-    assert "150 conversion events (purchase)" in r.output
+    names = pq.read_table(example_ga4_file(), columns=["event_name"])["event_name"].to_pylist()
+    assert f"{names.count('purchase')} conversion events (purchase)" in r.output
+    assert "sessions decided by a click id: gclid" in r.output
     written = pd.read_csv(out)  # the extension decides: a CSV, not Parquet bytes
     expected = read_ga4(example_ga4_file()).journeys.to_frame()
     pd.testing.assert_frame_equal(written, expected, check_dtype=False)
@@ -101,3 +105,88 @@ def test_ga4_recipe_with_cross_device_and_offline_touches(tmp_path):
     assert r.exit_code == 0, r.output
     credit = {c["channel"]: c["conversions"] for c in json.loads(r.output)[0]["channels"]}
     assert "Store visit" in credit
+
+
+@pytest.mark.parametrize("mode", ["own", "collected", "last_click"])
+def test_session_source_option(tmp_path, mode):
+    src = write_ga4(simulate_ga4(60, seed=6, resend_rate=0.2), tmp_path / "export.ndjson")
+    out = tmp_path / "paths.csv"
+    r = CliRunner().invoke(
+        main,
+        ["journeys", str(src), "--format", "ga4", "--session-source", mode, "--output", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    expected = read_ga4(src, session_source=mode).journeys.to_frame()
+    pd.testing.assert_frame_equal(pd.read_csv(out), expected, check_dtype=False)
+    assert f"session source: {'own' if mode == 'collected' else mode}; lookback: 90 days" in (
+        r.output
+    )
+    assert "removed: repeated transaction_id" in r.output
+    if mode == "last_click":  # the view differs from own on this export
+        own = read_ga4(src).journeys.to_frame()
+        assert not own.equals(expected)
+
+
+def test_lookback_default_is_ga4s_and_the_option_overrides_it(tmp_path):
+    src = write_ga4(simulate_ga4(80, seed=7, days=120), tmp_path / "export.parquet")
+    runner = CliRunner()
+    for extra, lookback in (([], 90), (["--lookback-days", "30"], 30)):
+        out = tmp_path / f"paths{lookback}.csv"
+        r = runner.invoke(
+            main, ["journeys", str(src), "--events-format", "ga4", "--output", str(out), *extra]
+        )
+        assert r.exit_code == 0, r.output
+        expected = read_ga4(src, lookback_days=lookback).journeys.to_frame()
+        pd.testing.assert_frame_equal(pd.read_csv(out), expected, check_dtype=False)
+    assert not pd.read_csv(tmp_path / "paths90.csv").equals(pd.read_csv(tmp_path / "paths30.csv"))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "ndjson"])
+def test_forgetting_the_ga4_format_says_so(tmp_path, fmt):
+    src = write_ga4(simulate_ga4(10, seed=1), tmp_path / f"export.{fmt}")
+    runner = CliRunner()
+    for args in (
+        ["journeys", str(src), "--output", str(tmp_path / "p.csv")],
+        ["attribute", "--events", str(src)],
+    ):
+        r = runner.invoke(main, args)
+        assert r.exit_code == 2, r.output
+        lines = r.output.strip().splitlines()
+        assert lines == [
+            f"pathcredit: error: {src}: this looks like a GA4 export: add --format ga4"
+        ]
+
+
+def test_attribute_reads_a_ga4_export_without_clashing_with_the_output_format(tmp_path):
+    src = write_ga4(simulate_ga4(60, seed=9), tmp_path / "export.parquet")
+    journeys = read_ga4(src).journeys
+    res = attribute(journeys, model="last_non_direct")
+    expected = dict(zip(res.channels, res.conversions, strict=True))
+    runner = CliRunner()
+    base = ["attribute", "--events", str(src), "--model", "last_non_direct"]
+    # the documented spelling, with JSON output
+    r = runner.invoke(main, [*base, "--events-format", "ga4", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output[r.output.index("[") :])
+    assert {c["channel"]: c["conversions"] for c in doc[0]["channels"]} == pytest.approx(expected)
+    # --format ga4 names no output format: attribute reads it as the input format
+    r = runner.invoke(main, [*base, "--format", "ga4", "--output", str(tmp_path / "c.json")])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "c.json").read_text())
+    assert {c["channel"]: c["conversions"] for c in doc[0]["channels"]} == pytest.approx(expected)
+    r = runner.invoke(main, ["attribute", str(tmp_path / "x.csv"), "--format", "ga4"])
+    assert r.exit_code == 2 and "--events FILE" in r.output
+
+
+def test_no_reset_at_conversion_reaches_the_ga4_reader(tmp_path):
+    src = write_ga4(simulate_ga4(60, seed=10), tmp_path / "export.parquet")
+    out = tmp_path / "paths.csv"
+    r = CliRunner().invoke(
+        main,
+        ["journeys", str(src), "--format", "ga4", "--no-reset-at-conversion", "--output",
+         str(out)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    expected = read_ga4(src, reset_at_conversion=False).journeys.to_frame()
+    pd.testing.assert_frame_equal(pd.read_csv(out), expected, check_dtype=False)
+    assert not expected.equals(read_ga4(src).journeys.to_frame())

@@ -55,6 +55,7 @@ def _removed(j):
 QUICK = {"bayesian_response": {"draws": 100, "tune": 100, "chains": 1}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", available_models())
 @given(j=journeys(), steps=st.lists(st.sampled_from(sorted(STEPS)), max_size=3))
 def test_inputs_equal_credit_plus_removed(model, j, steps):

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/attribution/run.py            # the full grid (issue 11)
     .venv/bin/python benchmarks/attribution/run.py --seeds 5  # fewer seeds
+    .venv/bin/python benchmarks/attribution/run.py --report-only  # redraw summary.md, figures
     # bayesian_response (opt-in: MCMC per cell) on a chosen interval grid:
     .venv/bin/python benchmarks/attribution/run.py --model bayesian_response linear markov \
         --scenario additive logistic confounded --sizes 10000 100000 --seeds 5 \
@@ -37,7 +38,26 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--cache", type=Path, default=HERE / "cache")
     ap.add_argument("--no-population", dest="population", action="store_false")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="redraw summary.md and the figures from OUT/results.parquet and run.json",
+    )
     args = ap.parse_args(argv)
+    if args.report_only:
+        import json
+
+        import pandas as pd
+
+        from pathcredit.benchmark import BenchmarkResult
+
+        run = json.loads((args.out / "run.json").read_text())
+        res = BenchmarkResult(
+            pd.read_parquet(args.out / "results.parquet"), run["wall_time_s"], run["settings"]
+        )
+        res.write_report(args.out)
+        print(f"wrote {args.out / 'summary.md'} and the figures")
+        return
     t0 = time.perf_counter()
     res = run_benchmark(
         args.scenario,

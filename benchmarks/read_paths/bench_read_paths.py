@@ -1,20 +1,26 @@
-"""Speed and peak memory of ``pathcredit.read_paths`` on the 1,000,000-journey path file.
+"""Speed and peak memory of ``pathcredit.read_paths`` on two 1,000,000-journey path files.
 
-Writes the seeded file of ``benchmarks/markov/synthetic.py`` (about 170,000 distinct paths,
-10.7 MB of CSV) unless ``--csv`` names one, then
+The files (CSV and Parquet each, written to a temporary folder unless ``--folder`` names
+one that has them):
 
-* times ``read_paths`` (file on disk -> Journeys) against ``pandas.read_csv`` and
-  ``pyarrow.csv.read_csv`` (parsing only, the floor) on the same file: medians of
-  interleaved runs, wall and CPU time (CPU time of the process, all threads; the machine
-  is shared, so wall time varies with other people's load, CPU time much less);
-* measures peak memory of ``read_paths`` in fresh interpreters: peak RSS (``VmHWM``, reset
-  through ``/proc/self/clear_refs``) above the RSS after imports and a warm-up on a tiny
-  file, against the bytes of the returned arrays (touches, offsets, counts) and channel
-  names. The issue asks for at most 2x.
+* ``synthetic``: ``benchmarks/markov/synthetic.py`` (12 channels ``ch00``..., about 170,000
+  distinct paths, mean journey length 3);
+* ``long``: ``long_paths.py`` here, an independent generator (20 channels with real names,
+  about 316,000 distinct paths, mean journey length 4, up to 60).
 
-    .venv/bin/python benchmarks/read_paths/bench_read_paths.py [--repeats 7] [--memory-runs 5]
-    .venv/bin/python benchmarks/read_paths/bench_read_paths.py --old-src /tmp/old/src  # a
-        # checkout of an older pathcredit (git archive <commit> | tar -x -C /tmp/old) as well
+For each file:
+
+* **speed**: medians of interleaved runs (file on disk -> result) of ``read_paths``
+  (-> Journeys) against the parsers alone, the floor: ``pyarrow.csv.read_csv`` and
+  ``pandas.read_csv`` for CSV, ``pyarrow.parquet.read_table`` and ``pandas.read_parquet``
+  for Parquet; wall time and CPU time of the process (all threads). The issue's target is
+  ``read_paths`` at most 1.5 times ``pyarrow.csv.read_csv``.
+* **memory**: peak RSS (``VmHWM``, reset through ``/proc/self/clear_refs``) above the RSS
+  after imports and a warm-up on a tiny file, in fresh interpreters, against the bytes of
+  what is returned (for ``read_paths``: touches, offsets, counts and channel names).
+
+    .venv/bin/python benchmarks/read_paths/bench_read_paths.py --repeats 15 --memory-runs 5 \
+        --json benchmarks/read_paths/results.json
 """
 
 from __future__ import annotations
@@ -46,8 +52,11 @@ def status(key):
                 return int(line.split()[1]) * 1024
 
 what, path = sys.argv[1], sys.argv[2]
-tiny = path + ".tiny.csv"
-run = {"read_paths": pc.read_paths, "pandas": pandas.read_csv}[what]
+tiny = path + ".tiny" + (".parquet" if path.endswith(".parquet") else ".csv")
+run = {
+    "read_paths": pc.read_paths,
+    "pandas": pandas.read_parquet if path.endswith(".parquet") else pandas.read_csv,
+}[what]
 run(tiny)  # imports and first-call set-up are not counted
 gc.collect()
 with open("/proc/self/clear_refs", "w") as fh:
@@ -67,14 +76,28 @@ print(json.dumps({"peak": peak, "size": size, **info}))
 """
 
 
-def make_file(folder: Path) -> Path:
+def make_files(folder: Path) -> dict[str, Path]:
+    """The CSV of each generator (and a Parquet file of the same table), unless present."""
     sys.path.insert(0, str(HERE.parent / "markov"))
+    sys.path.insert(0, str(HERE))
+    from long_paths import make_long_paths
     from synthetic import make_paths
 
-    df = make_paths(1_000_000, 12, seed=0)
-    path = folder / "paths_1m.csv"
-    df.to_csv(path, index=False)
-    return path
+    makers = {
+        "synthetic": lambda: make_paths(1_000_000, 12, seed=0),
+        "long": lambda: make_long_paths(1_000_000, seed=1),
+    }
+    out = {}
+    for label, make in makers.items():
+        csv = folder / f"{label}.csv"
+        parquet = folder / f"{label}.parquet"
+        if not (csv.exists() and parquet.exists()):
+            df = make()
+            df.to_csv(csv, index=False)
+            df.to_parquet(parquet, index=False)
+        out[f"{label} csv"] = csv
+        out[f"{label} parquet"] = parquet
+    return out
 
 
 def machine() -> dict:
@@ -89,7 +112,18 @@ def machine() -> dict:
     except (OSError, StopIteration):
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+    def shell(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, shell=True).stdout.strip()
+        except OSError:
+            return ""
+
     return {
+        "nproc": shell("nproc"),
+        "lscpu_head": shell("lscpu | head").splitlines(),
+        "uptime": shell("uptime"),
+        "commit": shell(f"git -C {HERE} rev-parse --short HEAD"),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": round(mem, 1),
@@ -101,72 +135,84 @@ def machine() -> dict:
     }
 
 
-def timings(path: Path, repeats: int, old_src: str | None) -> dict:
+def contenders(path: Path) -> dict:
     import pandas as pd
     import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
 
     import pathcredit as pc
+    from pathcredit.journeys import io
 
-    contenders = {
+    def batch_reader():
+        """The batch-by-batch reader alone (the one before the fast reader, which now
+        runs only when the fast one declines an input)."""
+        io._FAST_READER = False
+        try:
+            return pc.read_paths(path)
+        finally:
+            io._FAST_READER = True
+
+    if path.suffix == ".parquet":
+        return {
+            "pathcredit.read_paths": lambda: pc.read_paths(path),
+            "read_paths batch reader": batch_reader,
+            "pyarrow.parquet.read_table": lambda: pq.read_table(path),
+            "pandas.read_parquet": lambda: pd.read_parquet(path),
+        }
+    return {
         "pathcredit.read_paths": lambda: pc.read_paths(path),
-        "pandas.read_csv": lambda: pd.read_csv(path),
+        "read_paths batch reader": batch_reader,
         "pyarrow.csv.read_csv": lambda: pcsv.read_csv(path),
+        "pandas.read_csv": lambda: pd.read_csv(path),
     }
-    old = None
-    if old_src:
-        old = subprocess.Popen(
-            [sys.executable, "-c", OLD_TIMER, old_src, str(path), str(repeats)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        old_result = json.loads(old.communicate()[0])
-    for f in contenders.values():  # warm-up: imports, first-call set-up, page cache
+
+
+def timings(files: dict[str, Path], repeats: int) -> dict:
+    """Medians over ``repeats`` rounds; each round runs every contender on every file once."""
+    runs = {(label, name): f for label, p in files.items() for name, f in contenders(p).items()}
+    for f in runs.values():  # warm-up: imports, first-call set-up, page cache
         f()
-    wall = {k: [] for k in contenders}
-    cpu = {k: [] for k in contenders}
+    wall: dict = {k: [] for k in runs}
+    cpu: dict = {k: [] for k in runs}
     for _ in range(repeats):
-        for name, f in contenders.items():  # interleaved
+        for key, f in runs.items():  # interleaved
             t, c = time.perf_counter(), time.process_time()
             f()
-            wall[name].append(time.perf_counter() - t)
-            cpu[name].append(time.process_time() - c)
-    out = {k: {"wall": statistics.median(wall[k]), "cpu": statistics.median(cpu[k])} for k in wall}
-    if old is not None:
-        out["read_paths (old)"] = old_result
+            wall[key].append(time.perf_counter() - t)
+            cpu[key].append(time.process_time() - c)
+    out: dict = {}
+    for label, name in runs:
+        out.setdefault(label, {})[name] = {
+            "wall": statistics.median(wall[label, name]),
+            "cpu": statistics.median(cpu[label, name]),
+            "wall_runs": wall[label, name],
+        }
+    for row in out.values():
+        floor = next(v for k, v in row.items() if k.startswith("pyarrow"))
+        for v in row.values():
+            v["wall_vs_pyarrow"] = v["wall"] / floor["wall"]
+            v["cpu_vs_pyarrow"] = v["cpu"] / floor["cpu"]
     return out
 
 
-OLD_TIMER = r"""
-import json, statistics, sys, time
-sys.path.insert(0, sys.argv[1])
-import pathcredit as pc
-assert pc.__file__.startswith(sys.argv[1]), pc.__file__
-path, repeats = sys.argv[2], int(sys.argv[3])
-pc.read_paths(path)
-wall, cpu = [], []
-for _ in range(repeats):
-    t, c = time.perf_counter(), time.process_time()
-    pc.read_paths(path)
-    wall.append(time.perf_counter() - t)
-    cpu.append(time.process_time() - c)
-print(json.dumps({"wall": statistics.median(wall), "cpu": statistics.median(cpu)}))
-"""
+def memory(path: Path, runs: int) -> dict:
+    tiny = Path(str(path) + ".tiny" + (".parquet" if path.suffix == ".parquet" else ".csv"))
+    import pandas as pd
 
-
-def memory(path: Path, runs: int, old_src: str | None) -> dict:
-    tiny = Path(str(path) + ".tiny.csv")
-    tiny.write_text(
-        "path,total_conversions,total_conversion_value,total_null\nch00 > ch01,1,2.5,3\n"
-    )
+    pd.DataFrame(
+        {
+            "path": ["ch00 > ch01"],
+            "total_conversions": [1.0],
+            "total_conversion_value": [2.5],
+            "total_null": [3.0],
+        }
+    ).pipe(lambda d: d.to_parquet(tiny) if tiny.suffix == ".parquet" else d.to_csv(tiny))
     out = {}
-    variants = [("read_paths", "read_paths", ""), ("pandas.read_csv", "pandas", "")]
-    if old_src:
-        variants.append(("read_paths (old)", "read_paths", old_src))
-    for label, what, extra in variants:
+    for label, what in [("read_paths", "read_paths"), ("pandas", "pandas")]:
         rows = []
         for _ in range(runs):
             res = subprocess.run(
-                [sys.executable, "-c", MEMORY_PROBE, what, str(path), extra],
+                [sys.executable, "-c", MEMORY_PROBE, what, str(path), ""],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -184,38 +230,69 @@ def memory(path: Path, runs: int, old_src: str | None) -> dict:
     return out
 
 
+def summary_table(results: dict) -> str:
+    """The README's table, from the results JSON (tests/journeys/test_io_benchmark.py checks
+    that the README holds exactly this text for the committed results.json)."""
+    lines = [
+        "| file | read_paths s | batch reader s | pyarrow s | pandas s | wall / pyarrow "
+        "| CPU / pyarrow | peak memory / result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, row in results["speed"].items():
+        ours = row["pathcredit.read_paths"]
+        floor = next(v for k, v in row.items() if k.startswith("pyarrow"))
+        pandas = next(v for k, v in row.items() if k.startswith("pandas"))
+        mem = results["memory"][label]["read_paths"]
+        lines.append(
+            f"| {label} | {ours['wall']:.3f} | {row['read_paths batch reader']['wall']:.3f} "
+            f"| {floor['wall']:.3f} | {pandas['wall']:.3f} "
+            f"| {ours['wall_vs_pyarrow']:.2f} | {ours['cpu_vs_pyarrow']:.2f} "
+            f"| {mem['ratio_median']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--csv", type=Path, help="an existing path file (default: generate one)")
-    ap.add_argument("--repeats", type=int, default=7, help="interleaved timing runs (>= 5)")
-    ap.add_argument("--memory-runs", type=int, default=5, help="fresh interpreters per variant")
-    ap.add_argument("--old-src", help="src/ folder of an older pathcredit to time as well")
+    ap.add_argument("--folder", type=Path, help="where the files are (or are written)")
+    ap.add_argument("--repeats", type=int, default=15, help="interleaved timing rounds (>= 5)")
+    ap.add_argument("--memory-runs", type=int, default=5, help="fresh interpreters per case")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
     if a.repeats < 5:
         ap.error("--repeats must be at least 5")
-    folder = Path(tempfile.mkdtemp(prefix="bench-read-paths-"))
-    path = a.csv or make_file(folder)
-    print(f"file: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    folder = a.folder or Path(tempfile.mkdtemp(prefix="bench-read-paths-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    files = make_files(folder)
+    for label, p in files.items():
+        print(f"{label}: {p} ({p.stat().st_size / 1e6:.1f} MB)")
     info = machine()
+    info["command"] = " ".join([Path(sys.executable).name, *sys.argv])
     print("machine:", json.dumps(info))
-    speed = timings(path, a.repeats, a.old_src)
-    floor = speed["pyarrow.csv.read_csv"]
-    print(f"\nmedians of {a.repeats} interleaved runs")
-    print(f"{'':26} {'wall s':>8} {'cpu s':>8} {'wall / pyarrow':>15}")
-    for k, v in speed.items():
-        print(f"{k:26} {v['wall']:8.3f} {v['cpu']:8.3f} {v['wall'] / floor['wall']:15.1f}")
-    mem = memory(path, a.memory_runs, a.old_src)
+    speed = timings(files, a.repeats)
+    print(f"\nmedians of {a.repeats} interleaved rounds")
+    print(f"{'':18} {'':28} {'wall s':>8} {'cpu s':>8} {'wall/pyarrow':>13} {'cpu/pyarrow':>12}")
+    for label, row in speed.items():
+        for k, v in row.items():
+            print(
+                f"{label:18} {k:28} {v['wall']:8.3f} {v['cpu']:8.3f} "
+                f"{v['wall_vs_pyarrow']:13.2f} {v['cpu_vs_pyarrow']:12.2f}"
+            )
+    mem = {label: memory(p, a.memory_runs) for label, p in files.items()}
     print(f"\npeak RSS above baseline, {a.memory_runs} fresh interpreters each")
-    print(f"{'':20} {'median MiB':>11} {'max MiB':>8} {'result MiB':>11} {'ratio':>6} {'max':>6}")
-    for k, v in mem.items():
-        print(
-            f"{k:20} {v['peak_mib_median']:11.1f} {v['peak_mib_max']:8.1f} "
-            f"{v['result_mib']:11.1f} {v['ratio_median']:6.2f} {v['ratio_max']:6.2f}"
-        )
-    print(f"\nload average at the end: {os.getloadavg()}")
+    print(f"{'':18} {'':11} {'median MiB':>11} {'max MiB':>8} {'result MiB':>11} {'ratio':>6}")
+    for label, row in mem.items():
+        for k, v in row.items():
+            print(
+                f"{label:18} {k:11} {v['peak_mib_median']:11.1f} {v['peak_mib_max']:8.1f} "
+                f"{v['result_mib']:11.1f} {v['ratio_median']:6.2f}"
+            )
+    info["uptime_end"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"\nuptime at the end: {info['uptime_end']}")
+    results = {"machine": info, "speed": speed, "memory": mem}
+    print("\n" + summary_table(results))
     if a.json:
-        a.json.write_text(json.dumps({"machine": info, "speed": speed, "memory": mem}, indent=1))
+        a.json.write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 

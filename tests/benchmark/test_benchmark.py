@@ -169,6 +169,7 @@ def test_parallel_runs_match_inline(tmp_path):
     pd.testing.assert_frame_equal(a[keep].reset_index(drop=True), b[keep].reset_index(drop=True))
 
 
+@pytest.mark.slow
 def test_process_pool_fallback_without_joblib(monkeypatch):
     import builtins
 
@@ -199,6 +200,7 @@ def _head():
     return out.stdout.strip() or None
 
 
+@pytest.mark.slow
 def test_outputs(tmp_path):
     head_before = _head()
     r = run_benchmark(
@@ -493,3 +495,37 @@ def test_model_warnings_are_kept_in_the_note(monkeypatch):
     with pytest.warns(UserWarning, match="diagnostics"):
         rows = run_cell(Cell("additive", "sample", 800, 0), [ModelEntry("linear")])
     assert (rows.note == "UserWarning: sampler diagnostics failed").all()
+
+
+def test_summary_and_heatmap_lead_with_total_variation_then_mae():
+    """One error measure everywhere: the summary's and the heatmap's cells are the mean
+    total variation distance over seeds, the mean absolute error follows as the secondary
+    table, and recovery is judged on the distance (hand-made table, no grid run)."""
+    from pathcredit.benchmark import HEADLINE_METRIC, RECOVERY_THRESHOLD, BenchmarkResult
+    from pathcredit.benchmark.runner import TABLE_COLUMNS
+
+    rows = []
+    # model a: shares off by (0.02, -0.02, 0, 0) and (0.01, -0.01, 0, 0): TV 0.02 and 0.01
+    # model b: off by (0.1, -0.05, -0.05, 0) both seeds: TV 0.1, MAE 0.05
+    for seed, (tv_a, tv_b) in enumerate([(0.02, 0.1), (0.01, 0.1)]):
+        for model, tv in (("a", tv_a), ("b", tv_b)):
+            mae = tv / 2  # four channels: mean |e| = sum |e| / 4 = 2 TV / 4
+            for metric, v in (("tv_distance", tv), ("share_mae", mae)):
+                rows.append(["w", "sample", 1000, seed, model, model, "incremental", metric, v, ""])
+    t = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    r = BenchmarkResult(t)
+    assert HEADLINE_METRIC == "tv_distance"
+    p = r.pivot()
+    assert p.loc["a", "w"] == pytest.approx(0.015) and p.loc["b", "w"] == pytest.approx(0.1)
+    md = r.summary()
+    assert "total variation distance" in md.split("##")[0]
+    first, second = (
+        [ln for ln in block.splitlines() if ln.startswith("| a |")][0]
+        for block in md.split("## Sampled")[1].split("Mean absolute error per channel")
+    )
+    assert first == f"| a | 0.015{'*' if 0.015 < RECOVERY_THRESHOLD else ''} |"
+    assert second == f"| a | {np.mean([0.01, 0.005]):.3f} |"
+    assert "- w: a" in md  # recovered: TV below the threshold
+    ax = r.plot_error_by_model()
+    np.testing.assert_allclose(ax.images[0].get_array().data.ravel(), [0.015, 0.1])
+    assert "total variation" in ax.figure.axes[-1].get_ylabel()

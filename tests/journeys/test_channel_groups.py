@@ -33,6 +33,11 @@ HELP_PAGE_CASES = [
     (("google", "cpc", "workshop_promo"), "Paid Search"),  # "k" may not
     (("amazon", "ppc", None), "Paid Shopping"),  # a shopping site
     (("google", "cpc", "brand"), "Paid Search"),
+    # the source / medium read_ga4 gives an auto-tagging click id (gclid, wbraid, gbraid;
+    # dclid; msclkid) and no campaign: Paid Search, Display, Paid Search
+    (("google", "cpc", None), "Paid Search"),
+    (("dfa", "cpm", None), "Display"),
+    (("bing", "cpc", None), "Paid Search"),
     (("bing", "paid_search", None), "Paid Search"),  # paid.*
     (("google", "retargeting", None), "Paid Search"),
     (("facebook", "cpc", None), "Paid Social"),

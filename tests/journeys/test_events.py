@@ -207,8 +207,12 @@ def test_bad_arguments():
         build(log, lookback_days=-1)
     with pytest.raises(InputError, match="max_touches"):
         build(log, max_touches=0)
-    with pytest.raises(InputError, match="conversion column"):
-        build(log.assign(conversion=log.conversion.astype(str)))
+    with pytest.raises(InputError, match="conversion column") as err:
+        build(log.assign(conversion=log.conversion.map({0: "no", 1: "yes"})))
+    assert (err.value.row, err.value.value) == (0, "no")
+    # numbers written as text are numbers (a CSV column read as text)
+    as_text = build(log.assign(conversion=log.conversion.astype(str)), identity_map=IDENTITY)
+    assert _table(as_text.journeys) == EXPECTED
     with pytest.raises(InputError, match="several person ids"):
         build(log, identity_map=pd.DataFrame({"device_id": ["d1", "d1"], "person_id": ["P", "Q"]}))
     with pytest.raises(InputError, match="no journey"):

@@ -21,7 +21,10 @@ from pathcredit import PathcreditError
 from pathcredit.journeys.events import build_journeys
 
 # random logs often lose most of their conversions: that warning is on purpose
-pytestmark = pytest.mark.filterwarnings("ignore::pathcredit.exceptions.PathcreditWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::pathcredit.exceptions.PathcreditWarning"),
+    pytest.mark.slow,  # hypothesis over whole event-log builds
+]
 
 BACKENDS = ["duckdb", "pandas"]
 COLUMNS = ["user_id", "timestamp", "channel", "conversion", "value"]

@@ -33,6 +33,7 @@ from pathcredit.journeys.events import build_journeys
 # py4j leaves sockets to the garbage collector; the random logs drop many conversions
 # and the batched identity map mostly matches other logs: both warn on purpose
 pytestmark = [
+    pytest.mark.slow,  # Spark and many random logs
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pathcredit.exceptions.PathcreditWarning"),
 ]

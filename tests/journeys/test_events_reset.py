@@ -22,7 +22,7 @@ from pathcredit.journeys.events import build_journeys
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")  # py4j sockets
 
-BACKENDS = ["duckdb", "pandas", "spark"]
+BACKENDS = ["duckdb", "pandas", pytest.param("spark", marks=pytest.mark.slow)]
 #: Spark costs tens of seconds per build here: the hand case runs on it, the other
 #: cases on DuckDB and pandas (test_events_random.py compares Spark on random logs)
 LOCAL = ["duckdb", "pandas"]

@@ -23,7 +23,7 @@ from pathcredit.journeys.pushdown import ENGINE_MODELS, attribute_in_engine
 from pathcredit.simulate import simulate_events
 
 # py4j leaves sockets to the garbage collector; that is PySpark's, not ours.
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"), pytest.mark.slow]  # Spark
 
 
 def _spark_table(spark, frame):

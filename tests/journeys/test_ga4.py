@@ -6,6 +6,7 @@ conversions, ids as text, ``(direct) / (none)``)."""
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
@@ -82,23 +83,59 @@ def precedence_log():
 
 
 def test_session_source_precedence(tmp_path):
+    # own (the default): collected beats event params beats nothing; the last-click record
+    # of s1 (a contradicting google / cpc) is not read, the session keeps its tagged link
     ej = read(precedence_log(), tmp_path, lookback_days=None)
-    assert paths(ej) == {
-        "Paid Search > Paid Social > Organic Video > Direct": (1.0, 30.0, 0.0),
-    }
+    assert paths(ej) == {"Email > Paid Social > Organic Video > Direct": (1.0, 30.0, 0.0)}
     assert ej.ga4["session_source"] == {
-        "last_click": 1,
-        "collected_traffic_source": 1,
+        "collected_traffic_source": 2,
         "event_params": 1,
+        "click_id": 0,
         "none": 1,
     }
-    # session_source="collected": the last-click record is ignored, s1 keeps its tagged link
-    ej = read(precedence_log(), tmp_path, lookback_days=None, session_source="collected")
-    assert set(paths(ej)) == {"Email > Paid Social > Organic Video > Direct"}
+    # "collected" is the earlier name of "own"
+    alias = read(precedence_log(), tmp_path, lookback_days=None, session_source="collected")
+    assert paths(alias) == paths(ej)
+    # last_click: the direct s4 takes the device's previous non-direct source (s3)
+    ej = read(precedence_log(), tmp_path, lookback_days=None, session_source="last_click")
+    assert set(paths(ej)) == {"Email > Paid Social > Organic Video > Organic Video"}
+    assert ej.ga4["session_source"]["previous_session"] == 1
+    assert ej.ga4["session_source"]["none"] == 0
     ej = read(precedence_log(), tmp_path, lookback_days=None, channel_grouping="source_medium")
     assert set(paths(ej)) == {
-        "google / cpc > facebook / paid_social > m.youtube.com / referral > (direct) / (none)"
+        "newsletter / email > facebook / paid_social > m.youtube.com / referral > (direct) / (none)"
     }
+
+
+def test_last_click_lookback_and_the_exports_record(tmp_path):
+    d = "4.4"
+    log = [
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", None)),
+        ev(T0 + 91 * DAY, "session_start", d, 2),  # direct, 91 days after the email
+        ev(T0 + 91 * DAY + 5, "purchase", d, 2, revenue=5.0),
+        ev(T0 + 120 * DAY, "session_start", d, 3),  # direct, 29 days after session 2
+        ev(T0 + 120 * DAY + 5, "purchase", d, 3, revenue=6.0),
+    ]
+    opts = dict(lookback_days=None, session_source="last_click")
+    # by hand: session 2 is 91 days after the only non-direct session: beyond GA4's 90
+    assert paths(read(log, tmp_path, **opts)) == {
+        "Email > Direct": (1.0, 5.0, 0.0),
+        "Direct": (1.0, 6.0, 0.0),
+    }
+    got = paths(read(log, tmp_path, last_click_lookback_days=100, **opts))
+    # session 3 is 120 days after the email: a carried source is not carried again
+    assert got == {"Email > Email": (1.0, 5.0, 0.0), "Direct": (1.0, 6.0, 0.0)}
+    got = paths(read(log, tmp_path, last_click_lookback_days=None, **opts))
+    assert got == {"Email > Email": (1.0, 5.0, 0.0), "Email": (1.0, 6.0, 0.0)}
+    # a direct session with no earlier session in the data: the export's own last-click
+    # record decides (its earlier visit is before the first day read); own mode ignores it
+    early = [
+        ev(T0, "session_start", "5.5", 1, lc=("google", "cpc", "brand")),
+        ev(T0 + 9, "purchase", "5.5", 1, revenue=1.0),
+    ]
+    ej = read(early, tmp_path, **opts)
+    assert set(paths(ej)) == {"Paid Search"} and ej.ga4["session_source"]["last_click"] == 1
+    assert set(paths(read(early, tmp_path, lookback_days=None))) == {"Direct"}
 
 
 def test_page_views_are_not_touches(tmp_path):
@@ -107,6 +144,159 @@ def test_page_views_are_not_touches(tmp_path):
     assert ej.ga4["events"] == 8 and ej.ga4["sessions"] == 4
     assert not any("channel" in r.step for r in ej.journeys.removed)
     assert ej.journeys.removed == ()
+
+
+# ------------------------------------------------------------------ auto-tagged clicks
+def click_ev(t, device, sid, *, ct=None, url=None, x=None, ads_campaign=None, name="session_start"):
+    """A landing event with click evidence: ct (collected_traffic_source fields), url
+    (page_location), x (cross_channel_campaign fields), ads_campaign (Google Ads campaign)."""
+    e = ev(t, name, device, sid)
+    if url is not None:
+        e["event_params"].append({"key": "page_location", "value": {"string_value": url}})
+    e["collected_traffic_source"] = ct
+    if x is not None or ads_campaign is not None:
+        e["session_traffic_source_last_click"] = {
+            "cross_channel_campaign": x,
+            "google_ads_campaign": None
+            if ads_campaign is None
+            else {"campaign_name": ads_campaign},
+        }
+    return e
+
+
+def click_log():
+    """One device, one session per kind of click evidence, then a purchase."""
+    d = "8.8"
+    return [
+        click_ev(T0, d, 1, ct={"gclid": "EAIa1"}),  # the export's gclid field
+        click_ev(T0 + DAY, d, 2, url="https://shop.example/?gbraid=0AA&x=1"),
+        click_ev(T0 + 2 * DAY, d, 3, url="https://shop.example/?dclid=CJK#top"),
+        click_ev(T0 + 3 * DAY, d, 4, url="https://shop.example/p?msclkid=9f1"),
+        # a UTM tag beats the click id of the same session
+        click_ev(
+            T0 + 4 * DAY,
+            d,
+            5,
+            ct={"gclid": "EAIa2", "manual_source": "newsletter", "manual_medium": "email"},
+        ),  # fmt: skip
+        click_ev(T0 + 5 * DAY, d, 6, url="https://shop.example/?wbraid=1BB"),
+        ev(T0 + 5 * DAY + 9, "purchase", d, 6, revenue=10.0),
+    ]
+
+
+def test_click_ids_are_paid_clicks_not_direct(tmp_path):
+    for fmt in ("parquet", "ndjson"):
+        ej = read(click_log(), tmp_path, fmt, lookback_days=None)
+        # by hand, from the table of the module docstring
+        assert paths(ej) == {
+            "Paid Search > Paid Search > Display > Paid Search > Email > Paid Search": (
+                1.0, 10.0, 0.0)
+        }  # fmt: skip
+        assert ej.ga4["click_ids"] == {"gclid": 1, "wbraid": 1, "gbraid": 1, "dclid": 1,
+                                       "msclkid": 1}  # fmt: skip
+        assert ej.ga4["session_source"]["click_id"] == 5
+        sm = read(click_log(), tmp_path, fmt, lookback_days=None, channel_grouping="source_medium")
+        assert set(paths(sm)) == {
+            "google / cpc > google / cpc > dfa / cpm > bing / cpc > newsletter / email > "
+            "google / cpc"
+        }
+
+
+def test_click_ids_from_page_location_when_the_export_has_no_collected_field(tmp_path):
+    d = "9.1"
+    log = [
+        click_ev(T0, d, 1, url="https://shop.example/landing?utm_x=1&gclid=Cj0K_abc-1"),
+        ev(T0 + 10, "purchase", d, 1, revenue=3.0),
+    ]
+    table = ga4_arrow_table(log).drop_columns(
+        ["collected_traffic_source", "session_traffic_source_last_click"]
+    )
+    p = tmp_path / "old.parquet"
+    pq.write_table(table, p)
+    ej = read_ga4(p, lookback_days=None)
+    assert paths(ej) == {"Paid Search": (1.0, 3.0, 0.0)}
+    assert ej.ga4["click_ids"]["gclid"] == 1
+
+
+def test_click_id_campaign_and_ga4s_own_channel_group(tmp_path):
+    d = "9.2"
+    x = {"source": "google", "medium": "cpc", "campaign_name": "summer_pmax",
+         "default_channel_group": "Cross-network"}  # fmt: skip
+    log = [
+        # Google Ads names the campaign; GA4's group is Cross-network (a PMax click),
+        # which no source / medium rule can tell
+        click_ev(T0, d, 1, ct={"gclid": "A"}, x=x, ads_campaign="brand_exact"),
+        ev(T0 + 10, "purchase", d, 1, revenue=3.0),
+    ]
+    assert set(paths(read(log, tmp_path, lookback_days=None))) == {"Cross-network"}
+    assert set(paths(read(log, tmp_path, lookback_days=None, channel_grouping="media"))) == {"paid"}
+    rules = [{"channel": "Brand", "campaign": "brand.*"}, {"channel": "Other"}]
+    assert set(paths(read(log, tmp_path, lookback_days=None, channel_grouping=rules))) == {
+        "Brand"  # the campaign came from google_ads_campaign.campaign_name
+    }
+
+
+# ------------------------------------------------------------------ the simulator's truth
+def touch_counts(ej):
+    """Sessions per channel in the path table: each touch weighted by its path's journeys."""
+    out: Counter = Counter()
+    for r in ej.journeys.to_frame().to_dict("records"):
+        for ch in r["path"].split(" > "):
+            out[ch] += r["total_conversions"] + r["total_null"]
+    return out
+
+
+@pytest.mark.parametrize("layout", ["modern", "pre_2024_07", "pre_2023_06"])
+def test_sessions_per_channel_group_equal_the_simulators_truth(tmp_path, layout):
+    # 150 days, so some direct sessions are more than 90 days after their last click
+    records, truth = simulate_ga4(150, seed=11, days=150, layout=layout, resend_rate=0.2,
+                                  truth=True)  # fmt: skip
+    assert sum(s["click_id"] == "gclid" for s in truth) > 10
+    beyond = [s for s in truth if s["channel_group"] == "Direct"
+              and s["last_click_channel_group"] == "Direct"]  # fmt: skip
+    assert 0 < len(beyond) < sum(s["channel_group"] == "Direct" for s in truth)
+    for fmt in ("parquet", "ndjson"):
+        p = write_ga4(records, tmp_path / f"export.{fmt}")
+        for mode, key in (("own", "channel_group"), ("last_click", "last_click_channel_group")):
+            ej = read_ga4(p, session_source=mode, lookback_days=None)
+            assert touch_counts(ej) == Counter(s[key] for s in truth), (fmt, mode)
+            kinds = Counter(s["click_id"] for s in truth if s["click_id"])
+            assert ej.ga4["click_ids"] == {k: kinds[k] for k in ej.ga4["click_ids"]}
+
+
+def test_both_vintages_give_the_same_paths_under_each_option(tmp_path):
+    opts = dict(seed=12, days=120, resend_rate=0.1)
+    new = write_ga4(simulate_ga4(120, layout="modern", **opts), tmp_path / "new.parquet")
+    mixed = write_ga4(
+        simulate_ga4(120, layout="modern", last_click_from="2024-10-15", **opts),
+        tmp_path / "mixed.ndjson",
+    )
+    old = write_ga4(simulate_ga4(120, layout="pre_2024_07", **opts), tmp_path / "old.ndjson")
+    for mode in ("own", "last_click"):
+        frames = [read_ga4(p, session_source=mode).journeys.to_frame() for p in (new, mixed, old)]
+        assert frames[0].equals(frames[1]) and frames[0].equals(frames[2]), mode
+
+
+def test_last_click_equals_ga4s_own_record(tmp_path):
+    """Without msclkid (which GA4 does not read), pathcredit's computed last click gives
+    each session the group of GA4's own record in the file (read here from the records)."""
+    records = simulate_ga4(150, seed=13, days=150)
+    ms = {
+        (r["user_pseudo_id"], r["event_params"][0]["value"]["int_value"])
+        for r in records
+        if any("msclkid=" in str(p["value"].get("string_value")) for p in r["event_params"])
+    }
+    assert ms  # there are msclkid sessions: leave their devices out
+    ms_devices = {d for d, _ in ms}
+    records = [r for r in records if r["user_pseudo_id"] not in ms_devices]
+    starts = [r for r in records if r["event_name"] == "session_start"]
+    want = Counter(
+        r["session_traffic_source_last_click"]["cross_channel_campaign"]["default_channel_group"]
+        for r in starts
+    )
+    ej = read_ga4(write_ga4(records, tmp_path / "x.parquet"), session_source="last_click",
+                  lookback_days=None, stitch_user_id=False)  # fmt: skip
+    assert touch_counts(ej) == want
 
 
 # ------------------------------------------------------------------ conversions
@@ -305,32 +495,128 @@ def test_bundled_example_regenerates():
 def test_bundled_example_reads():
     ej = read_ga4(example_ga4_file())
     c = ej.ga4
-    assert c["conversion_events"] == 150  # purchase rows, counted from the file independently
-    names = pq.read_table(example_ga4_file(), columns=["event_name"])["event_name"].to_pylist()
-    assert c["events"] == len(names) and names.count("purchase") == 150
+    # counted from the file independently of the reader
+    t = pq.read_table(example_ga4_file(), columns=["event_name", "ecommerce"]).to_pylist()
+    names = [r["event_name"] for r in t]
+    tids = [r["ecommerce"]["transaction_id"] for r in t if r["event_name"] == "purchase"]
+    assert c["events"] == len(names) and c["conversion_events"] == names.count("purchase")
     assert names.count("session_start") == c["sessions"]
-    # events before 2024-10-01 lack the last-click record: they fall back to collected
-    assert (
-        c["session_source"]["last_click"] > 0
-        and c["session_source"]["collected_traffic_source"] > 0
-    )
+    assert c["repeated_transactions"] == len(tids) - len(set(tids)) > 0
+    # the bundled sample meets auto-tagged sessions, as notebook 07 shows
+    assert c["click_ids"]["gclid"] > 0 and c["session_source"]["click_id"] > 0
     j = ej.journeys
-    assert j.total_conversions + sum(r.conversions for r in j.removed) == 150
+    assert j.total_conversions + sum(r.conversions for r in j.removed) == len(tids)
     assert len(j.channels) >= 10
 
 
+# ------------------------------------------------------------------ transactions
+def resend_log():
+    d = "6.1"
+    tx = {"transaction_id": "T1", "purchase_revenue": 40.0}
+    log = [
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", None)),
+        ev(T0 + 10, "purchase", d, 1),
+        ev(T0 + 5_000_010, "purchase", d, 1),  # the thank-you page reloaded 5 s later
+        ev(T0 + DAY, "session_start", d, 2, ct=("google", "organic", None)),
+        ev(T0 + DAY + 10, "purchase", d, 2),  # T1 again, the next day, in a later session
+        ev(T0 + 2 * DAY, "session_start", d, 3, ct=("facebook", "paid_social", None)),
+        ev(T0 + 2 * DAY + 10, "purchase", d, 3, revenue=7.0),  # no transaction_id
+        ev(T0 + 2 * DAY + 20, "purchase", d, 3, revenue=7.0),  # no id: counted again
+    ]
+    for i in (1, 2, 4):
+        log[i]["ecommerce"] = dict(tx)
+    return log
+
+
+def test_a_transaction_is_counted_once(tmp_path):
+    for fmt in ("parquet", "ndjson"):
+        ej = read(resend_log(), tmp_path, fmt, lookback_days=None)
+        # by hand: T1 ends the email journey; organic and paid social lead to the first
+        # id-less purchase; the second id-less purchase, 10 s later, has no touch left
+        assert paths(ej) == {
+            "Email": (1.0, 40.0, 0.0),
+            "Organic Search > Paid Social": (1.0, 7.0, 0.0),
+        }
+        removed = {r.step: r for r in ej.journeys.removed}
+        rep = removed["repeated transaction_id"]
+        assert (rep.conversions, rep.value) == (2.0, 80.0)
+        assert removed["conversions with no touch"].conversions == 1.0
+        assert ej.ga4["repeated_transactions"] == 2
+        kept = ej.journeys.total_conversions
+        assert kept + sum(r.conversions for r in ej.journeys.removed) == 5  # purchase events
+    ej = read(resend_log(), tmp_path, lookback_days=None, dedupe_transactions=False)
+    assert "repeated transaction_id" not in {r.step for r in ej.journeys.removed}
+    assert paths(ej)["Organic Search"] == (1.0, 40.0, 0.0)  # the re-send counted twice
+
+
+def test_simulated_resends_are_removed(tmp_path):
+    records, truth = simulate_ga4(120, seed=14, resend_rate=0.3, truth=True)
+    tids = [r["ecommerce"]["transaction_id"] for r in records if r["event_name"] == "purchase"]
+    assert truth[0]["resends"] == len(tids) - len(set(tids)) > 5
+    ej = read(records, tmp_path, lookback_days=None)
+    rep = {r.step: r for r in ej.journeys.removed}["repeated transaction_id"]
+    assert rep.conversions == truth[0]["resends"]
+    j = ej.journeys
+    assert j.total_conversions + sum(r.conversions for r in j.removed) == len(tids)
+
+
+def test_reset_at_conversion_reaches_build_journeys(tmp_path):
+    d = "6.3"
+    log = [
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", None)),
+        ev(T0 + 5, "purchase", d, 1, revenue=1.0),
+        ev(T0 + DAY, "session_start", d, 2, ct=("google", "organic", None)),
+        ev(T0 + DAY + 5, "purchase", d, 2, revenue=2.0),
+    ]
+    assert paths(read(log, tmp_path, lookback_days=None)) == {
+        "Email": (1.0, 1.0, 0.0),
+        "Organic Search": (1.0, 2.0, 0.0),
+    }
+    # GA4's conversion paths: the second purchase's path keeps the touch before the first
+    assert paths(read(log, tmp_path, lookback_days=None, reset_at_conversion=False)) == {
+        "Email": (1.0, 1.0, 0.0),
+        "Email > Organic Search": (1.0, 2.0, 0.0),
+    }
+
+
+# ------------------------------------------------------------------ lookback
+def test_lookback_default_is_ga4s(tmp_path):
+    d = "6.2"
+    log = [
+        ev(T0, "first_visit", d, 1),
+        ev(T0, "session_start", d, 1, ct=("newsletter", "email", None)),
+        ev(T0 + 60 * DAY, "session_start", d, 2, ct=("google", "organic", None)),
+        ev(T0 + 60 * DAY + 5, "purchase", d, 2, revenue=1.0),
+    ]
+    # purchases: GA4's 90 days keep the email touch of 60 days before
+    ej = read(log, tmp_path)
+    assert set(paths(ej)) == {"Email > Organic Search"} and ej.ga4["lookback_days"] == 90
+    assert set(paths(read(log, tmp_path, lookback_days=30))) == {"Organic Search"}
+    # acquisition events only: 30 days
+    ej = read(log, tmp_path, conversion_events=["first_visit"])
+    assert ej.ga4["lookback_days"] == 30
+    mixed = read(log, tmp_path, conversion_events=["first_visit", "purchase"])
+    assert mixed.ga4["lookback_days"] == 90
+    with pytest.raises(InputError, match="lookback_days"):
+        read(log, tmp_path, lookback_days="adobe")
+
+
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb(spark, tmp_path):
-    records = simulate_ga4(30, seed=5, last_click_from="2024-10-01")
-    records += stitch_log()
-    for fmt in ("ndjson", "parquet"):
+    """The extended export (click ids, re-sent transactions, GA4's record from a date on):
+    DuckDB and Spark give identical path tables, removals and counts, in both views."""
+    records = simulate_ga4(40, seed=5, last_click_from="2024-10-01", resend_rate=0.3)
+    records += stitch_log() + click_log() + resend_log()
+    for fmt, mode in (("ndjson", "own"), ("parquet", "last_click")):
         p = write_ga4(records, tmp_path / f"export.{fmt}")
-        sj = read_ga4(p, backend=spark, lookback_days=30)
-        dj = read_ga4(p, lookback_days=30)
+        sj = read_ga4(p, backend=spark, session_source=mode)
+        dj = read_ga4(p, session_source=mode)
         assert sj.backend == "pyspark"
         assert sj.journeys.to_frame().equals(dj.journeys.to_frame())
         assert sj.journeys.removed == dj.journeys.removed
         assert sj.ga4 == dj.ga4
+        assert dj.ga4["click_ids"]["gclid"] > 0 and dj.ga4["repeated_transactions"] > 0
 
 
 # ------------------------------------------------------------------ offline touches
@@ -360,6 +646,7 @@ def test_offline_touches_join_through_user_id(tmp_path):
     assert set(t.loc[t["touch_type"] != "offline", "touch_type"]) == {"click"}
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_duckdb_with_offline_touches(spark, tmp_path):
     records = simulate_ga4(30, seed=7) + stitch_log()
@@ -372,6 +659,7 @@ def test_spark_equals_duckdb_with_offline_touches(spark, tmp_path):
     assert "Store visit" in dj.journeys.channels
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_cli_recipe_on_spark_equals_duckdb(spark, tmp_path):
     """One ``journeys --format ga4`` command with cross-device user_ids and an offline

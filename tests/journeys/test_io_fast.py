@@ -122,7 +122,8 @@ def test_fast_reader_reads_the_usual_files_alone(tmp_path, monkeypatch):
 def test_error_in_a_late_block_names_the_row_from_the_top(tmp_path, monkeypatch):
     """A bad count in the third block the fast reader parses: the error (from the batch
     reader) counts rows from the top of the file."""
-    monkeypatch.setattr(io, "_CSV_PIECE", 1 << 10)  # fast blocks of 2 KiB
+    monkeypatch.setattr(io, "_FAST_BLOCK", 1 << 11)  # blocks of 2 KiB in the fast reader
+    monkeypatch.setattr(io, "_CSV_PIECE", 1 << 10)  # pieces of 1 KiB in the batch reader
     lines = ["path,total_conversions"] + [f"a > b{i % 7},1" for i in range(1000)]
     lines[1 + 700] = "a > b,-3"
     f = tmp_path / "p.csv"
@@ -130,3 +131,15 @@ def test_error_in_a_late_block_names_the_row_from_the_top(tmp_path, monkeypatch)
     with pytest.raises(InputError, match="negative count") as info:
         pc.read_paths(f)
     assert (info.value.row, info.value.column, info.value.value) == (700, "total_conversions", -3.0)
+
+
+def test_the_callers_arrow_pool_is_restored(tmp_path):
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    f = tmp_path / "p.csv"
+    f.write_text("path,total_conversions\na > b,1\n")
+    pc.read_paths(f)
+    with pytest.raises(InputError):
+        pc.read_paths(tmp_path / "missing.csv")
+    assert pa.default_memory_pool().backend_name == before

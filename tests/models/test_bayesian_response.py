@@ -149,6 +149,7 @@ def test_patterns_are_the_per_journey_sufficient_statistics():
     assert sorted(presence.journeys.tolist()) == [6.0, 6.0, 10.0]
 
 
+@pytest.mark.slow
 def test_fit_on_patterns_equals_fit_on_one_row_per_journey():
     j = Journeys.from_paths(
         [["A", "B"], ["A"], ["B", "B"], ["C", "A"]],
@@ -165,6 +166,7 @@ def test_fit_on_patterns_equals_fit_on_one_row_per_journey():
 
 
 # ---------------------------------------------------------------------- recovery (real sampling)
+@pytest.mark.slow
 def test_recovers_the_incremental_shares_of_the_logistic_world():
     sim = simulate_journeys("logistic", 60_000, seed=11)
     r = attribute(sim.journeys, model="bayesian_response", ci_prob=0.99, **ONCE)
@@ -188,6 +190,7 @@ def test_model_config_overrides_key_by_key():
     assert cfg["beta_scale"] == {"dist": "Exponential", "kwargs": {"lam": 2.0}}
 
 
+@pytest.mark.slow
 def test_an_overridden_prior_is_the_one_sampled():
     # a near-point prior on the intercept pins the posterior there, whatever the data say
     j = tiny_journeys()
@@ -226,6 +229,7 @@ def test_needs_nulls():
 
 
 # ---------------------------------------------------------------------- result, checks, samplers
+@pytest.mark.slow
 def test_result_layout_and_predictive_checks():
     j = tiny_journeys()
     r = attribute(j, model="bayesian_response", **FAST)
@@ -247,6 +251,7 @@ def test_result_layout_and_predictive_checks():
     assert set(az.summary(r.idata)["mean"].index) >= {"share[A]", "conversions[C]"}
 
 
+@pytest.mark.slow
 def test_pymc_sampler_agrees_with_nutpie():
     j = tiny_journeys()
     a = attribute(j, model="bayesian_response", **ONCE)
@@ -257,6 +262,7 @@ def test_pymc_sampler_agrees_with_nutpie():
     assert np.all(np.abs(a.share - b.share) <= width / 2)
 
 
+@pytest.mark.slow
 def test_failed_diagnostics_warn_with_the_fix():
     with pytest.warns(SamplingWarning, match="tune") as rec:
         attribute(tiny_journeys(), model="bayesian_response", draws=10, tune=5)
@@ -269,6 +275,7 @@ def test_interactions_undetermined_are_refused_with_the_reason():
 
 
 # ---------------------------------------------------------------------- save / load
+@pytest.mark.slow
 def test_save_load_round_trip_and_refusals(tmp_path):
     j = tiny_journeys()
     m = BayesianResponse(**FAST, seed=2).fit(j)

@@ -101,7 +101,9 @@ def event_options(f):
             default=30.0,
             show_default=True,
             help="Drop touches older than this before the end of their journey "
-            "(negative: no limit); with --type-lookback, the window of the other types.",
+            "(negative: no limit); with --type-lookback, the window of the other types. "
+            "With the ga4 format the default is GA4's: 90 days, 30 when every conversion "
+            "event is first_open / first_visit.",
         ),
         click.option(
             "--type-lookback",

@@ -7,6 +7,7 @@ import json
 import click
 
 from .._format import plain_number
+from ._ga4 import events_format_option, ga4_options
 from ._options import (
     EVENT_KEYS,
     build_kwargs,
@@ -189,12 +190,15 @@ def _baseline_label(results, name: str) -> str:
     "`pathcredit journeys` applies (--user-col, --time-unit, --conversion-event...).",
 )
 @event_options
+@events_format_option("--events-format")
+@ga4_options
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(["table", "csv", "json", "ga4"]),
     default=None,
-    help="Output format [default: table; with --output, the one its extension names].",
+    help="Output format [default: table; with --output, the one its extension names]; "
+    "'ga4' is no output format: it is read as --events-format ga4.",
 )
 @click.option(
     "--output",
@@ -265,6 +269,9 @@ def attribute(
     resampling,
     baseline,
     extra_params,
+    input_format="events",
+    channel_grouping="default",
+    session_source="own",
     **input_options,
 ):
     """Attribute the conversions in INPUT (CSV or Parquet of aggregated paths) to channels."""
@@ -274,23 +281,27 @@ def attribute(
     event_opts = {k: input_options.pop(k) for k in EVENT_KEYS}
     if (input_path is None) == (events is None):
         raise InputError("give exactly one of INPUT (aggregated paths) or --events FILE")
+    if fmt == "ga4":  # an input format, never an output one
+        if events is None:
+            raise InputError("--format ga4 reads a GA4 export: give it as --events FILE")
+        fmt, input_format = None, "ga4"
     fmt = output_format(fmt, output)
     identity = None
     if events is not None:
         from ..journeys.events import build_journeys
+        from ._ga4 import check_not_ga4, ga4_build
 
         # --value-col names the event log's value column only when given explicitly
         source = click.get_current_context().get_parameter_source("value_col")
-        with echo_warnings():
-            built = build_journeys(
-                events,
-                value_col=(
-                    input_options["value_col"]
-                    if source == click.core.ParameterSource.COMMANDLINE
-                    else None
-                ),
-                **build_kwargs(event_opts),
-            )
+        value_col = (
+            input_options["value_col"] if source == click.core.ParameterSource.COMMANDLINE else None
+        )
+        if input_format == "ga4":
+            built = ga4_build(events, value_col, channel_grouping, session_source, event_opts)
+        else:
+            check_not_ga4(events)
+            with echo_warnings():
+                built = build_journeys(events, value_col=value_col, **build_kwargs(event_opts))
         identity = identity_line(built)
         # time_decay needs touch times: then keep one row per journey, not distinct paths
         raw = built.journey_paths() if "time_decay" in models else built.journeys

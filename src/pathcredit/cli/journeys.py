@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from ..exceptions import InputError
-from ._ga4 import FORMAT_HELP, GROUPING_HELP
+from ._ga4 import check_not_ga4, events_format_option, ga4_options
 from ._options import build_kwargs, echo_warnings, event_options, identity_line
 from ._output import TABLE_FORMATS, removed_lines, write_table
 
@@ -41,22 +41,17 @@ def read_events_as_journeys(path, **column_options):
 @click.argument("events", metavar="EVENTS", nargs=-1, required=True)
 @event_options
 @click.option("--value-col", default=None, help="Conversion value column.")
-@click.option(
-    "--format",
-    "input_format",
-    type=click.Choice(["events", "ga4"]),
-    default="events",
-    show_default=True,
-    help=FORMAT_HELP,
-)
-@click.option("--channel-grouping", default="default", show_default=True, help=GROUPING_HELP)
+@events_format_option("--format", "--events-format")
+@ga4_options
 @click.option(
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
     help="File for the path table: .csv or .parquet (the extension decides).",
 )
-def journeys_command(events, value_col, output, input_format, channel_grouping, **options):
+def journeys_command(
+    events, value_col, output, input_format, channel_grouping, session_source, **options
+):
     """Build the path table of an event log (CSV or Parquet files) with DuckDB.
 
     Writes ``path, total_conversions[, total_conversion_value], total_null`` to
@@ -68,8 +63,9 @@ def journeys_command(events, value_col, output, input_format, channel_grouping, 
     if input_format == "ga4":
         from ._ga4 import ga4_journeys
 
-        ga4_journeys(events, output, value_col, channel_grouping, options)
+        ga4_journeys(events, output, value_col, channel_grouping, session_source, options)
         return
+    check_not_ga4(events)
     try:
         with echo_warnings():
             ej = build_journeys(

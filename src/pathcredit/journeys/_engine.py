@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,8 @@ def source_table(
             if Path(p).is_file():
                 kind = file_kind(p)
                 refuse_file_kind(kind, p)
+                if kind in ("gzip", "zstd"):
+                    check_compressed(p, kind)
                 kinds.add(kind)
         name = paths[0] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} files)"
         fmt = file_format or ("parquet" if kinds == {"parquet"} else _guess_format(paths[0]))
@@ -262,10 +265,91 @@ def source_table(
     )
 
 
+#: CSV columns read as text whatever DuckDB's type guess, set while a build is redone
+#: after DuckDB met a value its guess cannot hold (see :func:`csv_error`).
+FORCED_TEXT: ContextVar[tuple[str, ...]] = ContextVar("pathcredit_forced_text", default=())
+
+#: Spellings of a missing number in a text column (pandas' ``read_csv`` defaults), so a
+#: conversion flag or value ``n/a`` is missing on every backend.
+NA_TEXT = (
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+
+
+@dataclass
+class CsvError:
+    """Where DuckDB's CSV reader stopped: file, 1-based line (header included), the line's
+    text, and the column whose guessed type could not hold a value (else ``None``)."""
+
+    file: str | None
+    line: int | None
+    text: str | None
+    column: str | None
+    reason: str
+
+
+def csv_error(exc: BaseException) -> CsvError | None:
+    """The :class:`CsvError` of a DuckDB CSV error (``CSV Error on Line: N``), else ``None``.
+
+    DuckDB guesses column types from a sample of the file (20,480 rows); a value
+    further on that the guessed type cannot hold (``not a date`` in a timestamp
+    column) stops the scan with a ``ConversionException`` that names the line and
+    the column. A row with the wrong number of fields stops it with an
+    ``InvalidInputException`` of the same form.
+    """
+    import re
+
+    msg = " ".join(str(exc).split())
+    m = re.search(r"CSV Error on Line: (\d+)", msg)
+    if m is None or type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+        return None
+    text = re.search(
+        r"Original Line: (.*?)(?: Error when| Expected Number| Possible| file =|$)", msg
+    )
+    col = re.search(r'Error when converting column "((?:[^"]|"")*)"', msg)
+    file = re.search(r"file = (.*?) delimiter =", msg)
+    reason = (
+        "a row with the wrong number of fields"
+        if "Number of Columns" in msg
+        else ("a value that does not fit the column" if col else "a row DuckDB cannot read")
+    )
+    return CsvError(
+        file=file.group(1).strip() if file else None,
+        line=int(m.group(1)),
+        text=text.group(1).strip() if text else None,
+        column=col.group(1).replace('""', '"') if col else None,
+        reason=reason,
+    )
+
+
+def check_compressed(path, kind: str) -> None:
+    """Refuse a gzip or zstd file that is truncated or corrupt.
+
+    DuckDB's reader stops quietly at the end of a truncated stream, so a file cut
+    after a full line (a copy interrupted) was read as a shorter log. The whole
+    stream is decompressed once and thrown away (pyarrow's C++ codecs, in 16 MiB
+    reads), which checks its end and, for gzip, its checksum and length.
+    """
+    import pyarrow as pa
+
+    try:
+        with pa.input_stream(str(path), compression=kind) as fh:
+            while fh.read(1 << 24):
+                pass
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(
+            f"the {kind} file is truncated or corrupt ({' '.join(str(exc).split())}); "
+            "copy or compress it again",
+            source=str(path),
+        ) from exc
+
+
 def _text_types(table, text_cols, time_col) -> dict[str, str]:
     """The CSV columns to read again as text: ids the engine typed otherwise, and a time
     column it typed as a date or timestamp."""
     schema = table.schema()
+    text_cols = (*text_cols, *FORCED_TEXT.get())
     types = {c: "VARCHAR" for c in text_cols if c in schema.names and not schema[c].is_string()}
     if time_col is not None and time_col in schema.names:
         t = schema[time_col]
@@ -451,8 +535,14 @@ def normalize(
     passed through unchanged (a row number, to locate a bad value in an error message).
     """
     import ibis
+    import ibis.expr.datatypes as dt
 
-    from ._event_journeys import DEFAULT_TOUCH_TYPE, OFFLINE_TOUCH_TYPE, TIME_UNITS
+    from ._event_journeys import (
+        DEFAULT_TOUCH_TYPE,
+        OFFLINE_TOUCH_TYPE,
+        TIME_UNITS,
+        integer_time_bounds,
+    )
 
     schema = table.schema()
     user = _clean_string(table[user_col])
@@ -471,7 +561,16 @@ def normalize(
                 source=source,
                 column=time_col,
             )
-        ts = integer_time(raw_ts, time_unit)
+        bounds = integer_time_bounds(time_unit)
+        if bounds is None:
+            ts = integer_time(raw_ts, time_unit)
+        else:
+            # outside the range: no time (and the value kept as text), refused by the
+            # caller (check_integer_times) before anything is counted
+            outside = (raw_ts < bounds[0]) | (raw_ts > bounds[1])
+            safe = outside.ifelse(ibis.literal(0, type="int64"), raw_ts.cast("int64"))
+            ts = outside.ifelse(ibis.null("timestamp"), integer_time(safe, time_unit))
+            oor_text = outside.ifelse(raw_ts.cast("string"), ibis.null("string"))
     elif tdt.is_string():
         raw_ts = _clean_string(raw_ts)
         ts, has = parse_iso(raw_ts)
@@ -508,6 +607,8 @@ def normalize(
     else:
         cdt = schema[conversion_col]
         conv = table[conversion_col]
+        if cdt.is_string():  # numbers as text (a CSV column DuckDB read as text)
+            conv, cdt = text_number(conv), dt.float64
         if cdt.is_boolean():
             cv = conv.fill_null(False).cast("int64")
         elif cdt.is_floating():
@@ -544,13 +645,16 @@ def normalize(
     if value_col is None or offline:
         val = ibis.literal(0.0, type="float64")
     else:
-        if not schema[value_col].is_numeric():
+        value = table[value_col]
+        if schema[value_col].is_string():  # numbers as text: see text_number
+            value = text_number(value)
+        elif not schema[value_col].is_numeric():
             raise InputError(
                 f"the value column must be numeric, not {schema[value_col]}",
                 source=source,
                 column=value_col,
             )
-        v = table[value_col].cast("float64")
+        v = value.cast("float64")
         # a missing value (NULL or NaN) counts as 0
         v = (v.isnull() | v.isnan().fill_null(False)).ifelse(0.0, v)
         val = (cv == 1).ifelse(v, 0.0)
@@ -565,6 +669,8 @@ def normalize(
     )
     # the raw text is kept only to quote an unparseable timestamp in messages
     raw_text = raw_ts if (tdt.is_string() and time_unit is None) else ibis.null("string")
+    if time_unit is not None and integer_time_bounds(time_unit) is not None:
+        raw_text = oor_text
     return table.select(
         person=user,
         raw_ts=raw_text,
@@ -577,6 +683,70 @@ def normalize(
         reason=reason,
         **{c: table[c] for c in carry},
     )
+
+
+def check_integer_times(groups, table, normalize_options, time_unit, time_col, source):
+    """Refuse integer times outside :data:`~._event_journeys.INTEGER_TIME_RANGE_US`, naming
+    the first such row. ``groups`` are the per-reason counts of the normalized events:
+    with ``time_unit`` an integer time is "unparseable" only when it is out of range."""
+    from ._event_journeys import integer_time_error
+
+    if time_unit is None or not any(
+        r["reason"] == INVALID_REASONS[2] and (int(r["touches"]) + int(r["conversions"]))
+        for r in groups
+    ):
+        return
+    row, ev = first_bad_row(table, lambda n: n.raw_ts.notnull(), normalize_options)
+    value = None if ev is None else int(ev["raw_ts"])
+    raise integer_time_error(time_unit, value, source=source, column=time_col, row=row)
+
+
+def text_number(col):
+    """A text column of numbers as float64: trimmed, a :data:`NA_TEXT` spelling (or an
+    empty string) missing. A text that is not a number is NULL here too: callers refuse
+    such a column first with :func:`check_number_text`."""
+    import ibis
+
+    t = _clean_string(col)
+    t = t.isin(list(NA_TEXT)).fill_null(False).ifelse(ibis.null("string"), t)
+    return t.try_cast("float64")
+
+
+#: How a conversion flag or a value that is neither a number nor missing is refused.
+NOT_A_NUMBER = {
+    "conversion": "the conversion column must be boolean or numeric (non-zero = conversion), "
+    "and this value is neither a number nor a missing value (NA, n/a, null, ...); or name the "
+    "conversion events with event_col= and conversion_events= (CLI --event-col, "
+    "--conversion-event)",
+    "value": "the value column must be numeric, and this value is neither a number nor a "
+    "missing value (NA, n/a, null, ...)",
+}
+
+
+def check_number_text(engine: Engine, table, column: str, role: str, source: str) -> None:
+    """Refuse a text column meant to hold numbers (``role``: ``conversion`` or ``value``)
+    when a value is neither a number nor a missing-value spelling, naming the first row.
+
+    Only run when the column is text (a CSV column holding such a value is read as
+    text; see :func:`csv_error`), so well-typed inputs pay nothing.
+    """
+    import ibis
+
+    t = _clean_string(table[column])
+    t = t.isin(list(NA_TEXT)).fill_null(False).ifelse(ibis.null("string"), t)
+    bad = t.notnull() & t.try_cast("float64").isnull()
+    try:
+        numbered = table.mutate(_row=ibis.row_number().over(), _bad=bad)
+        hit = numbered.filter(numbered._bad).order_by("_row").limit(1).select("_row", column)
+        rows = engine.to_arrow(hit).to_pylist()
+        row = int(rows[0]["_row"]) if rows else None
+    except Exception:  # noqa: BLE001 - engines that need an order to number rows
+        rows = engine.to_arrow(table.filter(bad).limit(1).select(column)).to_pylist()
+        row = None
+    if rows:
+        raise InputError(
+            NOT_A_NUMBER[role], source=source, column=column, row=row, value=rows[0][column]
+        )
 
 
 def touch_type_expr(col):
@@ -653,6 +823,48 @@ def csv_header_duplicates(paths, ncols: int) -> tuple[str, str] | None:
     return None
 
 
+#: Python types of a nested value in a pandas object column (a list, a record...).
+_NESTED: tuple[type, ...] = (list, tuple, dict, set, frozenset)
+
+
+def nested_error(kind: str, source, column, row, value) -> InputError:
+    """The error for a column holding lists, records or maps instead of one value per row."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return InputError(
+        f"the column holds nested values ({kind}), not one id, name, time or number per "
+        "row; flatten it first (one event per row)",
+        source=source,
+        column=column,
+        row=row,
+        value=value,
+    )
+
+
+def check_nested(engine: Engine, table, columns, source: str) -> None:
+    """Refuse an engine table whose named column has a nested type (list, struct, map),
+    naming its first non-missing row."""
+    import ibis
+
+    schema = table.schema()
+    for col in columns:
+        if col is None or col not in schema.names:
+            continue
+        t = schema[col]
+        if not (t.is_array() or t.is_struct() or t.is_map()):
+            continue
+        kind = "lists" if t.is_array() else "records" if t.is_struct() else "maps"
+        try:
+            numbered = table.mutate(_row=ibis.row_number().over())
+            hit = numbered.filter(numbered[col].notnull()).order_by("_row").limit(1)
+            rows = engine.to_arrow(hit.select("_row", col)).to_pylist()
+            row = int(rows[0]["_row"]) if rows else None
+        except Exception:  # noqa: BLE001 - engines that need an order to number rows
+            rows = engine.to_arrow(table.filter(table[col].notnull()).select(col).limit(1))
+            rows, row = rows.to_pylist(), None
+        raise nested_error(kind, source, col, row, rows[0][col] if rows else None)
+
+
 def check_frame(frame, source: str, columns) -> None:
     """Refuse a pandas frame with repeated column names or an object column of mixed types.
 
@@ -660,10 +872,12 @@ def check_frame(frame, source: str, columns) -> None:
     meaning (is ``1`` the same user as ``"1"``?): the error names the column,
     the first row whose type differs from the first value's, and that value.
     """
+    import numpy as np
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
         return
+    nested_types = (*_NESTED, np.ndarray)
     dup = frame.columns[frame.columns.duplicated()]
     if len(dup):
         raise InputError("the column name is repeated", source=source, column=str(dup[0]))
@@ -678,9 +892,17 @@ def check_frame(frame, source: str, columns) -> None:
             continue
         present = s.notna().to_numpy().nonzero()[0]
         values = s.iloc[present]
+        nested = values.map(lambda v: isinstance(v, nested_types)).to_numpy(dtype=bool)
+        if nested.any():
+            first = int(nested.nonzero()[0][0])
+            kind = "records" if isinstance(values.iloc[first], dict) else "lists"
+            raise nested_error(kind, source, col, int(present[first]), values.iloc[first])
         # error path only: the type of each value, to find the first odd one
         types = values.map(lambda v: "text" if isinstance(v, str) else type(v).__name__)
-        odd = types.ne(types.iloc[0]).to_numpy().nonzero()[0][0]
+        odds = types.ne(types.iloc[0]).to_numpy().nonzero()[0]
+        if not len(odds):  # one type that pandas calls mixed (e.g. bytes): left to the reader
+            continue
+        odd = odds[0]
         raise InputError(
             f"the column mixes {types.iloc[0]} and {types.iloc[odd]} values; give it one type",
             source=source,

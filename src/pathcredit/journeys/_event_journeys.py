@@ -31,6 +31,35 @@ __all__ = [
 #: Microseconds per unit of an integer time column (``time_unit``).
 TIME_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}  # ns: floor-divided by 1000
 
+#: Microseconds since 1970-01-01 UTC of 0001-01-01 00:00 and 9999-12-31 23:59:59.999999: the
+#: instants an integer time may name (four-digit years, as ISO 8601 writes them).
+INTEGER_TIME_RANGE_US = (-62_135_596_800_000_000, 253_402_300_799_999_999)
+
+
+def integer_time_bounds(time_unit: str) -> tuple[int, int] | None:
+    """The smallest and largest integer time in ``time_unit`` inside
+    :data:`INTEGER_TIME_RANGE_US`; ``None`` for ``"ns"``, whose every int64 value is
+    inside (1677 to 2262)."""
+    mult = TIME_UNITS[time_unit]
+    if mult is None:
+        return None
+    lo, hi = INTEGER_TIME_RANGE_US
+    return -((-lo) // mult), hi // mult
+
+
+def integer_time_error(time_unit, value, *, source, column, row) -> InputError:
+    """The error for an integer time outside :data:`INTEGER_TIME_RANGE_US`."""
+    lo, hi = integer_time_bounds(time_unit) or (None, None)
+    return InputError(
+        f"an integer time must name an instant from 0001-01-01 to 9999-12-31 UTC "
+        f"(with time_unit={time_unit!r}: {lo} to {hi}); is the unit right?",
+        source=source,
+        column=column,
+        row=row,
+        value=value,
+    )
+
+
 #: Touch-type spellings read as one type (after lower-casing and trimming).
 TOUCH_TYPE_ALIASES = {
     "impression": "view",

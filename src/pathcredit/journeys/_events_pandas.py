@@ -50,6 +50,10 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
 
         kind = file_kind(name)
         refuse_file_kind(kind, name)
+        if kind in ("gzip", "zstd"):
+            from ._engine import check_compressed
+
+            check_compressed(name, kind)
         try:
             if kind == "parquet" or name.lower().endswith((".parquet", ".pq")):
                 return pd.read_parquet(name), name
@@ -93,6 +97,16 @@ def _to_us(col, source, time_col, time_unit=None):
                 source=source,
                 column=time_col,
             )
+        from ._event_journeys import integer_time_bounds, integer_time_error
+
+        bounds = integer_time_bounds(time_unit)
+        if bounds is not None:
+            outside = ((col < bounds[0]) | (col > bounds[1])).fillna(False).to_numpy(dtype=bool)
+            if outside.any():
+                row = int(np.flatnonzero(outside)[0])
+                raise integer_time_error(
+                    time_unit, int(col.iloc[row]), source=source, column=time_col, row=row
+                )
         ints = col.astype("Int64")
         mult = TIME_UNITS[time_unit]
         us = ints // 1000 if mult is None else ints * mult
@@ -400,8 +414,12 @@ def _clean(
             other = (cv == 0) & ~names.isin(touch_events).fillna(False).to_numpy(dtype=bool)
     else:
         conv = df[conversion_col]
+        if _is_text(conv):  # numbers as text: as the engine reads them
+            conv = _text_number(conv, source, conversion_col, "conversion")
         if pd.api.types.is_bool_dtype(conv) or pd.api.types.is_numeric_dtype(conv):
-            cv = (conv.fillna(0).astype(np.float64) != 0).to_numpy().astype(np.int64)
+            # nullable booleans and integers too: missing is not a conversion
+            flag = pd.array(conv, dtype="Float64").fillna(0).to_numpy(dtype=np.float64)
+            cv = ((flag != 0) & ~np.isnan(flag)).astype(np.int64)
         else:
             raise InputError(
                 "the conversion column must be boolean or numeric (non-zero = conversion), "
@@ -423,6 +441,8 @@ def _clean(
     view_out = (cv == 0) & ~other & np.asarray(ttype == "view") & (not include_views)
     channel = raw_channel.mask((cv == 1) | other | view_out)
     if value_col is not None:
+        if _is_text(df[value_col]):  # numbers as text: as the engine reads them
+            df = df.assign(**{value_col: _text_number(df[value_col], source, value_col, "value")})
         if not (pd.api.types.is_numeric_dtype(df[value_col]) or df[value_col].isna().all()):
             raise InputError(
                 f"the value column must be numeric, not {df[value_col].dtype}",
@@ -485,6 +505,43 @@ def _clean(
         taken |= m
         bad_rows.append((reason, m, col))
     return ev, ignored, bad_rows, df[time_col]
+
+
+def _is_text(col) -> bool:
+    """A column of strings (object or string dtype holding text, missing values aside)."""
+    import pandas as pd
+
+    if pd.api.types.is_string_dtype(col) and not pd.api.types.is_object_dtype(col):
+        return True
+    return (
+        pd.api.types.is_object_dtype(col)
+        and pd.api.types.infer_dtype(col, skipna=True)
+        in (
+            "string",
+            "empty",
+        )
+        and col.notna().any()
+    )
+
+
+def _text_number(col, source, column, role):
+    """Text meant as numbers as float64: trimmed, a missing-value spelling (pandas'
+    ``read_csv`` defaults, :data:`~._engine.NA_TEXT`) or an empty string missing; a
+    value that is neither refused naming its row, as the engine does."""
+    import pandas as pd
+
+    from ._engine import NA_TEXT, NOT_A_NUMBER
+
+    t = col.astype("string").str.strip(SPACE)
+    t = t.mask(t.isin(NA_TEXT) | (t == ""))
+    num = pd.to_numeric(t, errors="coerce")
+    bad = (t.notna() & num.isna()).to_numpy(dtype=bool)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            NOT_A_NUMBER[role], source=source, column=column, row=row, value=col.iloc[row]
+        )
+    return num.astype(np.float64)
 
 
 def _journeys(

@@ -37,11 +37,15 @@ Unassigned                 nothing matched
 
 The order matters: ``google / cpc`` with a campaign named ``summer_shopping`` is
 Paid Shopping, not Paid Search; ``newsletter / referral`` is Referral, not
-Email. The rules Google applies to Google Ads, DV360, SA360 and CM360
-auto-tagged traffic (ad network types, creative formats) need fields that
-event exports do not carry in the source / medium / campaign triple and are not
-implemented. The "lists of sites" are bundled in
-``journeys/data/ga4_source_categories.csv``: a representative list written
+Email. Auto-tagged clicks reach these rules through the source / medium that
+:func:`pathcredit.read_ga4` gives a click id (``google / cpc``: Paid Search;
+``dfa / cpm``: Display; ``bing / cpc``: Paid Search). The finer rules Google
+applies to Google Ads, DV360, SA360 and CM360 auto-tagged traffic (ad network
+types, creative formats: a Shopping or Performance Max click) need fields that
+the source / medium / campaign triple does not carry and are not implemented
+here; ``read_ga4`` takes GA4's own group of such a session from the export's
+``cross_channel_campaign.default_channel_group`` where it has one. The "lists
+of sites" are bundled in ``journeys/data/ga4_source_categories.csv``: a representative list written
 from the documented categories (see the README beside it); exact,
 case-insensitive matches, as in GA4.
 

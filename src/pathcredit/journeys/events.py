@@ -151,6 +151,51 @@ __all__ = [
 ]
 
 
+def _csv_as_text(build):
+    """Redo a build whose CSV input held a value DuckDB's type guess cannot hold.
+
+    DuckDB guesses each CSV column's type from a sample of rows; a later value
+    that does not fit (a time ``not a date``, a conversion flag ``yes``, a value
+    ``n/a``) stops the scan (see :func:`~._engine.csv_error`). The build is then
+    redone with that column read as text, where the rules of every backend apply:
+    an unparseable time is dropped and counted, a missing-value spelling is
+    missing, and a flag or value that is not a number is an ``InputError`` naming
+    its row. Any other CSV error of DuckDB (a row with the wrong number of fields)
+    is an ``InputError`` naming the file, the line and its text. Files that read
+    cleanly are read once.
+    """
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(events, **kwargs):
+        from . import _engine as eng
+
+        forced: tuple[str, ...] = ()
+        while True:
+            token = eng.FORCED_TEXT.set(forced)
+            try:
+                return build(events, **kwargs)
+            except Exception as exc:
+                err = eng.csv_error(exc)
+                if err is None:
+                    raise
+                if err.column is not None and err.column not in forced:
+                    forced = (*forced, err.column)
+                    continue
+                raise InputError(
+                    f"cannot read line {err.line} of the CSV file: {err.reason}",
+                    source=err.file,
+                    column=err.column,
+                    row=None if err.line is None else err.line - 2,
+                    value=err.text,
+                ) from exc
+            finally:
+                eng.FORCED_TEXT.reset(token)
+
+    return wrapper
+
+
+@_csv_as_text
 def build_journeys(
     events,
     *,
@@ -200,7 +245,8 @@ def build_journeys(
         (``{"click": 30, "view": 1}``; the key ``"default"`` covers the other types;
         without it a type in the data that the mapping does not name is an error).
     max_touches : int, optional
-        Keep only the last N touches of each journey (after the lookback).
+        Keep only the last N touches of each journey (after the lookback); a whole
+        number from 1 to 2^31 - 1 (``True`` is not a number here).
     inactivity_days : float, optional
         End a journey without conversion when the next event comes more than
         this many days later. ``None`` (default): only conversions and the end of
@@ -221,7 +267,8 @@ def build_journeys(
     partitions : int, optional
         Build the path table in this many hash partitions of the people, one
         after the other, so the engine holds one partition's journeys at a time
-        (the result is the same). ``None`` (default): one pass, and on DuckDB,
+        (the result is the same); a whole number from 1 to 10,000. ``None``
+        (default): one pass, and on DuckDB,
         if the engine runs out of memory, 16 then 128 partitions (see Notes).
         Ignored by ``backend="pandas"``.
     time_unit : {"s", "ms", "us", "ns"}, optional
@@ -321,17 +368,17 @@ def build_journeys(
     if not isinstance(reset_at_conversion, bool | np.bool_):
         raise InputError("reset_at_conversion must be True or False", value=reset_at_conversion)
     reset_at_conversion = bool(reset_at_conversion)
+    _check_identity_cols(identity_cols)
     event_col, conversion_events, touch_events = _event_names(
         event_col, conversion_events, touch_events
     )
     if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
         raise InputError("time_unit must be 's', 'ms', 'us' or 'ns'", value=time_unit)
-    if partitions is not None and (
-        isinstance(partitions, bool)
-        or not isinstance(partitions, int | np.integer)
-        or partitions < 1
-    ):
-        raise InputError("partitions must be a whole number >= 1 or None", value=partitions)
+    if partitions is not None and not _whole(partitions, PARTITIONS_LIMIT):
+        raise InputError(
+            f"partitions must be a whole number from 1 to {PARTITIONS_LIMIT:,} or None",
+            value=partitions,
+        )
     if isinstance(backend, str) and backend == "pandas":
         from ._events_pandas import build_journeys_pandas
 
@@ -384,6 +431,10 @@ def build_journeys(
         },
         source,
     )
+    eng.check_nested(engine, table, (user_col, channel_col, event_col, type_col), source)
+    for role, col in (("conversion", conv_col), ("value", value_col)):
+        if col is not None and table.schema()[col].is_string():
+            eng.check_number_text(engine, table, col, role, source)
     norm_options = dict(
         user_col=user_col,
         time_col=time_col,
@@ -403,6 +454,7 @@ def build_journeys(
     groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source)
     _check_offsets(groups, table, norm_options, time_col, source)
+    eng.check_integer_times(groups, table, norm_options, time_unit, time_col, source)
     n_events = sum(int(r["touches"]) + int(r["conversions"]) for r in groups)
     if n_events == 0:
         raise InputError("the event log has no events, so no paths", source=source)
@@ -771,19 +823,54 @@ def _offline_events(
     groups = _groups(engine, norm)
     _check_values_and_channels(groups, table, options, channel_col, None, name)
     _check_offsets(groups, table, options, time_col, name)
+    eng.check_integer_times(groups, table, options, time_unit, time_col, name)
     return norm.filter(eng.is_valid(norm)).select(*eng.EVENT_COLUMNS), groups
+
+
+#: Largest ``max_touches`` (2^31 - 1: longer than any path an engine can hold in a list).
+MAX_TOUCHES_LIMIT = 2**31 - 1
+#: Largest ``partitions``: each partition is one pass over the cleaned events.
+PARTITIONS_LIMIT = 10_000
+
+
+def _whole(v, limit: int) -> bool:
+    """Whether ``v`` is a whole number from 1 to ``limit`` (booleans are not numbers here)."""
+    return (
+        not isinstance(v, bool | np.bool_) and isinstance(v, int | np.integer) and 1 <= v <= limit
+    )
 
 
 def _check_params(lookback_days, max_touches, inactivity_days, invalid):
     for name, v in (("lookback_days", lookback_days), ("inactivity_days", inactivity_days)):
         if v is not None and (not isinstance(v, int | float) or not math.isfinite(v) or v < 0):
             raise InputError(f"{name} must be a number of days >= 0 or None", value=v)
-    if max_touches is not None and (
-        not isinstance(max_touches, int | np.integer) or max_touches < 1
-    ):
-        raise InputError("max_touches must be a whole number >= 1 or None", value=max_touches)
+    if max_touches is not None and not _whole(max_touches, MAX_TOUCHES_LIMIT):
+        raise InputError(
+            f"max_touches must be a whole number from 1 to {MAX_TOUCHES_LIMIT:,} or None",
+            value=max_touches,
+        )
     if invalid not in ("drop", "raise"):
         raise InputError("invalid must be 'drop' or 'raise'", value=invalid)
+
+
+def _check_identity_cols(identity_cols) -> None:
+    """``identity_cols`` must be two different column names (device, person)."""
+    cols = identity_cols
+    if (
+        isinstance(cols, str)
+        or not isinstance(cols, tuple | list)
+        or len(cols) != 2
+        or not all(isinstance(c, str) and c for c in cols)
+    ):
+        raise InputError(
+            "identity_cols must be two column names: (device id, person id)", value=cols
+        )
+    if cols[0] == cols[1]:
+        raise InputError(
+            "identity_cols names the same column twice; the identity map needs a device "
+            "id column and a different person id column",
+            column=cols[0],
+        )
 
 
 def _identity_table(identity_map, identity_cols, engine):

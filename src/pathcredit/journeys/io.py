@@ -16,13 +16,14 @@ import numbers
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..exceptions import InputError
-from ._core import Journeys
+from ._core import Journeys, _path_hashes
 
 __all__ = ["read_paths"]
 
@@ -203,6 +204,10 @@ def _read_fast(src, cols, sep, path_col, conversions_col, value_col, nulls_col):
 
     if sep != sep.strip() or not _FAST_READER:
         return None
+    # everything Arrow allocates meanwhile (also the input stream's and the CSV reader's
+    # own buffers, which take no pool argument) comes from the system allocator, which
+    # gives freed memory back; the default pool keeps it (about 11 MiB on a 10 MB file)
+    _system_pool_enter()
     try:
         batches = _fast_batches(src, cols)
         if batches is None:
@@ -212,6 +217,34 @@ def _read_fast(src, cols, sep, path_col, conversions_col, value_col, nulls_col):
         )
     except (_Unusual, InputError, pa.ArrowException, OSError, ValueError, TypeError):
         return None
+    finally:
+        _system_pool_exit()
+
+
+_POOL_LOCK = threading.Lock()
+_POOL_STATE: dict[str, Any] = {"depth": 0, "saved": None}
+
+
+def _system_pool_enter() -> None:
+    """Make the system allocator Arrow's default pool until the matching exit (reads in
+    several threads at once restore the caller's pool when the last one ends)."""
+    import pyarrow as pa
+
+    with _POOL_LOCK:
+        if _POOL_STATE["depth"] == 0:
+            _POOL_STATE["saved"] = pa.default_memory_pool()
+            pa.set_memory_pool(_pool())
+        _POOL_STATE["depth"] += 1
+
+
+def _system_pool_exit() -> None:
+    import pyarrow as pa
+
+    with _POOL_LOCK:
+        _POOL_STATE["depth"] -= 1
+        if _POOL_STATE["depth"] == 0:
+            pa.set_memory_pool(_POOL_STATE["saved"])
+            _POOL_STATE["saved"] = None
 
 
 #: tests switch the fast reader off to compare it with the batch-by-batch one
@@ -232,8 +265,15 @@ def _fast_batches(src, cols):
         # Arrow parses the next blocks on its threads while this thread splits the last one
         reader = pcsv.open_csv(
             stream,
+            memory_pool=_pool(),
             read_options=pcsv.ReadOptions(
-                column_names=src.columns, skip_rows=1, block_size=_CSV_PIECE * 2
+                column_names=src.columns,
+                skip_rows=1,
+                block_size=_FAST_BLOCK,
+                # parsed on this thread while the worker splits the last block: Arrow's
+                # own threads would read blocks ahead and raise peak memory (see the
+                # benchmark README), and the split is the slower half anyway
+                use_threads=False,
             ),
             parse_options=pcsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
@@ -273,6 +313,8 @@ def _fast_batches(src, cols):
     return None
 
 
+#: bytes per block of CSV in the fast reader (larger blocks: higher peak memory)
+_FAST_BLOCK = 1 << 18
 #: rows per batch of a DataFrame in the fast reader
 _FAST_ROWS = 1 << 16
 
@@ -310,6 +352,7 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
     lengths: list[np.ndarray] = []
     numbers: dict[str, list[np.ndarray]] = {c: [] for c in count_cols}
     totals = dict.fromkeys(count_cols, 0.0)
+    hashes: list[np.ndarray] = []
     n_rows = n_touches = 0
 
     def add(per_path, local, raw_names):
@@ -323,8 +366,13 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
         )
         k = len(index)
         small = np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
-        codes.append(to_global.astype(small)[local])
+        mine = to_global.astype(small)[local]
+        codes.append(mine)
         lengths.append(per_path)
+        # codes by first appearance are the same in every batch: equal paths, equal hashes
+        starts = np.zeros(len(per_path) + 1, dtype=np.int64)
+        np.cumsum(per_path, out=starts[1:])
+        hashes.append(_path_hashes(mine, starts, per_path))
         n_rows += len(per_path)
         n_touches += len(local)
 
@@ -360,28 +408,33 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
     if n_rows == 0:
         raise _Unusual
     _release_freed_memory()
+    # the result's arrays one at a time, each part freed as soon as it is copied
+    columns = {c: _concat(numbers.pop(c)) for c in count_cols}
+    _release_freed_memory()  # the batches' count buffers, before the touches are allocated
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(_concat(lengths), out=offsets[1:])
+    lengths.clear()
+    every = _concat(hashes)
+    hashes.clear()
+    every.sort()
+    distinct = not (every[1:] == every[:-1]).any()  # else Journeys merges (and checks)
+    del every
     names = np.asarray(list(index), dtype=object)
     order = np.argsort(names, kind="stable")  # channel codes in sorted name order
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     channels = names[order]
-    offsets = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(_concat(lengths), out=offsets[1:])
-    lengths.clear()
-    k = len(index)
-    flat = np.empty(
-        n_touches, dtype=np.uint8 if k <= 1 << 8 else np.uint16 if k <= 1 << 16 else np.int32
-    )
+    flat = codes[0] if len(codes) == 1 else np.empty(n_touches, dtype=codes[-1].dtype)
     at = 0
-    while codes:
+    while len(codes) > 1 or (codes and codes[0] is not flat):
         c = codes.pop(0)
         flat[at : at + len(c)] = c
         at += len(c)
+    codes.clear()
     if n_touches == n_rows:  # the separator never occurs: each path is one channel
         _check_separator(channels, rank[flat], sep, name, path_col)
     touches = rank[flat]
     del flat
-    columns = {c: _concat(numbers.pop(c)) for c in count_cols}
     return Journeys(
         list(channels),
         touches,
@@ -390,6 +443,7 @@ def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_co
         None if value_col is None else columns[value_col],
         None if nulls_col is None else columns[nulls_col],
         source=name,
+        merge=not distinct,
     )
 
 

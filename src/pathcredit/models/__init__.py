@@ -63,14 +63,14 @@ _REGISTRY: dict[str, ModelSpec] = {
         ModelSpec(
             "last_touch",
             f"{_H}:last_touch",
-            "all credit to the last touch (last click)",
+            "all credit to the last touch (last click, direct included)",
             weights_target=f"{_H}:_w_last",
         ),
         ModelSpec(
             "last_non_direct",
             f"{_H}:last_non_direct",
             "all credit to the last touch not in `direct_channels`; an all-direct path "
-            "credits its last touch",
+            'credits its last touch (GA4\'s "Paid and organic last click")',
             weights_target=f"{_H}:_w_last_non_direct",
         ),
         ModelSpec(

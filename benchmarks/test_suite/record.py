@@ -1,0 +1,124 @@
+"""Time the test suite's two tiers and record them in ``timings.json`` (the README's
+Testing section quotes this file; ``tests/test_readme_numbers.py`` checks the quote).
+
+    .venv/bin/python benchmarks/test_suite/record.py
+
+Runs ``pytest -m "not slow"`` (the fast tier), then ``pytest -m slow``; the two together
+are the full suite that CI runs as one ``pytest``. For each: the number of tests, wall
+time, CPU time of pytest and its children (user + sys: what the run costs the machine,
+close to the wall time on quiet cores for this mostly single-process suite), the load
+average before and after, and the slowest tests (``--durations``); then rewrites the
+README's timing sentences from the record (:func:`render`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+README = ROOT / "README.md"
+BLOCK = re.compile(r"(<!-- BEGIN test timings[^\n]*-->\n)(.*?)(<!-- END test timings -->)", re.S)
+
+
+def _load(t: dict) -> str:
+    lo = min(t["load_before"][0], t["load_after"][0])
+    hi = max(t["load_before"][0], t["load_after"][0])
+    return f"{lo:.1f}" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}-{hi:.1f}"
+
+
+def _min(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min"
+
+
+def render(rec: dict) -> str:
+    """The README's sentences on the two tiers, from a ``timings.json`` record."""
+    f, s, full = rec["fast"], rec["slow"], rec["full"]
+    m = rec["machine"]
+    return (
+        f"Measured on {rec['date']} with `benchmarks/test_suite/record.py` on this "
+        f"repository's {m['cpu_count']}-core machine ({m['cpu']}), which other jobs shared "
+        f"(load average {_load(f)} during the fast tier, {_load(s)} during the rest; 2 would "
+        "be a full machine), so the wall times are longer than on quiet cores and the CPU "
+        "time (user + system, pytest and its children) is the better guide to what 2 quiet "
+        f"cores need: the fast tier, {f['tests']:,} tests, took {_min(f['wall_s'])} wall and "
+        f"{_min(f['cpu_s'])} of CPU; the full suite, {full['tests']:,} tests, "
+        f"{_min(full['wall_s'])} wall and {_min(full['cpu_s'])} of CPU. The slowest tests "
+        "and both commands are in `benchmarks/test_suite/timings.json`."
+    )
+
+
+def update_readme(rec: dict) -> None:
+    text = README.read_text(encoding="utf-8")
+    new, n = BLOCK.subn(lambda m: m.group(1) + render(rec) + "\n" + m.group(3), text)
+    if n != 1:
+        raise SystemExit("README.md has no test timings block")
+    README.write_text(new, encoding="utf-8")
+
+
+def run_tier(marker: str) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load0 = os.getloadavg()
+    t0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker,
+           "--durations=25"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = proc.stdout
+    counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|skipped|deselected|error)",
+                                               out.splitlines()[-1] if out else "")}  # fmt: skip
+    slowest = [
+        [float(s), kind, node]
+        for s, kind, node in re.findall(r"^([\d.]+)s (call|setup|teardown)\s+(\S+)", out, re.M)
+    ]
+    return {
+        "command": "python -m pytest -m " + json.dumps(marker),
+        "returncode": proc.returncode,
+        "tests": counts.get("passed", 0) + counts.get("failed", 0),
+        "counts": counts,
+        "wall_s": round(wall, 1),
+        "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1),
+        "load_before": [round(x, 2) for x in load0],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "slowest": slowest,
+    }
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from pathcredit.benchmark import machine_info
+
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fast = run_tier("not slow")
+    slow = run_tier("slow")
+    rec = {
+        "date": started,
+        "machine": machine_info(),
+        "fast": fast,
+        "slow": slow,
+        "full": {
+            "tests": fast["tests"] + slow["tests"],
+            "wall_s": round(fast["wall_s"] + slow["wall_s"], 1),
+            "cpu_s": round(fast["cpu_s"] + slow["cpu_s"], 1),
+        },
+    }
+    (HERE / "timings.json").write_text(json.dumps(rec, indent=2) + "\n")
+    update_readme(rec)
+    print(json.dumps({k: rec[k] for k in ("date", "full")}, indent=2))
+    for tier in ("fast", "slow"):
+        t = rec[tier]
+        print(tier, t["tests"], "tests", t["wall_s"], "s wall", t["cpu_s"], "s CPU",
+              "rc", t["returncode"])  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
