@@ -114,7 +114,12 @@ def main(argv=None) -> None:
     ap.add_argument("--cases", nargs="*", default=list(CASES))
     ap.add_argument("--value-functions", nargs="*", default=list(VALUE_FUNCTIONS))
     ap.add_argument("--out", default=None, help="write the runs and medians as JSON here")
+    ap.add_argument("--table", metavar="JSON", help="print the README table of an --out JSON")
     args = ap.parse_args(argv)
+    if args.table:
+        with open(args.table) as f:
+            print(speed_table(json.load(f)))
+        return
     uptime_before = _uptime()
     print(f"uptime before: {uptime_before}", flush=True)
     keys = [(c, vf) for c in args.cases for vf in args.value_functions]
@@ -197,6 +202,28 @@ def main(argv=None) -> None:
         }  # fmt: skip
         with open(args.out, "w") as f:
             json.dump(out, f, indent=1)
+
+
+def speed_table(result: dict) -> str:
+    """The README table of a ``--out`` JSON (``tests/test_benchmark_tables.py`` checks it)."""
+    lines = [
+        "| case | value function | distinct paths | method | median wall s (min-max) | "
+        "median CPU s (min-max) | runs | peak RSS MiB (median) |",
+        "|" + "---|" * 8,
+    ]
+    for c in result["cases"]:
+        rs = c["runs"]
+        if not rs:
+            continue
+        wall = [r["seconds"] for r in rs]
+        cpu = [r["cpu_seconds"] for r in rs]
+        lines.append(
+            f"| {c['case']} | {c['value_function']} | {rs[0]['paths']:,} | {rs[0]['method']} | "
+            f"{statistics.median(wall):.2f} ({min(wall):.2f}-{max(wall):.2f}) | "
+            f"{statistics.median(cpu):.2f} ({min(cpu):.2f}-{max(cpu):.2f}) | {len(rs)} | "
+            f"{statistics.median(r['peak_mib'] for r in rs):.0f} |"
+        )
+    return "\n".join(lines)
 
 
 def _uptime() -> str:
