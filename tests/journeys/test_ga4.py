@@ -617,6 +617,15 @@ def test_spark_equals_duckdb(spark, tmp_path):
         assert sj.journeys.removed == dj.journeys.removed
         assert sj.ga4 == dj.ga4
         assert dj.ga4["click_ids"]["gclid"] > 0 and dj.ga4["repeated_transactions"] > 0
+    # an export from before June 2023: no collected_traffic_source, no last-click record
+    # (click ids only in page_location); GA4's last click computed on both engines
+    old = simulate_ga4(40, seed=5, layout="pre_2023_06", resend_rate=0.3)
+    p = write_ga4(old, tmp_path / "old.ndjson")
+    sj = read_ga4(p, backend=spark, session_source="last_click")
+    dj = read_ga4(p, session_source="last_click")
+    assert sj.journeys.to_frame().equals(dj.journeys.to_frame())
+    assert sj.journeys.removed == dj.journeys.removed and sj.ga4 == dj.ga4
+    assert dj.ga4["session_source"]["click_id"] > 0
 
 
 # ------------------------------------------------------------------ offline touches
