@@ -598,9 +598,9 @@ class _UserFunction:
             except (TypeError, ValueError):
                 raw = np.asarray(got, dtype=object).reshape(-1)
                 bad = next((i for i, v in enumerate(raw) if not _is_number(v)), 0)
-                coalition = sorted(self.channels[rows[bad]]) if bad < len(rows) else "?"
+                named = sorted(self.channels[rows[bad]]) if bad < len(rows) else "?"
                 raise ModelError(
-                    f"the value function returned a non-number for coalition {coalition} "
+                    f"the value function returned a non-number for coalition {named} "
                     f"(row {bad}): {_show(raw[bad] if bad < len(raw) else got)}"
                 ) from None
         else:
