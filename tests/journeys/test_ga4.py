@@ -374,6 +374,7 @@ def test_device_with_two_user_ids_warns_and_takes_the_first(tmp_path):
 
 
 # ------------------------------------------------------------------ traps of issue 13
+@pytest.mark.slow
 def test_trap_event_timestamp_is_int64_microseconds(tmp_path):
     d = "5.5"
     log = [
