@@ -124,6 +124,7 @@ def test_channel_names_are_trimmed_of_unicode_whitespace(tmp_path):
         assert sorted_paths(outcome(path, backend)) == expected, backend
 
 
+@pytest.mark.slow
 def test_channel_names_are_trimmed_alike_on_spark(spark):
     frame = names_log()
     got = outcome(spark_table(spark, frame, "engines_names"), spark)
@@ -198,6 +199,7 @@ def test_time_grammar_parses_alike_on_duckdb_and_pandas():
     assert _micros(got) == expected_micros()
 
 
+@pytest.mark.slow
 def test_time_grammar_parses_alike_on_spark(spark):
     texts = [s for s, _ in TIMES]
     table = spark_table(spark, pd.DataFrame({"s": texts}), "engines_times")
@@ -288,6 +290,7 @@ def test_decimal_value_columns_are_read_as_numbers(tmp_path):
             assert values_of(events, backend) == {"x": 12.5, "y": 0.1}, backend
 
 
+@pytest.mark.slow
 def test_decimal_value_columns_on_spark(spark):
     table = spark_table(spark, decimal_log(), "engines_decimals")
     assert values_of(table, spark) == {"x": 12.5, "y": 0.1}
