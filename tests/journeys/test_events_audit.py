@@ -386,6 +386,7 @@ def test_nested_channels_are_refused(tmp_path, backend, channels, kind, first):
 # --- Spark, where it is cheap ------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_refuses_alike(spark):
     import ibis
