@@ -26,6 +26,10 @@ from pathlib import Path
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 README = ROOT / "README.md"
+SELF_CHECKS = (
+    "test_testing_section_quotes_the_committed_timings",
+    "test_the_fast_tier_claim_is_the_recorded_one",
+)
 BLOCK = re.compile(r"(<!-- BEGIN test timings[^\n]*-->\n)(.*?)(<!-- END test timings -->)", re.S)
 
 
@@ -69,8 +73,11 @@ def run_tier(marker: str) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load0 = os.getloadavg()
     t0 = time.perf_counter()
+    # the two tests that check this record against the README read the record being
+    # rewritten: they are left out of its own measurement (they take milliseconds)
+    skip = [f"--deselect=tests/test_readme_numbers.py::{t}" for t in SELF_CHECKS]
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker,
-           "--durations=25"]  # fmt: skip
+           "--durations=25", *skip]  # fmt: skip
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
