@@ -80,6 +80,7 @@ def test_figure_shows_the_models_a_team_compares_each_with_an_interval(figure, e
     assert [r.label for r in shown] == FAST  # in that order, named as on the command line
     for r in shown:
         assert set(r.lower) >= {"share"} or set(r.lower) >= {"conversions"}
+        assert r.ci_prob == 0.9  # the README's "90% interval"
     # the rule, Markov and Shapley intervals are bootstraps of the model itself
     lt = next(r for r in shown if r.label == "last_touch")
     assert lt.draws["share"].shape == (1, FIGURE_RESAMPLES, j.n_channels)

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import make_paths
+from synthetic import GENERATORS, make_paths
 
 import pathcredit as pc
 
@@ -79,14 +79,14 @@ import json, sys, time
 import pathcredit as pc
 
 def run(path, order):
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     j = pc.read_paths(path)
     t1 = time.perf_counter()
     r = pc.attribute(j, model="markov", order=order)
     t2 = time.perf_counter()
     text = json.dumps([r.to_dict()], indent=2, allow_nan=False)  # as the CLI writes it
-    t3 = time.perf_counter()
-    out = {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2,
+    t3, c3 = time.perf_counter(), time.process_time()
+    out = {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2, "cpu": c3 - c0,
            "bytes": len(text), "conv": dict(zip(r.channels, r.conversions.tolist()))}
     if fingerprint is not None:  # diagnostic, outside the total: attribute() computes it
         t4 = time.perf_counter()
@@ -113,7 +113,7 @@ import pandas as pd
 import ChannelAttribution as ca
 
 def run(path, order, seed):
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     df = pd.read_csv(path)
     t1 = time.perf_counter()
     r = ca.markov_model(df, "path", "total_conversions", var_value="total_conversion_value",
@@ -121,8 +121,8 @@ def run(path, order, seed):
                         verbose=False)
     t2 = time.perf_counter()
     text = r.to_json(orient="records")
-    t3 = time.perf_counter()
-    return {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2,
+    t3, c3 = time.perf_counter(), time.process_time()
+    return {"time": t3 - t0, "read": t1 - t0, "model": t2 - t1, "json": t3 - t2, "cpu": c3 - c0,
             "bytes": len(text), "conv": dict(zip(r["channel_name"],
                                                  map(float, r["total_conversions"])))}
 
@@ -308,7 +308,10 @@ def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True, baseline=N
     that see the same machine load.
     """
     csv = os.path.join(tmp, f"{name.replace(' ', '_')}.csv")
-    df.to_csv(csv, index=False)
+    if df is not None:
+        df.to_csv(csv, index=False)
+    else:  # written by an earlier run (--data-dir)
+        df = pd.read_csv(csv)
     warm = os.path.join(tmp, f"{name.replace(' ', '_')}-warmup.csv")
     df.head(200).to_csv(warm, index=False)
     size_mb = os.path.getsize(csv) / 1e6
@@ -335,7 +338,8 @@ def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True, baseline=N
             for tool in tools:
                 runs[tool].append(workers[tool].run(order, rep, path=csv))
             line = "  ".join(
-                f"{t} {runs[t][-1]['time']:.3f}s (read {runs[t][-1]['read']:.3f} "
+                f"{t} {runs[t][-1]['time']:.3f}s cpu {runs[t][-1]['cpu']:.3f}s "
+                f"(read {runs[t][-1]['read']:.3f} "
                 f"model {runs[t][-1]['model']:.3f} json {runs[t][-1]['json']:.4f})"
                 for t in names
             )
@@ -362,6 +366,11 @@ def bench_e2e(name, df, orders, repeats, ca_python, tmp, memory=True, baseline=N
             # ratios within each repeat: robust to load that drifts between repeats
             ratio_paired_median=statistics.median(paired("ca", "pc")),
             ratio_min=min(paired("ca", "pc")),
+            # CPU seconds of each worker process (all its threads): the work done, which
+            # a loaded machine's scheduling does not inflate as it does wall time
+            ca_cpu_median_s=med("ca", "cpu"),
+            pc_cpu_median_s=med("pc", "cpu"),
+            ratio_cpu=med("ca", "cpu") / med("pc", "cpu"),
             ca_read_s=med("ca", "read"),
             ca_model_s=med("ca", "model"),
             pc_read_s=med("pc", "read"),
@@ -451,6 +460,46 @@ def bench_set(name, df, orders, repeats, ca_python, tmp, memory=True):
     return rows, worker.version
 
 
+def _uptime() -> str:
+    """``uptime``'s line (the load averages over 1, 5 and 15 minutes)."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _commit() -> str:
+    """The git commit of the pathcredit measured (with ``+dirty`` for local changes)."""
+    here = Path(pc.__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--", "."],
+                               capture_output=True, text=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+dirty" if dirty else "")
+
+
+def e2e_table(result: dict) -> str:
+    """The README table of an ``--e2e`` JSON (``tests/test_benchmark_tables.py`` checks it)."""
+    head = (
+        "| generator | order | states | CA s | pathcredit s | ratio | paired ratio | "
+        "worst repeat | CA CPU s | pathcredit CPU s | CPU ratio | pc read | pc model | "
+        "pc json | CA read | CA model |"
+    )
+    lines = [head, "|" + "---|" * 16]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['set']} | {r['order']} | {r['states']:,} | {r['ca_median_s']:.3f} | "
+            f"{r['pc_median_s']:.3f} | **{r['ratio']:.2f}** | {r['ratio_paired_median']:.2f} | "
+            f"{r['ratio_min']:.2f} | {r['ca_cpu_median_s']:.3f} | {r['pc_cpu_median_s']:.3f} | "
+            f"**{r['ratio_cpu']:.2f}** | {r['pc_read_s']:.3f} | {r['pc_model_s']:.3f} | "
+            f"{r['pc_json_s']:.4f} | {r['ca_read_s']:.3f} | {r['ca_model_s']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def markdown(rows) -> str:
     cols = [c for c, v in rows[0].items() if not isinstance(v, list)]
 
@@ -475,7 +524,7 @@ def main(argv=None):
     ap.add_argument(
         "--e2e",
         action="store_true",
-        help="end to end from the CSV file (12 channels, --orders; --orders50 ignored)",
+        help="end to end from the CSV file (--generators, --orders; --orders50 ignored)",
     )
     ap.add_argument(
         "--baseline",
@@ -483,8 +532,25 @@ def main(argv=None):
         help="with --e2e: also time the pathcredit found in this src directory "
         "(e.g. an export of an older commit) in the same rotation",
     )
+    ap.add_argument(
+        "--generators",
+        nargs="+",
+        default=["sticky12"],
+        choices=sorted(GENERATORS),
+        help="with --e2e: the data sets (benchmarks/markov/synthetic.py GENERATORS), each "
+        "written to its own CSV file and run at every order",
+    )
     ap.add_argument("--out", default=None, help="write the rows as JSON here")
+    ap.add_argument(
+        "--data-dir",
+        help="with --e2e: keep the generated CSV files here and reuse them on the next run "
+        "(same --journeys assumed)",
+    )
+    ap.add_argument("--table", metavar="JSON", help="print the README table of an --e2e JSON")
     args = ap.parse_args(argv)
+    if args.table:
+        print(e2e_table(json.loads(Path(args.table).read_text())))
+        return
 
     import pyarrow
     import scipy
@@ -497,29 +563,52 @@ def main(argv=None):
     print(f"machine: {machine}\npathcredit imported from {pc.__file__}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        df12 = make_paths(args.journeys, 12, seed=0)
         if args.e2e:
-            r, version = bench_e2e(
-                "12 channels",
-                df12,
-                args.orders,
-                args.repeats,
-                args.ca_python,
-                tmp,
-                memory=not args.no_memory,
-                baseline=args.baseline,
-            )
-            print(f"ChannelAttribution {version}\n\n{markdown(r)}", flush=True)
+            load_before = _uptime()
+            print(f"uptime before: {load_before}", flush=True)
+            rows = []
+            where = args.data_dir or tmp
+            for gen in args.generators:
+                func, kwargs = GENERATORS[gen]
+                t = time.perf_counter()
+                cached = os.path.join(where, f"{gen}.csv")
+                if args.data_dir and os.path.exists(cached):
+                    df = None
+                    print(f"{gen}: reusing {cached}")
+                else:
+                    df = func(args.journeys, **kwargs)
+                    print(f"generated {gen}: {len(df)} paths in {time.perf_counter() - t:.1f} s")
+                r, version = bench_e2e(
+                    gen,
+                    df,
+                    args.orders,
+                    args.repeats,
+                    args.ca_python,
+                    where,
+                    memory=not args.no_memory,
+                    baseline=args.baseline,
+                )
+                rows += r
+                del df
+            load_after = _uptime()
+            print(f"uptime after: {load_after}")
+            print(f"ChannelAttribution {version}\n\n{markdown(rows)}", flush=True)
             if args.out:
                 meta = dict(
                     machine=machine,
                     pathcredit=pc.__file__,
+                    commit=_commit(),
+                    command=" ".join(["python", *sys.argv]),
                     channelattribution=version,
                     baseline=args.baseline,
-                    date=time.strftime("%Y-%m-%d"),
+                    date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    uptime_before=load_before,
+                    uptime_after=load_after,
+                    blas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
                 )
-                Path(args.out).write_text(json.dumps({"meta": meta, "rows": r}, indent=1))
+                Path(args.out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
             return
+        df12 = make_paths(args.journeys, 12, seed=0)
         r, version = bench_set(
             "12 channels",
             df12,

@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import textwrap
+import time
 
 CASES = {
     "exact20": {"journeys": 200_000, "channels": 20, "p": 0.3, "long_share": 0.0},
@@ -76,11 +77,12 @@ RUN = textwrap.dedent(
     j = pathcredit.read_paths(make_paths(case["journeys"], case["channels"], 2024,
                                          case["p"], case["long_share"]))
     before = rss_mib()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     r = shapley(j, vf)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({
-        "seconds": seconds, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "seconds": seconds, "cpu_seconds": cpu,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "before_mib": before, "paths": j.n_paths, "method": r.extras["method"],
         "sampled_paths": r.extras.get("sampled_paths", 0),
         "total": float(np.sum(r.conversions)),
@@ -111,7 +113,15 @@ def main(argv=None) -> None:
     ap.add_argument("--src", default=None, help="a pathcredit src directory to run instead")
     ap.add_argument("--cases", nargs="*", default=list(CASES))
     ap.add_argument("--value-functions", nargs="*", default=list(VALUE_FUNCTIONS))
+    ap.add_argument("--out", default=None, help="write the runs and medians as JSON here")
+    ap.add_argument("--table", metavar="JSON", help="print the README table of an --out JSON")
     args = ap.parse_args(argv)
+    if args.table:
+        with open(args.table) as f:
+            print(speed_table(json.load(f)))
+        return
+    uptime_before = _uptime()
+    print(f"uptime before: {uptime_before}", flush=True)
     keys = [(c, vf) for c in args.cases for vf in args.value_functions]
     runs: dict = {k: [] for k in keys}
     timed_out = set()
@@ -128,7 +138,8 @@ def main(argv=None) -> None:
             print(
                 f"rep {rep} {c} {vf}: {res['seconds']:.3f} s, peak {res['peak_mib']:.0f} MiB "
                 f"(before the call {res['before_mib']:.0f} MiB), {res['paths']} paths, "
-                f"{res['method']}, sampled paths {res['sampled_paths']}; "
+                f"{res['method']}, sampled paths {res['sampled_paths']}, "
+                f"CPU {res['cpu_seconds']:.3f} s; "
                 f"load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
@@ -138,9 +149,12 @@ def main(argv=None) -> None:
         f"{_mem_gib():.0f} GiB RAM; src={args.src or 'this checkout'}; repeats={args.repeats}"
     )
     print()
+    uptime_after = _uptime()
+    print(f"uptime after: {uptime_after}")
+    print()
     print("| case | value function | distinct paths | method | median s (min-max) | runs "
-          "| peak RSS MiB (median) | RSS before the call MiB |")  # fmt: skip
-    print("|" + "---|" * 8)
+          "| median CPU s | peak RSS MiB (median) | RSS before the call MiB |")  # fmt: skip
+    print("|" + "---|" * 9)
     for c, vf in keys:
         rs = runs[(c, vf)]
         if not rs:
@@ -150,6 +164,7 @@ def main(argv=None) -> None:
         print(
             f"| {c} | {vf} | {rs[0]['paths']:,} | {rs[0]['method']} | "
             f"{statistics.median(ts):.3f} ({min(ts):.3f}-{max(ts):.3f}) | {len(rs)} | "
+            f"{statistics.median(r['cpu_seconds'] for r in rs):.3f} | "
             f"{statistics.median(r['peak_mib'] for r in rs):.0f} | "
             f"{statistics.median(r['before_mib'] for r in rs):.0f} |"
         )
@@ -157,6 +172,77 @@ def main(argv=None) -> None:
         first = rs[0]["conversions"]
         if any(r["conversions"] != first for r in rs[1:]):
             print(f"  WARNING: {c} {vf}: runs disagree")
+    if args.out:
+        out = {
+            "meta": {
+                "command": " ".join(["python", *sys.argv]),
+                "machine": f"python {platform.python_version()}, {platform.machine()}, "
+                f"{_cpu()}, {_mem_gib():.0f} GiB RAM",
+                "commit": _commit(),
+                "src": args.src or "this checkout",
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "uptime_before": uptime_before,
+                "uptime_after": uptime_after,
+                "repeats": args.repeats,
+            },
+            "cases": [
+                {
+                    "case": c,
+                    "value_function": vf,
+                    "median_s": statistics.median(r["seconds"] for r in runs[(c, vf)])
+                    if runs[(c, vf)] else None,
+                    "median_cpu_s": statistics.median(r["cpu_seconds"] for r in runs[(c, vf)])
+                    if runs[(c, vf)] else None,
+                    "runs": [{k: v for k, v in r.items() if k != "conversions"}
+                             for r in runs[(c, vf)]],
+                    "conversions": runs[(c, vf)][0]["conversions"] if runs[(c, vf)] else None,
+                }
+                for c, vf in keys
+            ],
+        }  # fmt: skip
+        with open(args.out, "w") as f:
+            json.dump(out, f, indent=1)
+
+
+def speed_table(result: dict) -> str:
+    """The README table of a ``--out`` JSON (``tests/test_benchmark_tables.py`` checks it)."""
+    lines = [
+        "| case | value function | distinct paths | method | median wall s (min-max) | "
+        "median CPU s (min-max) | runs | peak RSS MiB (median) |",
+        "|" + "---|" * 8,
+    ]
+    for c in result["cases"]:
+        rs = c["runs"]
+        if not rs:
+            continue
+        wall = [r["seconds"] for r in rs]
+        cpu = [r["cpu_seconds"] for r in rs]
+        lines.append(
+            f"| {c['case']} | {c['value_function']} | {rs[0]['paths']:,} | {rs[0]['method']} | "
+            f"{statistics.median(wall):.2f} ({min(wall):.2f}-{max(wall):.2f}) | "
+            f"{statistics.median(cpu):.2f} ({min(cpu):.2f}-{max(cpu):.2f}) | {len(rs)} | "
+            f"{statistics.median(r['peak_mib'] for r in rs):.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def _uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _commit() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        sha = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--", "../../src"],
+                               capture_output=True, text=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+dirty" if dirty else "")
 
 
 def _cpu() -> str:

@@ -219,6 +219,7 @@ def test_bad_arguments():
         build(log[log.user_id == "u5"], lookback_days=10)
 
 
+@pytest.mark.slow
 def test_inputs_polars_parquet_csv_ibis(tmp_path):
     import ibis
     import polars as pl
@@ -355,6 +356,7 @@ def test_simulator_is_seeded_and_sane():
         {"inactivity_days": 5, "lookback_days": None},
     ],
 )
+@pytest.mark.slow
 def test_partitions_give_the_one_pass_result(partitions, options):
     ev = simulate_events(400, seed=3, duplicate_rate=0.05)
     ev.loc[::97, "timestamp"] = pd.NaT
@@ -381,6 +383,7 @@ def test_partitions_on_hand_made_log():
     assert ej.journeys.total_conversions == 5
 
 
+@pytest.mark.slow
 def test_out_of_memory_falls_back_to_partitions(tmp_path):
     """A real DuckDB memory_limit that one pass exceeds (measured: one pass needs
     more than 40 MB here, 16 partitions fit in 24 MB)."""
@@ -471,6 +474,7 @@ def test_whitespace_around_ids_and_channels(backend):
     assert removed["conversions with no touch"].conversions == 1.0
 
 
+@pytest.mark.slow
 def test_partitions_more_than_people_and_no_valid_event():
     # 50 partitions for a handful of people: most are empty and are skipped
     ej = build(hand_log(), identity_map=IDENTITY, partitions=50)

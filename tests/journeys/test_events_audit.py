@@ -69,6 +69,12 @@ def test_unparseable_time_after_the_sample_is_dropped_and_counted(tmp_path, back
     write(tmp_path / "ok.csv", good)
     # line 25,002 (header is line 1): a touch whose time is not a date
     write(tmp_path / "bad.csv", good, ["u1,not a date,a,0,0"])
+    if backend is None:  # the case is real: DuckDB's own reader stops at that line
+        import duckdb
+
+        with pytest.raises(duckdb.ConversionException, match="sample_size = 20480") as err:
+            duckdb.read_csv(str(tmp_path / "bad.csv")).fetchall()
+        assert "Line: 25002" in str(err.value)
     ok = build_journeys(tmp_path / "ok.csv", value_col="value", backend=backend)
     bad = build_journeys(tmp_path / "bad.csv", value_col="value", backend=backend)
     pd.testing.assert_frame_equal(table(bad), table(ok))
@@ -404,3 +410,29 @@ def test_spark_refuses_alike(spark):
     assert (err.value.column, list(err.value.value)) == ("channel", ["x", "y"])
     with pytest.raises(InputError, match="max_touches must be a whole number"):
         build_journeys(con.table("audit_int"), time_unit="s", max_touches=True, backend=spark)
+
+
+def test_readme_states_the_ranges_the_code_uses(tmp_path):
+    """The numbers of the README's event-log rules come from the code (and DuckDB)."""
+    import re
+    from pathlib import Path
+
+    import duckdb
+
+    from pathcredit.journeys import events
+    from pathcredit.journeys._event_journeys import integer_time_bounds
+
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    flat = re.sub(r"\s+", " ", text)
+    lo, hi = integer_time_bounds("s")
+    assert (lo, hi) == (FIRST_S, LAST_S)
+    assert f"in seconds, {lo:,} to {hi:,}" in flat
+    assert events.MAX_TOUCHES_LIMIT == 2**31 - 1 and "from 1 to 2^31 - 1" in flat
+    assert f"`partitions` from 1 to {events.PARTITIONS_LIMIT:,}" in flat
+    # DuckDB's type-sniffing sample, as its own error message states it
+    m = re.search(r"a sample of ([\d,]+) rows", flat)
+    assert m
+    f = tmp_path / "sniff.csv"
+    f.write_text("a,b\n" + "1,2\n" * 30_000 + "x,2\n")
+    with pytest.raises(duckdb.Error, match=rf"sample_size = {m.group(1).replace(',', '')}\b"):
+        duckdb.read_csv(str(f)).fetchall()

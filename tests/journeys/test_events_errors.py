@@ -165,6 +165,7 @@ def test_resolve_identity_long_chain():
     assert len(d) == 0
 
 
+@pytest.mark.slow
 def test_cli_output_is_byte_identical(tmp_path):
     from click.testing import CliRunner
 

@@ -374,6 +374,7 @@ def test_device_with_two_user_ids_warns_and_takes_the_first(tmp_path):
 
 
 # ------------------------------------------------------------------ traps of issue 13
+@pytest.mark.slow
 def test_trap_event_timestamp_is_int64_microseconds(tmp_path):
     d = "5.5"
     log = [
@@ -617,6 +618,15 @@ def test_spark_equals_duckdb(spark, tmp_path):
         assert sj.journeys.removed == dj.journeys.removed
         assert sj.ga4 == dj.ga4
         assert dj.ga4["click_ids"]["gclid"] > 0 and dj.ga4["repeated_transactions"] > 0
+    # an export from before June 2023: no collected_traffic_source, no last-click record
+    # (click ids only in page_location); GA4's last click computed on both engines
+    old = simulate_ga4(40, seed=5, layout="pre_2023_06", resend_rate=0.3)
+    p = write_ga4(old, tmp_path / "old.ndjson")
+    sj = read_ga4(p, backend=spark, session_source="last_click")
+    dj = read_ga4(p, session_source="last_click")
+    assert sj.journeys.to_frame().equals(dj.journeys.to_frame())
+    assert sj.journeys.removed == dj.journeys.removed and sj.ga4 == dj.ga4
+    assert dj.ga4["session_source"]["click_id"] > 0
 
 
 # ------------------------------------------------------------------ offline touches

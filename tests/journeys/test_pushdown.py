@@ -51,6 +51,7 @@ def test_pushdown_equals_in_memory(model):
         np.testing.assert_allclose(alt.conversions, ref.conversions, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_pushdown_params_and_errors():
     ej = build(hand_log(), identity_map=IDENTITY)
     res = attribute_in_engine(ej, "position_based", first=0.3, last=0.5)

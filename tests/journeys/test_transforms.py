@@ -114,3 +114,21 @@ def test_unknown_names_of_mixed_types_are_one_error(j):
     ):
         with pytest.raises(InputError, match=r"unknown channel\(s\) \[1, 'Z'\]"):
             call()
+
+
+def test_position_and_path_index_by_their_definitions():
+    """``Journeys.position`` (a cumulative sum of steps that drop back at each path's
+    start) against the position counted per path in Python, on random lengths."""
+    import numpy as np
+
+    from pathcredit import Journeys
+
+    rng = np.random.default_rng(5)
+    for n_paths in (1, 2, 7, 300):
+        lengths = rng.integers(1, 9, n_paths)
+        offsets = np.r_[0, np.cumsum(lengths)]
+        j = Journeys(["a", "b", "c"], rng.integers(0, 3, offsets[-1]), offsets,
+                     np.ones(n_paths), merge=False)  # fmt: skip
+        expected = [p for n in lengths for p in range(n)]
+        assert j.position.tolist() == expected
+        assert j.path_index.tolist() == [i for i, n in enumerate(lengths) for _ in range(n)]

@@ -269,6 +269,7 @@ def test_failed_diagnostics_warn_with_the_fix():
     assert "target_accept" in str(rec[0].message) or "draws" in str(rec[0].message)
 
 
+@pytest.mark.slow
 def test_interactions_undetermined_are_refused_with_the_reason():
     with pytest.raises(ModelError, match="fit without them or with more journeys"):
         attribute(tiny_journeys(), model="bayesian_response", interactions=True, **ONCE)

@@ -283,3 +283,58 @@ def test_progress_bar_is_silent_off_a_terminal(capsys):
     j = random_journeys(rng, 8, 40, 8)
     sh.shapley(j, "conversion_rate", max_exact_channels=3, max_permutations=200)
     assert capsys.readouterr().err == ""
+
+
+def test_fast_table_shapley_equals_the_pairwise_form():
+    """``_shapley_from_table`` (coalitions regrouped, two sums) against
+    :func:`shapley_values` (marginal contributions per player) on random games with
+    v(empty) = 0, and on the three-player game of its docstring."""
+    rng = np.random.default_rng(11)
+    for k in range(1, 11):
+        v = rng.random((3, 1 << k))
+        v[:, 0] = 0.0
+        np.testing.assert_allclose(sh._shapley_from_table(v), shapley_values(v), atol=1e-14)
+    np.testing.assert_allclose(
+        sh._shapley_from_table(np.array([[0, 11, 6, 15, 8, 17, 11, 20.0]])),
+        [[29 / 3, 25 / 6, 37 / 6]],
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_markov_prefix_worths_by_elimination_equal_the_solves(seed):
+    """Every prefix of sampled orders, by one elimination per order, against the chain's
+    own conversion probability with the other channels removed."""
+    rng = np.random.default_rng(300 + seed)
+    j = random_journeys(rng, 7, 40, 7)
+    game = sh._Markov(j, 1)
+    chain = fit_chain(j)
+    k = 5
+    codes = np.array([np.sort(rng.permutation(j.n_channels)[:k]) for _ in range(3)])
+    order = np.array([[rng.permutation(k) for _ in range(4)] for _ in range(3)])
+    got = game.prefix_worths(codes, order)
+    assert got.shape == (3, 4, k + 1)
+    for a in range(3):
+        for p in range(4):
+            for t in range(k + 1):
+                kept = {j.channels[c] for c in codes[a, order[a, p, :t]]}
+                removed = [c for c in j.channels if c not in kept]
+                assert got[a, p, t] == pytest.approx(chain.conversion_probability(removed),
+                                                     abs=1e-13)  # fmt: skip
+
+
+def test_sampled_markov_games_by_elimination_equal_a_callable_of_the_chain():
+    """Sampled paths (above max_exact_channels): the Markov game's prefix worths by
+    elimination give the same estimates, for the same seed and so the same orders, as
+    a callable that solves the chain for each prefix."""
+    rng = np.random.default_rng(17)
+    j = random_journeys(rng, 7, 40, 9)
+    chain = fit_chain(j)
+
+    def v(s):
+        return chain.conversion_probability([c for c in j.channels if c not in s])
+
+    kw = dict(max_exact_channels=3, max_permutations=60, seed=4)
+    a = sh.shapley(j, "markov", **kw)
+    b = sh.shapley(j, v, **kw)
+    assert a.extras["method"] == "exact+sampling"
+    np.testing.assert_allclose(a.conversions, b.conversions, rtol=1e-9, atol=1e-12)

@@ -979,14 +979,15 @@ def first_bad_row(table, predicate, normalize_options):
     """
     import ibis
 
+    engine = engine_of(table)  # Spark's own Arrow path, not Ibis's through pandas
     try:
         numbered = table.mutate(_row=ibis.row_number().over())
         norm = normalize(numbered, **normalize_options, carry=("_row",))
         hit = norm.filter(predicate(norm)).order_by("_row").limit(1)
-        rows = hit.to_pyarrow().to_pylist()
+        rows = engine.to_arrow(hit).to_pylist()
     except Exception:  # noqa: BLE001 - engines that need an order to number rows
         norm = normalize(table, **normalize_options)
-        rows = norm.filter(predicate(norm)).limit(1).to_pyarrow().to_pylist()
+        rows = engine.to_arrow(norm.filter(predicate(norm)).limit(1)).to_pylist()
         return (None, rows[0]) if rows else (None, None)
     return (int(rows[0]["_row"]), rows[0]) if rows else (None, None)
 

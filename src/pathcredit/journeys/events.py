@@ -121,8 +121,23 @@ Rules (the same on every backend)
   repeats a column name; an empty file, a log with no events (a header only:
   "no events, so no paths"), or one with no valid event; Excel workbooks, zip
   archives and bzip2 files (recognised by their leading bytes, with what to do
-  instead). Gzip- and zstd-compressed CSV files are read as they are, whatever
-  their name.
+  instead); an integer time outside years 1 to 9999 (see **Times**); a column of
+  ids, channels, event names or touch types holding nested values (lists,
+  records, maps); ``identity_cols`` naming one column twice. Gzip- and
+  zstd-compressed CSV files are read as they are, whatever their name, after
+  one pass that checks the stream to its end (a truncated or corrupt file is
+  refused: DuckDB's reader would stop quietly at the cut).
+* **Numbers written as text** (a conversion flag or value column of strings, or
+  a CSV column holding a value that is not a number): each value is trimmed;
+  empty and the missing-value spellings of pandas' ``read_csv`` (``NA``,
+  ``N/A``, ``n/a``, ``NULL``, ``null``, ``None``, ``nan``, ``NaN``, ...) are
+  missing; any other text that is not a number (``yes``) is refused, naming its
+  row. DuckDB guesses a CSV column's type from a sample of rows (20,480); a
+  later value the guess cannot hold (a time ``not a date``, a flag ``yes``, a
+  value ``n/a``) makes the build start again with that column read as text, so
+  the result is the one the pandas reference gives: an unparseable time is
+  dropped and counted. Any other CSV error of DuckDB (a row with the wrong
+  number of fields) is an ``InputError`` naming the file, the line and its text.
 * **Duplicates.** Events identical in person, time, channel, conversion flag
   and value (after stitching) are kept once; the copies are counted. Every
   backend orders a person's events by (time, flag, channel, value), which is a
@@ -133,7 +148,12 @@ Rules (the same on every backend)
   any ``partitions``.
 * **Times** are handled at microsecond resolution; days are
   ``microseconds / 86 400 000 000``. Integer times need ``time_unit`` (``s``,
-  ``ms``, ``us`` or ``ns`` since 1970-01-01 UTC). Time strings follow one
+  ``ms``, ``us`` or ``ns`` since 1970-01-01 UTC) and must name an instant from
+  0001-01-01 to 9999-12-31 UTC (four-digit years, as ISO 8601 writes them; in
+  seconds -62 135 596 800 to 253 402 300 799); one outside is refused naming its
+  row (10^17 seconds is a unit mix-up, not a date), where DuckDB's arithmetic
+  would overflow and pandas' would wrap around. Every int64 number of
+  nanoseconds is inside. Time strings follow one
   grammar on every backend (``ISO_TIME`` in ``_engine``: ISO 8601's extended
   format as RFC 3339 writes it): ``YYYY-MM-DD``, optionally ``T`` or a space and
   ``hh:mm``, optionally ``:ss`` with a fraction after ``.`` or ``,`` (any number
@@ -883,7 +903,7 @@ PARTITIONS_LIMIT = 10_000
 
 def _whole(v, limit: int) -> bool:
     """Whether ``v`` is a whole number from 1 to ``limit`` (booleans are not numbers here)."""
-    return (
+    return bool(
         not isinstance(v, bool | np.bool_) and isinstance(v, int | np.integer) and 1 <= v <= limit
     )
 

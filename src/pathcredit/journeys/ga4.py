@@ -46,8 +46,8 @@ How the export is read
   *first* acquisition, not the session's: it is never used for sessions.
 * **Session source, two views** (``session_source``):
 
-  - ``"own"`` (the default; ``"collected"`` is an accepted alias, its name
-    before 0.x): each session keeps its own source, and a direct session stays
+  - ``"own"`` (the default; ``"collected"``, the earlier name of this view, is
+    accepted as the same): each session keeps its own source, and a direct session stays
     Direct. This is what a multi-touch path needs: a model sees every session
     as it came, and a path's repeated channels are real visits.
   - ``"last_click"``: GA4's report view, its session-scoped "paid and organic
@@ -470,7 +470,7 @@ def read_ga4(
     counts.pop("_repeated_value", None)
     j.source = name
     ej.journeys = j
-    ej.ga4 = counts  # type: ignore[attr-defined]
+    ej.ga4 = counts
     return ej
 
 

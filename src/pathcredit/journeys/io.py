@@ -1,10 +1,14 @@
 """Reading aggregated paths (ChannelAttribution's format) from frames and files.
 
-The reader works batch by batch in Arrow and numpy: a CSV file is cut into pieces of
-about a megabyte at line ends and each piece is parsed by ``pyarrow.csv`` with explicit
-column types; a Parquet file is read in record batches; a DataFrame is sliced. Each
-batch's path strings are split into channel codes and dropped, so peak memory stays
-close to the size of the :class:`Journeys` returned (see ``benchmarks/read_paths``).
+Two readers give the same answer. The fast one (:func:`_read_fast`) parses a CSV file in
+blocks with ``pyarrow.csv.open_csv`` (or takes a Parquet file's record batches, or slices
+a DataFrame) while a worker thread splits the previous block with Arrow's compiled
+kernels (``split_pattern``, ``dictionary_encode``); it checks the counts in bulk and,
+on anything unusual, gives up without a word. The batch-by-batch reader then reads the
+input from the top (pieces of half a megabyte cut at line ends, numpy splitting) and
+finds, names and refuses the first bad row, so every error message comes from it. Both
+drop each batch's path strings once they are channel codes, so peak memory stays close
+to the size of the :class:`Journeys` returned (see ``benchmarks/read_paths``).
 """
 
 from __future__ import annotations
@@ -91,7 +95,8 @@ def read_paths(
     Notes
     -----
     Time and memory are linear in the input. Peak memory above the caller's is
-    at most about twice the size of the returned arrays for CSV and Parquet files.
+    below twice the size of the returned arrays for CSV files; for Parquet files it is
+    higher (pyarrow decodes a whole row group at a time): see ``benchmarks/read_paths``.
 
     Examples
     --------
@@ -905,13 +910,15 @@ def _check_count_dtype(series, name, col, row0) -> None:
     if refused:
         notna = np.flatnonzero(series.notna().to_numpy())
         i = int(notna[0]) if len(notna) else 0
-        v = series.iloc[i] if len(series) else None
+        v: Any = series.iloc[i] if len(series) else None
+        if isinstance(v, np.generic):  # a numpy complex or datetime64 scalar: a Python value
+            v = v.item()
         raise InputError(
             f"counts must be numbers, not {dtype}",
             source=name,
             column=col,
             row=row0 + i,
-            value=v.item() if hasattr(v, "item") and not isinstance(v, pd.Timestamp) else v,
+            value=v,
         )
     if kind == "O" and not isinstance(dtype, pd.CategoricalDtype):
         for i, v in enumerate(series.array):

@@ -124,8 +124,10 @@ _TABLE_LIMIT = 22
 _NAMED_ROWS = 1 << 10
 #: Above this many distinct coalitions, coalition_values lists the paths' channel sets only.
 _COALITION_ROWS = 1 << 21
-#: Markov subgames of at least this many channels are built over the subset lattice.
-_LATTICE_MIN = 13
+#: Markov subgames of at least this many channels are built over the subset lattice
+#: (first-order dense chains). At O(2^k) for all 2^k worths it beats evaluating the
+#: distinct coalitions apart at every size, so every exact subgame uses it.
+_LATTICE_MIN = 1
 
 
 def _coalition_names(rows: np.ndarray, channels) -> list[str]:
@@ -382,12 +384,12 @@ class _Markov:
     def subgame_tables(self, set_keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Worth tables ``(m, 2 ** k)`` of first-order subgames, by recursive Schur complements.
 
-        The worth of ``S`` is ``p0_S' (I - Q_SS)^-1 r_S``, minus the Schur complement of
-        the zero corner of the bordered matrix ``B = [[I - Q_TT, r_T], [p0_T', 0]]``
-        over the set's channels ``T``. Channel by channel, each matrix of the previous
-        level gives two: the channel left out (its row and column deleted) or kept
-        (eliminated: the Schur complement on its pivot). After ``k`` levels the
-        ``2 ** k`` corners are ``-v(S)`` for every ``S``, in subset-mask order. This is
+        The worth of ``S`` is ``p0_S' (I - Q_SS)^-1 r_S``, the Schur complement of the
+        zero corner of the bordered matrix ``B = [[I - Q_TT, r_T], [-p0_T', 0]]`` on
+        the block ``S`` (``T`` the set's channels). Channel by channel, each matrix of
+        the previous level gives two: the channel left out (its row and column
+        deleted) or kept (eliminated: the Schur complement on its pivot). After ``k``
+        levels the ``2 ** k`` corners are ``v(S)`` for every ``S``, in subset-mask order. This is
         the principal-minor recursion of Griffin and Tsatsomeros (2006): level ``i``
         costs ``2 ** i (k + 1 - i) ** 2``, so all ``2 ** k`` worths cost ``O(2 ** k)``
         in all (about 12 ``2 ** k`` multiply-adds), against ``O(k ** 2)`` per
@@ -406,38 +408,163 @@ class _Markov:
         Q = chain.transient_matrix.toarray()
         r = np.asarray(chain.step_rewards, dtype=np.float64)[:, 0]
         p0 = np.asarray(chain.start_probability, dtype=np.float64)
-        single = np.flatnonzero(_key_size(self.state_keys) == 1)
-        state_of = np.full(self.state_keys.shape[1] * 64, -1, dtype=np.int64)
-        code = np.array([int(np.flatnonzero(_key_rows(self.state_keys[[i]], len(state_of))[0])[0])
-                         for i in single], dtype=np.int64)  # fmt: skip
-        state_of[code] = single
         m, k = codes.shape
-        st = state_of[codes]  # (m, k)
+        st = self._state_of()[codes]  # (m, k)
         if np.any(st < 0):
             raise _NoStatePerChannel("a channel without its own state")
         out = np.empty((m, 1 << k))
-        # games per batch: the last levels hold about 2 ** k * 4 floats per game
-        per = max(1, (1 << 21) >> k)
         eye = np.eye(k)
+        per = max(1, _LEAVES >> k)  # games per batch
         for lo in range(0, m, per):
             s_ = st[lo : lo + per]
-            b = len(s_)
-            B = np.zeros((b, k + 1, k + 1))
+            B = np.zeros((len(s_), k + 1, k + 1))
             B[:, :k, :k] = eye - Q[s_[:, :, None], s_[:, None, :]]
             B[:, :k, k] = r[s_]
-            B[:, k, :k] = p0[s_]
-            M = B[:, None]  # (games, subsets so far, size, size)
-            for _ in range(k):
-                rest = M[:, :, 1:, 1:]
-                kept = rest - M[:, :, 1:, :1] * (M[:, :, :1, 1:] / M[:, :, :1, :1])
-                # channel i is bit i: the subsets without it first, then those with it
-                M = np.concatenate([rest, kept], axis=1)
-            out[lo : lo + b] = -M[:, :, 0, 0]
+            B[:, k, :k] = -p0[s_]  # so the corners are +v (no negation pass)
+            _schur_corners(B, k, out[lo : lo + len(s_)])
         return out
+
+    def prefix_worths(self, codes: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Worths of every prefix of sampled orders, by elimination in each order.
+
+        ``codes`` ``(a, k)``: the channels of each game; ``order`` ``(a, p, k)``: the
+        players of each sampled order. Eliminating the bordered matrix's channels in
+        the order they join, the corner after ``t`` pivots is ``-v`` of the first
+        ``t`` players (the Schur complement on a leading block involves that block
+        only), so one elimination, ``O(k^3)``, gives all ``k + 1`` prefix worths of
+        an order; solving each prefix apart cost ``O(k^4)``. First-order dense
+        chains only (:meth:`lattice_ready`).
+        """
+        chain = self.chain
+        Q = chain.transient_matrix.toarray()
+        r = np.asarray(chain.step_rewards, dtype=np.float64)[:, 0]
+        p0 = np.asarray(chain.start_probability, dtype=np.float64)
+        st = self._state_of()[codes]
+        if np.any(st < 0):
+            raise _NoStatePerChannel("a channel without its own state")
+        a, p, k = order.shape
+        s_ = np.take_along_axis(np.broadcast_to(st[:, None, :], (a, p, k)), order, axis=2)
+        s_ = s_.reshape(a * p, k)
+        M = np.zeros((a * p, k + 1, k + 1))
+        M[:, :k, :k] = np.eye(k) - Q[s_[:, :, None], s_[:, None, :]]
+        M[:, :k, k] = r[s_]
+        M[:, k, :k] = p0[s_]
+        out = np.empty((a * p, k + 1))
+        out[:, 0] = 0.0
+        for t in range(k):  # pivot t: rows and columns below t are updated in place
+            piv = M[:, t + 1 :, t : t + 1] / M[:, t : t + 1, t : t + 1]
+            M[:, t + 1 :, t + 1 :] -= piv * M[:, t : t + 1, t + 1 :]
+            out[:, t + 1] = -M[:, k, k]
+        return out.reshape(a, p, k + 1)
+
+    def _state_of(self) -> np.ndarray:
+        """The state of each channel code (first-order chains), -1 for none."""
+        single = np.flatnonzero(_key_size(self.state_keys) == 1)
+        state_of = np.full(self.state_keys.shape[1] * 64, -1, dtype=np.int64)
+        rows = _key_rows(self.state_keys[single], len(state_of))
+        state_of[np.argmax(rows, axis=1)] = single
+        return state_of
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         removed = [self.channels[~r].tolist() for r in rows]
         return np.asarray(self.chain.conversion_probabilities(removed), dtype=np.float64)
+
+
+#: Leaves (coalitions) of the Schur-complement lattice computed per batch: the last
+#: levels then stay in cache (about 2 MiB of 2 x 2 and 1 x 1 matrices).
+_LEAVES = 1 << 16
+
+
+def _schur_levels(M: np.ndarray, levels: int) -> np.ndarray:
+    """``levels`` steps of the lattice recursion on ``M`` ``(b, c, s, s)``.
+
+    Each matrix gives two: its first row and column deleted (the channel left out),
+    then the Schur complement on its first pivot (the channel kept); the second
+    axis doubles each step, the channel of step ``i`` becoming bit ``i`` of it.
+    """
+    for _ in range(levels):
+        rest = M[:, :, 1:, 1:]
+        kept = rest - M[:, :, 1:, :1] * (M[:, :, :1, 1:] / M[:, :, :1, :1])
+        M = np.concatenate([rest, kept], axis=1)
+    return M
+
+
+def _schur_last_two(M: np.ndarray) -> np.ndarray:
+    """The four leaves of each ``3 x 3`` matrix of ``M`` ``(c, n, 3, 3)``, in closed form.
+
+    With ``M = [[a, b, e], [c, d, f], [g, h, z]]`` (two channels and the corner), the
+    corners of the subsets {}, {0}, {1}, {0, 1} are ``z``, ``z - g e / a``,
+    ``z - h f / d`` and, after eliminating 0, ``z' - h' f' / d'``. Returns
+    ``(c, 4 n)``: leaf ``2 * bit1 + bit0`` of matrix ``i`` at ``i + n * leaf``,
+    the layout :func:`_schur_levels` would give after two more steps.
+    """
+    a, b, e = M[..., 0, 0], M[..., 0, 1], M[..., 0, 2]
+    c, d, f = M[..., 1, 0], M[..., 1, 1], M[..., 1, 2]
+    g, h, z = M[..., 2, 0], M[..., 2, 1], M[..., 2, 2]
+    ga, ca = g / a, c / a
+    z0 = z - ga * e
+    out = np.empty((M.shape[0], 4, M.shape[1]))
+    out[:, 0] = z
+    out[:, 1] = z0
+    out[:, 2] = z - h * f / d
+    out[:, 3] = z0 - (h - ga * b) * (f - ca * e) / (d - ca * b)
+    return out.reshape(M.shape[0], -1)
+
+
+def _schur_corners(B: np.ndarray, k: int, out: np.ndarray) -> None:
+    """Corner entries of all ``2 ** k`` lattice leaves of ``B`` ``(b, k + 1, k + 1)``.
+
+    Breadth-first for the first channels, then subtree by subtree so each subtree
+    (at most ``_LEAVES`` leaves per batch) is finished while it is in cache; the last
+    two channels of every subtree in closed form (:func:`_schur_last_two`). Written
+    to ``out`` ``(b, 2 ** k)`` in subset-mask order (channel ``i`` = bit ``i``).
+    """
+    b = len(B)
+    tail = min(k, max(1, (_LEAVES // max(b, 1)).bit_length() - 1))
+    head = k - tail
+    top = _schur_levels(B[:, None], head)  # (b, 2**head, s, s)
+    view = out.reshape(b, 1 << tail, 1 << head)  # leaf mask = high (tail) bits, low (head)
+    per = max(1, _LEAVES >> tail)  # subtrees per batch, over the b games
+    flat = top.reshape(b * (1 << head), 1, *top.shape[2:])
+    for lo in range(0, len(flat), per):
+        sub = flat[lo : lo + per]
+        if tail >= 2:
+            leaves = _schur_last_two(_schur_levels(sub, tail - 2))  # (c, 2**tail)
+        else:
+            leaves = _schur_levels(sub, tail)[:, :, 0, 0]
+        g, h = np.divmod(np.arange(lo, lo + len(leaves)), 1 << head)
+        view[g, :, h] = leaves
+
+
+def _shapley_from_table(v: np.ndarray) -> np.ndarray:
+    """Shapley values of games ``v`` ``(m, 2 ** k)`` with ``v(empty) = 0``, in O(2 ** k).
+
+    ``phi_j = sum over T with j of c(T) - sum over all T of w(|T|) v(T)``, with
+    ``w(s) = s! (k - s - 1)! / k!`` (zero at ``s = k``) and ``c(T) = v(T) (w(|T| - 1)
+    + w(|T|))``: the marginal contributions regrouped by coalition. The sums over the
+    coalitions containing each ``j`` are one row sum and one column sum of the table
+    seen as ``(2 ** (k - h), 2 ** h)`` and two small products with the bit patterns,
+    instead of ``k`` passes over half the table (:func:`shapley_values`). The
+    weights sum to about ``ln k``, so for worths in ``[0, 1]`` (conversion
+    probabilities) rounding stays near ``1e-16 ln k``.
+    """
+    m, size = v.shape
+    k = size.bit_length() - 1
+    if k == 0:
+        return np.zeros((m, 0))
+    w_out = np.array([1.0 / (k * math.comb(k - 1, t)) if t < k else 0.0 for t in range(k + 1)])
+    w_in = np.r_[0.0, w_out[:-1]]
+    pc = popcount(k)
+    c = v * (w_in + w_out)[pc]
+    base = v @ w_out[pc]
+    h = k // 2
+    c3 = c.reshape(m, 1 << (k - h), 1 << h)
+    low_bits = ((np.arange(1 << h)[:, None] >> np.arange(h)) & 1).astype(np.float64)
+    high_bits = ((np.arange(1 << (k - h))[:, None] >> np.arange(k - h)) & 1).astype(np.float64)
+    phi = np.empty((m, k))
+    phi[:, :h] = c3.sum(axis=1) @ low_bits
+    phi[:, h:] = c3.sum(axis=2) @ high_bits
+    return phi - base[:, None]
 
 
 class _UserFunction:
@@ -471,9 +598,9 @@ class _UserFunction:
             except (TypeError, ValueError):
                 raw = np.asarray(got, dtype=object).reshape(-1)
                 bad = next((i for i, v in enumerate(raw) if not _is_number(v)), 0)
-                coalition = sorted(self.channels[rows[bad]]) if bad < len(rows) else "?"
+                named = sorted(self.channels[rows[bad]]) if bad < len(rows) else "?"
                 raise ModelError(
-                    f"the value function returned a non-number for coalition {coalition} "
+                    f"the value function returned a non-number for coalition {named} "
                     f"(row {bad}): {_show(raw[bad] if bad < len(raw) else got)}"
                 ) from None
         else:
@@ -569,22 +696,26 @@ def _exact_games(sets, game, n, exact, frac, gain, scale, bar):
     if isinstance(game, _Markov) and game.lattice_ready():
         big = [g for g in groups if g[2] >= _LATTICE_MIN]
         if big:
-            try:
-                direct = [game.subgame_tables(sets.keys[idx], codes) for idx, codes, _ in big]
-            except _NoStatePerChannel:  # a chain whose states are not one per channel
-                direct = None
+            keep_tables = total <= _COALITION_ROWS  # then coalition_values lists them all
+            state_of = game._state_of()
+            direct: list | None = None
+            # a chain whose states are not one per channel: the coalitions one by one
+            if all(np.all(state_of[codes] >= 0) for _, codes, _ in big):
+                direct = []
+                for idx, codes, _k in big:
+                    table = game.subgame_tables(sets.keys[idx], codes)
+                    frac[idx[:, None], codes] = _shapley_from_table(table)
+                    gain[idx] = table[:, -1] - table[:, 0]
+                    scale[idx] = np.maximum(np.abs(table[:, -1]), np.abs(table[:, 0]))
+                    bar.update(len(idx))
+                    direct.append(table if keep_tables else table[:, -1:])
             if direct is not None:
                 small = [g for g in groups if g[2] < _LATTICE_MIN]
                 coal = _exact_games(sets, game, n, exact & (sets.size < _LATTICE_MIN), frac,
                                     gain, scale, bar) if small else None  # fmt: skip
-                for (idx, codes, _k), table in zip(big, direct, strict=True):
-                    frac[idx[:, None], codes] = shapley_values(table)
-                    gain[idx] = table[:, -1] - table[:, 0]
-                    scale[idx] = np.maximum(np.abs(table[:, -1]), np.abs(table[:, 0]))
-                    bar.update(len(idx))
                 if coal is None:
                     coal = (np.zeros((0, _words(n)), np.uint64), np.zeros(0))
-                if total <= _COALITION_ROWS:  # then the small sets' table is complete too
+                if keep_tables:  # then the small sets' table is complete too
                     keys = np.concatenate(
                         [coal[0]] + [_subgame_keys(c, n).reshape(-1, _words(n)) for _, c, _ in big]
                     )
@@ -671,6 +802,11 @@ def _sampled_games(sets, game, n, sampled, frac, se, gain, scale, bar, *, tol, m
     owner_of[sampled] = np.arange(len(sampled))
     perms = 0
     words = _words(n)
+    by_elimination = (
+        isinstance(game, _Markov)
+        and game.lattice_ready()
+        and bool(np.all(game._state_of()[np.flatnonzero(sets.member[sampled].any(axis=0))] >= 0))
+    )
     for k in np.unique(sets.size[sampled]):
         idx = sampled[sets.size[sampled] == k]
         codes = sets.codes(idx)
@@ -684,7 +820,9 @@ def _sampled_games(sets, game, n, sampled, frac, se, gain, scale, bar, *, tol, m
         if not np.all(np.isfinite(ends_worth)):
             raise ModelError("the value function returned a non-finite worth")
 
-        def prefix_worth(games, order, bits=bits, idx=idx):
+        def prefix_worth(games, order, bits=bits, idx=idx, codes=codes):
+            if by_elimination:
+                return game.prefix_worths(codes[games], order).reshape(-1)
             step = np.take_along_axis(bits[games][:, None, :, :], order[..., None], axis=2)
             keys = np.zeros((*order.shape[:2], order.shape[2] + 1, words), dtype=np.uint64)
             np.cumsum(step, axis=2, dtype=np.uint64, out=keys[:, :, 1:])
