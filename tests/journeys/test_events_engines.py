@@ -312,9 +312,7 @@ def test_delimiters_are_read_from_the_header(tmp_path, delim):
 # --- ragged rows ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("row", "fields"), [("a,2024-01-02,y,0,extra", 5), ("a,2024-01-02,y", 3)]
-)
+@pytest.mark.parametrize(("row", "fields"), [("a,2024-01-02,y,0,extra", 5), ("a,2024-01-02,y", 3)])
 @pytest.mark.parametrize("before", [1, 30_000])  # inside and past DuckDB's sniffing sample
 def test_a_ragged_row_is_refused_naming_its_line(tmp_path, row, fields, before):
     lines = [f"u{i},2024-01-01,x,0" for i in range(before)]

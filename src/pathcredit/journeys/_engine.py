@@ -13,7 +13,8 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ class Engine:
     con: Any  # an Ibis backend (DuckDB, PySpark...): duck-typed
     name: str
     #: ``(files, delimiter)`` of the CSV inputs read on this engine (see :func:`csv_errors`)
-    csv_files: list = field(default_factory=list)
+    csv_files: list = dataclass_field(default_factory=list)
 
     def to_arrow(self, expr):
         """Execute ``expr`` and return a ``pyarrow.Table``."""

@@ -403,13 +403,11 @@ def _decimals_as_float(col):
         if pa.types.is_decimal(dtype.pyarrow_dtype):
             return col.astype("float64")
         return col
-    if dtype != object:
+    if not pd.api.types.is_object_dtype(dtype):
         return col
     present = col.dropna()
     if len(present) and all(isinstance(v, decimal.Decimal) for v in present):
-        return col.map(lambda v: np.nan if v is None or pd.isna(v) else float(v)).astype(
-            "float64"
-        )
+        return col.map(lambda v: np.nan if v is None or pd.isna(v) else float(v)).astype("float64")
     return col
 
 
