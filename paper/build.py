@@ -440,9 +440,10 @@ def grid_readme_blocks(agg, resp) -> dict[str, str]:
     rise_txt = ""
     if rises:
         w0 = rises[0]
+        first_mean = f_num(sd.loc[(w0, sizes[0]), "mean"])
         rise_txt = (
             f" and rises from {sizes[0]:,} to {sizes[1]:,} journeys in {len(rises)} of the "
-            f"{len(exposure)} exposure-response worlds ({w0}: {f_num(sd.loc[(w0, sizes[0]), 'mean'])}"
+            f"{len(exposure)} exposure-response worlds ({w0}: {first_mean}"
             f" to {f_num(sd.loc[(w0, sizes[1]), 'mean'])}, standard deviation "
             f"{f_num(sd.loc[(w0, sizes[1]), 'std'])})"
         )
