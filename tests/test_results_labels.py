@@ -8,7 +8,7 @@ import pytest
 import pathcredit as pc
 from pathcredit import AttributionResult, Journeys, ModelError
 from pathcredit.journeys._fingerprint import fingerprint
-from pathcredit.results import label_of
+from pathcredit.models import label_of
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ models with :func:`compare`, and get Google Analytics-style path reports with
 :func:`path_reports`.
 """
 
+from ._version import __version__
 from .exceptions import InputError, ModelError, PathcreditError
 from .journeys import (
     Journeys,
@@ -17,8 +18,6 @@ from .journeys import (
 )
 from .models import attribute, available_models
 from .results import AttributionResult, compare
-
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

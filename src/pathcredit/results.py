@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from ._version import __version__
 from .exceptions import ModelError
 
-__all__ = ["AttributionResult", "compare", "label_of", "LazyValue", "Extras"]
+__all__ = ["AttributionResult", "compare", "LazyValue", "Extras"]
 
 #: Columns of the long table, fixed for every model.
 LONG_COLUMNS = ["model", "channel", "metric", "value", "lower", "upper"]
@@ -117,8 +118,10 @@ class AttributionResult:
         ``(1 + ci_prob) / 2`` quantiles, a bootstrap's percentile interval) or highest
         density (the shortest interval holding ``ci_prob`` of the draws, for posteriors).
     label : str, optional
-        Name in tables and plots; by default the model and every parameter that
-        differs from the registered default, e.g. ``markov(order=2)``.
+        Name in tables and plots; by default the model's name. The models' results
+        are labelled by :func:`pathcredit.models.build_result` with the model and every
+        parameter that differs from the registered default, e.g. ``markov(order=2)``
+        (the registry lives above this module, so the label is computed there).
     fingerprint : mapping, optional
         What the model saw: counts and an order-independent hash of the journeys
         (:func:`pathcredit.journeys.fingerprint`); filled by :func:`pathcredit.attribute`.
@@ -170,8 +173,6 @@ class AttributionResult:
         label: str | None = None,
         fingerprint: Mapping[str, Any] | None = None,
     ):
-        from . import __version__
-
         self.model = model
         self.params = dict(params)
         self.channels = tuple(channels)
@@ -191,7 +192,7 @@ class AttributionResult:
         self.ci_kind = ci_kind
         self.fingerprint = None if fingerprint is None else dict(fingerprint)
         self.version = __version__
-        self.label = _default_label(model, self.params) if label is None else str(label)
+        self.label = model if label is None else str(label)
         if self.draws and lower is None and upper is None:
             lower, upper = self._bounds_from_draws()
         self.lower = {k: _frozen(v) for k, v in (lower or {}).items()}
@@ -764,67 +765,6 @@ def _require(module: str, extra: str):
         ) from None
 
 
-def _default_label(model: str, params: Mapping[str, Any]) -> str:
-    """``model(param=value, ...)`` with the parameters that differ from the model's defaults.
-
-    A parameter whose registered default is ``None`` is resolved by the model (Shapley's
-    ``order`` becomes 1 for the Markov game); its resolved value is not a user's choice and
-    is left out. :func:`pathcredit.attribute` labels from the arguments actually given.
-    """
-    from .models import _REGISTRY
-
-    spec = _REGISTRY.get(model)
-    defaults = spec.parameters() if spec is not None else {}
-    parts = []
-    for name, value in params.items():
-        if name in defaults and (defaults[name] is None or _same(value, defaults[name])):
-            continue
-        parts.append(f"{name}={_short(value)}")
-    return f"{model}({', '.join(parts)})" if parts else model
-
-
-def label_of(model: str, given: Mapping[str, Any]) -> str:
-    """The label of ``model`` run with the arguments ``given``: those that differ from defaults.
-
-    Examples
-    --------
-    >>> label_of("markov", {"order": 2}), label_of("markov", {"order": 1})
-    ('markov(order=2)', 'markov')
-    >>> label_of("shapley", {"value_function": "markov"})
-    "shapley(value_function='markov')"
-    """
-    from .models import _REGISTRY
-
-    spec = _REGISTRY.get(model)
-    defaults = spec.parameters() if spec is not None else {}
-    parts = [
-        f"{name}={_short(value)}"
-        for name, value in given.items()
-        if not (name in defaults and _same(value, defaults[name]))
-    ]
-    return f"{model}({', '.join(parts)})" if parts else model
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return list(a) == list(b)
-    if isinstance(a, bool | np.bool_) != isinstance(b, bool | np.bool_):
-        return False
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):  # arrays, objects without a truth value
-        return False
-
-
-def _short(value) -> str:
-    if callable(value):
-        return getattr(value, "__name__", type(value).__name__)
-    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
-        return repr(value)
-    text = repr(list(value)) if isinstance(value, tuple) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _num(x):
     x = float(x)
     return None if math.isnan(x) else x
@@ -843,3 +783,21 @@ def _jsonable(v):
         out = [_jsonable(x) for x in v]
         return _SKIP if any(x is _SKIP for x in out) else out
     return _SKIP
+
+
+def __getattr__(name):
+    # Deprecated alias: the label rule needs the model registry, which sits above this
+    # module, so it moved to pathcredit.models; importing it here lazily keeps old code
+    # working without an import pointing up the layering at load time.
+    if name == "label_of":
+        import warnings
+
+        from .models._credit import label_of
+
+        warnings.warn(
+            "pathcredit.results.label_of moved to pathcredit.models.label_of",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return label_of
+    raise AttributeError(f"module 'pathcredit.results' has no attribute {name!r}")

@@ -13,8 +13,8 @@ import json
 import numpy as np
 
 from .journeys import Journeys
-from .models import attribute, get_model
-from .results import LONG_COLUMNS, WIDE_COLUMNS, label_of
+from .models import attribute, get_model, label_of
+from .results import LONG_COLUMNS, WIDE_COLUMNS
 
 __all__ = [
     "tiny_journeys",

@@ -45,7 +45,7 @@ def machine_info() -> dict[str, Any]:
     import pandas
     import scipy
 
-    from .. import __version__
+    from .._version import __version__
 
     mem = None
     try:

@@ -182,7 +182,7 @@ class ModelEntry:
 
     @property
     def label(self) -> str:
-        from ..results import label_of
+        from ..models import label_of
 
         base = label_of(self.name, self.kwargs)
         if not self.bootstrap:
@@ -252,7 +252,7 @@ def make_grid(
 
 
 def _cell_key(cell: Cell, scenario_params: Mapping) -> str:
-    from .. import __version__
+    from .._version import __version__
     from ..simulate import get_scenario
 
     params = get_scenario(cell.scenario, **scenario_params).params
