@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import pathcredit.models
+import pathcredit.models.heuristics
 from pathcredit.cli import main
 
 PATHS = "path,total_conversions,total_null\nA > B > C,3,2\nB,2,0\nC > A,1,1\n"
@@ -118,6 +119,25 @@ def test_internal_error_is_one_line_exit_1_with_how_to_debug(paths_csv, monkeypa
         run("attribute", paths_csv, env={"PATHCREDIT_DEBUG": "1"}),
     ):
         assert isinstance(res.exception, RuntimeError)
+
+
+def test_a_broken_invariant_exits_1_and_bad_input_exits_2(paths_csv, monkeypatch):
+    # a model whose credit does not sum to the journeys' totals is a bug (InternalError,
+    # exit 1), never reported as bad input; an unknown model is bad input (exit 2)
+    from pathcredit import AttributionResult, InternalError, PathcreditError
+
+    assert issubclass(InternalError, RuntimeError)
+    assert not issubclass(InternalError, PathcreditError)
+
+    def leaky(journeys, **params):
+        return AttributionResult("linear", {}, journeys.channels, [0.0] * journeys.n_channels,
+                                 total_conversions=journeys.total_conversions)  # fmt: skip
+
+    monkeypatch.setattr(pathcredit.models.heuristics, "linear", leaky)
+    line = one_line_error(run("attribute", paths_csv, "--model", "linear"), code=1)
+    assert "internal error: InternalError: model 'linear' credited 0.0 conversions" in line
+    line = one_line_error(run("attribute", paths_csv, "--model", "nonesuch"), code=2)
+    assert "unknown model 'nonesuch'" in line
 
 
 def test_real_process_prints_no_traceback(tmp_path):

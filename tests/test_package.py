@@ -1,5 +1,6 @@
 """Package-level promises: a light import, a curated namespace."""
 
+import json
 import subprocess
 import sys
 
@@ -21,6 +22,30 @@ def test_import_does_not_load_heavy_modules():
 def test_public_names_resolve():
     for name in pathcredit.__all__:
         assert getattr(pathcredit, name) is not None
+
+
+def test_dir_lists_every_public_name_lazy_ones_included():
+    # tab completion reads dir(); the lazily loaded names (read_ga4, bootstrap, plot_*...)
+    # are listed before they are first used, in a fresh interpreter
+    code = "import json, pathcredit; print(json.dumps(dir(pathcredit)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listed = set(json.loads(out.stdout))
+    assert set(pathcredit.__all__) <= listed
+    assert {"read_ga4", "bootstrap", "plot_attribution", "build_journeys"} <= listed
+
+
+def test_every_warning_and_error_class_lives_in_exceptions():
+    from pathcredit import exceptions
+    from pathcredit.models import bootstrap
+    from pathcredit.models.bayesian import response
+
+    assert bootstrap.BootstrapWarning is exceptions.BootstrapWarning
+    assert response.SamplingWarning is exceptions.SamplingWarning
+    for name in ("BootstrapWarning", "SamplingWarning", "PathcreditWarning"):
+        assert issubclass(getattr(exceptions, name), exceptions.PathcreditWarning)
+        assert getattr(pathcredit, name) is getattr(exceptions, name)
+    assert issubclass(exceptions.InternalError, RuntimeError)
+    assert not issubclass(exceptions.InternalError, exceptions.PathcreditError)
 
 
 def test_readme_defines_every_model_in_one_line():

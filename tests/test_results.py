@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from pathcredit import AttributionResult, Journeys, ModelError, attribute, compare
+from pathcredit import AttributionResult, InternalError, Journeys, ModelError, attribute, compare
 
 
 def test_long_and_wide_tables():
@@ -21,7 +21,7 @@ def test_long_and_wide_tables():
 
 
 def test_totals_are_checked():
-    with pytest.raises(ModelError, match="internal error"):
+    with pytest.raises(InternalError, match="credited 0.5 conversions but the journeys have 1.0"):
         AttributionResult("broken", {}, ["A"], [0.5], total_conversions=1.0)
     # non-additive results are not held to the total
     AttributionResult("p", {}, ["A"], [5.0], total_conversions=1.0, additive=False)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import pathcredit as pc
-from pathcredit import AttributionResult, Journeys, ModelError
+from pathcredit import AttributionResult, InternalError, Journeys, ModelError
 from pathcredit.journeys._fingerprint import fingerprint
 from pathcredit.models import label_of
 
@@ -91,7 +91,7 @@ def test_arviz_summary_works_on_draws():
 
 
 def test_credit_outside_its_interval_is_refused():
-    with pytest.raises(ModelError, match="outside its interval"):
+    with pytest.raises(InternalError, match="outside its interval"):
         AttributionResult(
             "m", {}, ["A"], [2.0], total_conversions=2.0,
             lower={"conversions": [0.0]}, upper={"conversions": [1.0]}, ci_prob=0.9,

@@ -5,8 +5,18 @@ models with :func:`compare`, and get Google Analytics-style path reports with
 :func:`path_reports`.
 """
 
+import importlib
+
 from ._version import __version__
-from .exceptions import InputError, ModelError, PathcreditError
+from .exceptions import (
+    BootstrapWarning,
+    InputError,
+    InternalError,
+    ModelError,
+    PathcreditError,
+    PathcreditWarning,
+    SamplingWarning,
+)
 from .journeys import (
     Journeys,
     collapse_repeats,
@@ -24,8 +34,13 @@ __all__ = [
     "PathcreditError",
     "InputError",
     "ModelError",
+    "InternalError",
+    "PathcreditWarning",
+    "BootstrapWarning",
+    "SamplingWarning",
     "Journeys",
     "read_paths",
+    "build_journeys",
     "collapse_repeats",
     "first_occurrence",
     "keep_last",
@@ -54,14 +69,19 @@ _LAZY = {
     "plot_removal_effects": ("pathcredit.plotting", "plot_removal_effects"),
     "bootstrap": ("pathcredit.models.bootstrap", "bootstrap"),
     "read_ga4": ("pathcredit.journeys.ga4", "read_ga4"),
+    "build_journeys": ("pathcredit.journeys.events", "build_journeys"),
 }
 
 
 def __getattr__(name):
-    # Reports, data and plotting import pandas/matplotlib: load them on first use.
+    # Reports, data, plotting and the event-log readers import pandas, matplotlib or Ibis:
+    # load them on first use so `import pathcredit` stays light.
     if name in _LAZY:
-        import importlib
-
         module, attr = _LAZY[name]
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'pathcredit' has no attribute {name!r}")
+
+
+def __dir__():
+    # the lazily loaded names are public too: list them for dir() and tab completion
+    return sorted(set(globals()) | set(__all__))

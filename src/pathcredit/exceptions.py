@@ -1,9 +1,24 @@
-"""The package's error types: every error pathcredit raises on purpose derives from
-:class:`PathcreditError`, so callers can catch them apart from programming errors."""
+"""Every error and warning class of the package, in one module.
+
+Errors pathcredit raises on purpose because of the caller's input derive from
+:class:`PathcreditError`, so callers can catch them apart from programming errors. A
+broken internal invariant (a model's credit not summing to the journeys' totals, a
+kernel's result outside its own interval) is an :class:`InternalError`, a
+``RuntimeError`` and deliberately not a ``PathcreditError``: it is a bug to report,
+not bad input to fix, and the command line exits 1 for it where it exits 2 for bad input.
+"""
 
 from __future__ import annotations
 
-__all__ = ["PathcreditError", "InputError", "ModelError", "PathcreditWarning"]
+__all__ = [
+    "PathcreditError",
+    "InputError",
+    "ModelError",
+    "InternalError",
+    "PathcreditWarning",
+    "BootstrapWarning",
+    "SamplingWarning",
+]
 
 
 class PathcreditError(Exception):
@@ -52,7 +67,26 @@ class ModelError(PathcreditError, ValueError):
     """A model cannot be run as asked (unknown model, bad parameter, missing data)."""
 
 
+class InternalError(RuntimeError):
+    """An internal invariant failed: a bug in pathcredit (or in a registered model), not bad input.
+
+    Not a :class:`PathcreditError`, so ``except PathcreditError`` (bad input) does not
+    swallow it; ``pathcredit`` commands report it with exit status 1 and say how to get
+    the traceback.
+    """
+
+
 class PathcreditWarning(UserWarning):
     """A result was computed but may not be what was meant (e.g. ``last_non_direct`` on
     data with no direct channel, an identity map that matched nothing, most
     conversions dropped). The command line prints each as one line on stderr."""
+
+
+class BootstrapWarning(PathcreditWarning):
+    """The plug-in credit of a channel lies outside its percentile interval
+    (:func:`pathcredit.bootstrap` widens the interval to reach it)."""
+
+
+class SamplingWarning(PathcreditWarning):
+    """The sampler's diagnostics failed (R-hat, effective sample size or divergences):
+    the posterior (and so the intervals) may be wrong. The message names the fix."""

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .exceptions import ModelError
+from .exceptions import InternalError, ModelError
 
 __all__ = ["AttributionResult", "compare", "LazyValue", "Extras"]
 
@@ -277,14 +277,14 @@ class AttributionResult:
                 raise ModelError(f"bounds of {metric!r} must have one entry per channel")
             if point is None:  # a sampled quantity without a point estimate here
                 if np.any(lo > hi):
-                    raise ModelError(f"internal error: {metric} lower bound above upper")
+                    raise InternalError(f"{metric} lower bound above upper")
                 continue
             slack = 1e-9 * np.maximum(1.0, np.abs(point))
             bad = np.flatnonzero(~((lo <= point + slack) & (point <= hi + slack)))
             if len(bad):
                 i = int(bad[0])
-                raise ModelError(
-                    f"internal error: {self.label} {metric} of {self.channels[i]!r} is "
+                raise InternalError(
+                    f"{self.label} {metric} of {self.channels[i]!r} is "
                     f"{point[i]!r}, outside its interval [{lo[i]!r}, {hi[i]!r}]"
                 )
 
@@ -295,9 +295,8 @@ class AttributionResult:
         for name, credit, total in pairs:
             got = float(credit.sum())
             if not math.isclose(got, total, rel_tol=1e-9, abs_tol=1e-9):
-                raise ModelError(
-                    f"internal error: model {self.model!r} credited {got!r} {name} "
-                    f"but the journeys have {total!r}"
+                raise InternalError(
+                    f"model {self.model!r} credited {got!r} {name} but the journeys have {total!r}"
                 )
 
     # ------------------------------------------------------------------ draws
@@ -679,8 +678,8 @@ def _paired_change(result, base, metric: str, channels: list, point: np.ndarray)
     a = _aligned_draws(da, result.channels, channels)
     b = _aligned_draws(db, base.channels, channels)
     if a.shape != b.shape:
-        raise ModelError(
-            f"internal error: {result.label} has {a.shape[0]} draws of {metric} and "
+        raise InternalError(
+            f"{result.label} has {a.shape[0]} draws of {metric} and "
             f"{base.label} {b.shape[0]} on the same resamples"
         )
     prob = result.ci_prob if result.ci_prob is not None else base.ci_prob

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._params import check_has_paths, check_integer, check_probability, check_seed
-from ..exceptions import ModelError, PathcreditWarning
+from ..exceptions import BootstrapWarning, ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
 
@@ -46,10 +46,6 @@ _POISSON_MAX = 2.0**40
 #: A multinomial of more journeys is scaled from one of this many (float64 stops holding
 #: every whole number above it; numpy's totals must fit int64).
 _MULTINOMIAL_MAX = 2.0**53
-
-
-class BootstrapWarning(PathcreditWarning):
-    """The plug-in credit of a channel lies outside its percentile interval."""
 
 
 def bootstrap(

@@ -90,7 +90,7 @@ from typing import Any
 import numpy as np
 
 from ..._params import check_integer, check_probability, check_seed
-from ...exceptions import ModelError, PathcreditWarning
+from ...exceptions import ModelError, SamplingWarning
 from ...journeys import Journeys
 from ...results import AttributionResult, LazyValue, _posterior_summary
 from ._shapley_kernel import incremental_shapley
@@ -129,11 +129,6 @@ _FILE_KIND = "pathcredit.bayesian_response"
 #: Coalition cells (draws x sum over patterns of 2**channels) above which the Shapley
 #: kernel computes in float32.
 _FLOAT32_CELLS = 1e8
-
-
-class SamplingWarning(PathcreditWarning):
-    """The sampler's diagnostics failed (R-hat, effective sample size or divergences):
-    the posterior (and so the intervals) may be wrong. The message names the fix."""
 
 
 def _require_pymc():
