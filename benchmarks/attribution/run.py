@@ -9,7 +9,7 @@
         --no-population --jobs 1 --cache benchmarks/attribution/cache_response \
         --out benchmarks/attribution/results_response
 
-Same as ``pathcredit benchmark --out benchmarks/attribution/results`` plus a
+Same as ``pathcredit benchmark --output benchmarks/attribution/results`` plus a
 compact ``results/aggregated.csv`` (mean, sd and count over seeds per scenario,
 mode, size, model, truth and metric). Finished cells are cached in
 ``benchmarks/attribution/cache/`` (not committed), so an interrupted run resumes

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import pathcredit
 from pathcredit.benchmark import (
@@ -20,7 +19,6 @@ from pathcredit.benchmark import (
     run_cell,
     share_metrics,
 )
-from pathcredit.cli import main
 
 
 def test_share_metrics_by_hand():
@@ -238,124 +236,6 @@ def test_bad_n_jobs():
         run_benchmark(["additive"], ["linear"], sizes=[100], seeds=[0], n_jobs=0)
 
 
-# ---------------------------------------------------------------------- CLI
-def test_cli_simulate_writes_files_attribute_reads(tmp_path):
-    runner = CliRunner()
-    out = tmp_path / "sim"
-    res = runner.invoke(
-        main,
-        [
-            "simulate",
-            "additive",
-            "--journeys",
-            "5000",
-            "--seed",
-            "2",
-            "--out",
-            str(out),
-            "--param",
-            "cross_device=0.2",
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    for f in ("events.parquet", "identity_map.parquet", "paths.csv", "truth.json"):
-        assert (out / f).exists()
-    truth = json.loads((out / "truth.json").read_text())
-    assert truth["scenario"] == "additive"
-    assert set(truth["truth"]) >= {"incremental", "removal"}
-    assert set(truth["truth"]["incremental"]["search"]) >= {"conversions", "share"}
-    # the additive truth recomputed from the params and the paths
-    paths = pd.read_csv(out / "paths.csv")
-    assert list(paths.columns) == [
-        "path",
-        "total_conversions",
-        "total_conversion_value",
-        "total_null",
-    ]
-    beta = truth["params"]["beta"]
-    journeys = paths.total_conversions + paths.total_null
-    for c, b in beta.items():
-        seen = paths.path.str.split(" > ").apply(lambda p, c=c: c in p)
-        assert truth["truth"]["incremental"][c]["conversions"] == pytest.approx(
-            b * journeys[seen].sum()
-        )
-    res = runner.invoke(main, ["attribute", str(out / "paths.csv"), "--model", "linear"])
-    assert res.exit_code == 0, res.output
-
-
-def test_cli_simulate_population_and_list(tmp_path):
-    runner = CliRunner()
-    res = runner.invoke(main, ["simulate", "--list"])
-    assert res.exit_code == 0 and "confounded" in res.output
-    out = tmp_path / "pop"
-    res = runner.invoke(
-        main,
-        [
-            "simulate",
-            "funnel",
-            "--population",
-            "--journeys",
-            "1000",
-            "--out",
-            str(out),
-            "--param",
-            "population_tol=1e-4",
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    assert (out / "paths.csv").exists() and not (out / "events.parquet").exists()
-
-
-@pytest.mark.parametrize(
-    "args,word",
-    [
-        (["simulate", "nope"], "unknown scenario"),
-        (["simulate", "additive", "--param", "baseline=2"], "baseline"),
-        (["simulate", "additive", "--param", "oops"], "KEY=VALUE"),
-        (["simulate"], "SCENARIO"),
-        (["benchmark", "--scenario", "nope"], "unknown scenario"),
-        (["benchmark", "--model", "nope", "--quick"], "unknown model"),
-    ],
-)
-def test_cli_errors_are_one_line(args, word, tmp_path):
-    res = CliRunner().invoke(
-        main,
-        [*args, "--out", str(tmp_path / "x")] if args[0] == "benchmark" or len(args) > 1 else args,
-    )
-    assert res.exit_code == 2
-    assert word in res.output
-    assert len(res.output.strip().splitlines()) == 1
-
-
-def test_cli_benchmark_small(tmp_path):
-    out = tmp_path / "bench"
-    res = CliRunner().invoke(
-        main,
-        [
-            "benchmark",
-            "--scenario",
-            "additive",
-            "--model",
-            "linear",
-            "--model",
-            "last_touch",
-            "--size",
-            "1000",
-            "--seeds",
-            "1",
-            "--no-population",
-            "--jobs",
-            "1",
-            "--no-progress",
-            "--out",
-            str(out),
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    assert "| linear |" in res.output
-    assert (out / "results.csv").exists() and (out / "cache").is_dir()
-
-
 # ------------------------------------------------------------ interval coverage
 def test_bootstrap_entries_labels_and_defaults():
     from pathcredit.benchmark import BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP
@@ -467,19 +347,6 @@ def test_summary_coverage_tables_are_means_over_seeds(tmp_path):
     d = r.by_size("coverage", truth="removal")
     want = d[(d.scenario == "confounded") & (d.model == "markov (bootstrap 40)")]["mean"]
     np.testing.assert_allclose(lines[0].get_ydata(), want.to_numpy())
-
-
-def test_cli_benchmark_reports_coverage(tmp_path):
-    args = ["benchmark", "--scenario", "markov", "--model", "linear", "--size", "1000",
-            "--seeds", "1", "--no-population", "--jobs", "1", "--no-progress"]  # fmt: skip
-    res = CliRunner().invoke(main, [*args, "--bootstrap", "30", "--out", str(tmp_path / "a")])
-    assert res.exit_code == 0, res.output
-    assert "## Interval coverage" in res.output and "| linear (bootstrap 30) |" in res.output
-    res = CliRunner().invoke(main, [*args, "--bootstrap", "0", "--out", str(tmp_path / "b")])
-    assert res.exit_code == 0, res.output
-    assert "Interval coverage" not in res.output and "bootstrap" not in res.output
-    res = CliRunner().invoke(main, [*args, "--bootstrap", "1", "--out", str(tmp_path / "c")])
-    assert res.exit_code == 2 and "at least 2 resamples" in res.output
 
 
 def test_model_warnings_are_kept_in_the_note(monkeypatch):

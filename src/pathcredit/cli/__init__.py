@@ -78,12 +78,13 @@ def main():
     """Marketing attribution from conversion paths."""
 
 
-from .._cli_simulate import benchmark_command, simulate_command  # noqa: E402
 from .attribute import attribute  # noqa: E402
+from .benchmark import benchmark_command  # noqa: E402
 from .demo import demo  # noqa: E402
 from .journeys import journeys_command  # noqa: E402
 from .models import models_command  # noqa: E402
 from .report import report  # noqa: E402
+from .simulate import simulate_command  # noqa: E402
 
 main.add_command(attribute, "attribute")
 main.add_command(report, "report")

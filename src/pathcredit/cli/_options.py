@@ -10,9 +10,14 @@ arguments.
 from __future__ import annotations
 
 import json
+import warnings
 from contextlib import contextmanager
 
 import click
+
+from ..exceptions import InputError, ModelError, PathcreditWarning
+from ..journeys import io, transforms
+from ..models import get_model
 
 __all__ = [
     "input_options",
@@ -24,6 +29,7 @@ __all__ = [
     "load_paths",
     "transform",
     "params_for",
+    "parse_params",
 ]
 
 
@@ -215,7 +221,6 @@ EVENT_KEYS = (
 
 def build_kwargs(options: dict) -> dict:
     """``build_journeys`` arguments from the :func:`event_options` values."""
-    from ..exceptions import InputError
 
     def days(v):
         return None if v is None or v < 0 else v
@@ -263,10 +268,6 @@ def build_kwargs(options: dict) -> dict:
 def echo_warnings():
     """Print each :class:`~pathcredit.exceptions.PathcreditWarning` raised inside as one
     line on stderr (``pathcredit: warning: ...``); other warnings are not shown."""
-    import warnings
-
-    from ..exceptions import PathcreditWarning
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
         warnings.simplefilter("always", PathcreditWarning)
@@ -296,16 +297,12 @@ _READ_KEYS = ("sep", "path_col", "conversions_col", "value_col", "nulls_col")
 
 def load_paths(input_path, options: dict):
     """Read aggregated paths with the input options, then apply the transform options."""
-    from ..journeys import io
-
     journeys = io.read_paths(input_path, **{k: options[k] for k in _READ_KEYS})
     return transform(journeys, options)
 
 
 def transform(j, options: dict):
     """Apply the transform options in a fixed order: rename, drop, collapse, first, last N."""
-    from ..exceptions import InputError
-    from ..journeys import transforms
 
     if options["rename"]:
         mapping = {}
@@ -326,27 +323,34 @@ def transform(j, options: dict):
     return j
 
 
-def _parse_param(item: str):
-    from ..exceptions import ModelError
+def parse_params(items) -> dict:
+    """The one ``--param KEY=VALUE`` parser of every command: VALUE is read as JSON when
+    it is JSON (``2``, ``0.5``, ``true``, ``'{"search": 0.02}'``), else kept as text.
 
-    if "=" not in item:
-        raise ModelError(f"--param takes KEY=VALUE, got {item!r}")
-    key, raw = item.split("=", 1)
-    try:
-        return key.strip(), json.loads(raw)
-    except json.JSONDecodeError:
-        return key.strip(), raw
+    A malformed item is an :class:`~pathcredit.exceptions.InputError` naming it.
+
+    Examples
+    --------
+    >>> parse_params(["order=2", "value_function=markov", 'beta={"a": 0.1}'])
+    {'order': 2, 'value_function': 'markov', 'beta': {'a': 0.1}}
+    """
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param takes KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
 
 
 def params_for(models, named: dict, extra: list[str]):
     """Give each model the parameters it accepts; a parameter no model takes is an error."""
-    from ..exceptions import ModelError
-    from ..models import get_model
 
     given = {k: v for k, v in named.items() if v not in (None, ())}
-    for item in extra:
-        key, val = _parse_param(item)
-        given[key] = val
+    given.update(parse_params(extra))
     per_model: dict[str, dict] = {m: {} for m in models}
     for key, val in given.items():
         takers = [m for m in models if key in get_model(m).parameters()]

@@ -1,7 +1,16 @@
-"""The one writer of the command line: atomic files, tables by extension, what was removed."""
+"""The one writer of the command line: atomic files, tables by extension, what was removed.
+
+Every command follows one rule for where it writes: ``--output`` names a file or a
+folder, and pathcredit creates at most that one name. The folder that holds it must
+exist already; a missing one is refused with an :class:`~pathcredit.exceptions.InputError`
+before any work, so a mistyped path fails fast instead of growing a tree of folders
+somewhere unexpected. Commands that write several files (``simulate``, ``benchmark``)
+create the folder ``--output`` names, as a file-writing command creates its file.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable
@@ -11,7 +20,17 @@ import click
 
 from ..exceptions import InputError
 
-__all__ = ["write_atomic", "write_text", "write_table", "removed_lines", "removed_note"]
+__all__ = [
+    "write_atomic",
+    "write_text",
+    "write_table",
+    "output_file",
+    "output_folder",
+    "make_output_folder",
+    "output_folder_option",
+    "removed_lines",
+    "removed_note",
+]
 
 #: table formats by file extension
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -23,9 +42,7 @@ def write_atomic(output: str | os.PathLike, write: Callable[[str], None]) -> Non
     A failure leaves neither a half-written ``output`` nor the temporary file.
     """
     target = Path(output)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError("output folder does not exist", source=str(folder))
+    folder = _holder(target)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -37,6 +54,67 @@ def write_atomic(output: str | os.PathLike, write: Callable[[str], None]) -> Non
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _holder(target: Path) -> Path:
+    """The existing folder that holds ``target`` (an InputError when it does not exist)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError("output folder does not exist", source=str(folder))
+    return folder
+
+
+def output_folder(output: str | os.PathLike) -> Path:
+    """The folder ``--output`` names, checked before any work (created by
+    :func:`make_output_folder`): not an existing file, and its own folder exists."""
+    target = Path(output)
+    if target.exists() and not target.is_dir():
+        raise InputError("--output names a file; give a folder", source=str(target))
+    _holder(target)
+    return target
+
+
+def output_file(output: str | os.PathLike | None) -> None:
+    """Check the file ``--output`` names before any work: its folder exists and it is not
+    a folder itself (``None``, printing to stdout, passes)."""
+    if output is None:
+        return
+    target = Path(output)
+    if target.is_dir():
+        raise InputError("--output names a folder; give a file name", source=str(target))
+    _holder(target)
+
+
+def make_output_folder(output: str | os.PathLike) -> Path:
+    """:func:`output_folder`, created if missing (only that one level)."""
+    target = output_folder(output)
+    target.mkdir(exist_ok=True)
+    return target
+
+
+def output_folder_option(*, help: str):
+    """``--output FOLDER`` and its deprecated spelling ``--out`` (still accepted, with a
+    one-line warning on stderr), for commands that write a folder of files.
+
+    The command receives ``output`` (``None`` when neither is given: the command
+    applies its own default folder).
+    """
+
+    def decorate(f):
+        @functools.wraps(f)
+        def run(*args, output, out_alias, **kwargs):
+            if out_alias is not None:
+                if output is not None:
+                    raise InputError("give --output only (--out is its old spelling)")
+                click.echo("pathcredit: warning: --out is deprecated; use --output", err=True)
+                output = out_alias
+            return f(*args, output=output, **kwargs)
+
+        kind = click.Path(file_okay=False)
+        run = click.option("--out", "out_alias", type=kind, default=None, hidden=True)(run)
+        return click.option("--output", "output", type=kind, default=None, help=help)(run)
+
+    return decorate
 
 
 def write_text(text: str, output: str | None) -> None:

@@ -19,7 +19,7 @@ from ._options import (
     params_for,
     transform,
 )
-from ._output import removed_note, write_text
+from ._output import output_file, removed_note, write_text
 
 __all__ = ["attribute"]
 
@@ -286,6 +286,7 @@ def attribute(
             raise InputError("--format ga4 reads a GA4 export: give it as --events FILE")
         fmt, input_format = None, "ga4"
     fmt = output_format(fmt, output)
+    output_file(output)  # before the work
     identity = None
     if events is not None:
         from ..journeys.events import build_journeys

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ._output import write_atomic
+from ._output import output_file, write_atomic
 
 __all__ = ["demo"]
 
@@ -222,6 +222,7 @@ def demo_figure(results, truth, *, errors=None):
 def demo(output):
     """Run every model on the bundled example journeys, score it against the known truth,
     write a figure."""
+    output_file(output)  # before the work
     import matplotlib
 
     matplotlib.use("Agg")

@@ -8,7 +8,7 @@ import click
 
 from .._format import plain_number
 from ._options import input_options, load_paths
-from ._output import removed_note, write_text
+from ._output import output_file, removed_note, write_text
 
 __all__ = ["report"]
 
@@ -25,6 +25,7 @@ def report(input_path, top, fmt, output, **input_options):
     """Path reports: first, last and assisted conversions; top paths; path length."""
     from ..reports import path_reports
 
+    output_file(output)  # before the work
     journeys = load_paths(input_path, input_options)
     reports = path_reports(journeys, top=top)
     if fmt == "json":
