@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import importlib
 import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -10,6 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ._format import plain_number
+from ._json import SKIP, json_number, jsonable
+from ._stats import hdi
 from ._version import __version__
 from .exceptions import InternalError, ModelError
 
@@ -251,7 +255,7 @@ class AttributionResult:
         for metric, d in self.draws.items():
             flat = d.reshape(-1, d.shape[-1])
             if self.ci_kind == "hdi":
-                lower[metric], upper[metric] = _hdi(flat, self.ci_prob)
+                lower[metric], upper[metric] = hdi(flat, self.ci_prob)
             else:
                 q = [(1 - self.ci_prob) / 2, (1 + self.ci_prob) / 2]
                 lower[metric], upper[metric] = np.quantile(flat, q, axis=0)
@@ -397,7 +401,7 @@ class AttributionResult:
         out: dict[str, Any] = {
             "model": self.model,
             "label": self.label,
-            "params": _jsonable(self.params),
+            "params": jsonable(self.params),
             "total_conversions": self.total_conversions,
             "total_value": self.total_value,
             "additive": self.additive,
@@ -406,7 +410,7 @@ class AttributionResult:
                     "channel": c,
                     "conversions": float(self.conversions[i]),
                     "value": None if self.value is None else float(self.value[i]),
-                    "share": _num(self.share[i]),
+                    "share": json_number(self.share[i]),
                     **{
                         f"{metric}_{side}": float(bounds[metric][i])
                         for side, bounds in (("lower", self.lower), ("upper", self.upper))
@@ -420,8 +424,8 @@ class AttributionResult:
             "input": None if self.fingerprint is None else dict(self.fingerprint),
         }
         given: Extras = self.extras  # type: ignore[assignment]  # frozen in __init__
-        extras = {k: _jsonable(given[k]) for k in given if not given.is_lazy(k)}
-        out["extras"] = {k: v for k, v in extras.items() if v is not _SKIP}
+        extras = {k: jsonable(given[k]) for k in given if not given.is_lazy(k)}
+        out["extras"] = {k: v for k, v in extras.items() if v is not SKIP}
         out["removed"] = [dict(r.__dict__) for r in self.removed]
         return out
 
@@ -429,8 +433,6 @@ class AttributionResult:
         return f"<AttributionResult {self.label}: {len(self.channels)} channels>\n{self.wide()}"
 
     def _repr_html_(self) -> str:
-        from ._format import plain_number
-
         note = "" if self.additive else " (not additive: credits exceed the total by design)"
         head = (
             f"<p><b>{html.escape(self.label)}</b>{note}: "
@@ -700,52 +702,6 @@ def _aligned_draws(draws: np.ndarray, have: Sequence[str], channels: list) -> np
     return out
 
 
-_SKIP = object()
-
-
-def _hdi(flat: np.ndarray, prob: float):
-    """Shortest interval holding ``prob`` of the draws, per column (ArviZ's HDI for one mode).
-
-    Examples
-    --------
-    >>> lo, hi = _hdi(np.array([[0.0], [1.0], [1.1], [1.2], [1.3], [5.0]]), 0.5)
-    >>> float(lo[0]), float(hi[0])
-    (1.0, 1.3)
-    """
-    s = np.sort(flat, axis=0)
-    n = s.shape[0]
-    k = max(int(np.floor(prob * n)), 1)  # spans k + 1 sorted draws, as ArviZ's hdi
-    k = min(k, n - 1)
-    widths = s[k:] - s[: n - k]
-    start = np.argmin(widths, axis=0)
-    cols = np.arange(s.shape[1])
-    return s[start, cols], s[start + k, cols]
-
-
-def _posterior_summary(sampled: dict, channels, ci_prob: float):
-    """Posterior means of every sampled metric, and HDI bounds of the credited ones.
-
-    ``sampled`` maps a metric to its ``(draws, channels)`` array. The bounds of
-    ``conversions``, ``value`` and ``share`` are the HDI widened to contain the mean
-    (a skewed posterior's mean can fall outside its shortest interval); the channels
-    where that happened are listed per metric. Returns ``(means, lower, upper, widened)``.
-    """
-    means = {k: v.mean(axis=0) for k, v in sampled.items()}
-    lower: dict[str, np.ndarray] = {}
-    upper: dict[str, np.ndarray] = {}
-    widened: dict[str, list] = {}
-    for metric in ("conversions", "value", "share"):
-        if metric not in sampled:
-            continue
-        lo, hi = _hdi(sampled[metric], ci_prob)
-        mu = means[metric]
-        out = np.flatnonzero((mu < lo) | (mu > hi))
-        if len(out):
-            widened[metric] = [channels[i] for i in out]
-        lower[metric], upper[metric] = np.minimum(lo, mu), np.maximum(hi, mu)
-    return means, lower, upper, widened
-
-
 def _frozen(values) -> np.ndarray:
     """A read-only float64 copy: a result's numbers cannot change after it is checked."""
     out = np.array(values, dtype=np.float64)
@@ -754,34 +710,12 @@ def _frozen(values) -> np.ndarray:
 
 
 def _require(module: str, extra: str):
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError:
         raise ModelError(
             f"this needs {module}, which is not installed: pip install 'pathcredit[{extra}]'"
         ) from None
-
-
-def _num(x):
-    x = float(x)
-    return None if math.isnan(x) else x
-
-
-def _jsonable(v):
-    """Plain-JSON form of an extras value, or _SKIP for tables and other objects."""
-    if v is None or isinstance(v, bool | str):
-        return v
-    if isinstance(v, int | float | np.integer | np.floating):
-        return _num(v) if isinstance(v, float | np.floating) else int(v)
-    if isinstance(v, Mapping):
-        out = {str(k): _jsonable(x) for k, x in v.items()}
-        return _SKIP if any(x is _SKIP for x in out.values()) else out
-    if isinstance(v, list | tuple) or (isinstance(v, np.ndarray) and v.ndim == 1):
-        out = [_jsonable(x) for x in v]
-        return _SKIP if any(x is _SKIP for x in out) else out
-    return _SKIP
 
 
 def __getattr__(name):

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from .._stats import CI_PROB, hdi
 from ..exceptions import ModelError
 
 __all__ = ["plot_intervals", "plot_removal_effects"]
@@ -307,11 +308,9 @@ def _removal_bounds(result, flat: np.ndarray):
         return np.asarray(result.lower["removal_effect"]), np.asarray(
             result.upper["removal_effect"]
         )
-    from ..results import _hdi
-
-    prob = 0.9 if result.ci_prob is None else result.ci_prob
+    prob = CI_PROB if result.ci_prob is None else result.ci_prob
     if result.ci_kind == "hdi":
-        return _hdi(flat, prob)
+        return hdi(flat, prob)
     return tuple(np.quantile(flat, [(1 - prob) / 2, (1 + prob) / 2], axis=0))
 
 

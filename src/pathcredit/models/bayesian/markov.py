@@ -81,9 +81,11 @@ from typing import Any
 import numpy as np
 
 from ..._params import check_integer, check_probability, check_real, check_seed
+from ..._stats import posterior_summary
 from ...exceptions import ModelError
 from ...journeys import Journeys
-from ...results import AttributionResult, _posterior_summary
+from ...results import AttributionResult
+from .._credit import build_result
 
 __all__ = ["bayesian_markov"]
 
@@ -227,7 +229,7 @@ def bayesian_markov(
         vsum = veff.sum(axis=1, keepdims=True)
         sampled["value"] = np.divide(veff * TV, vsum, out=np.zeros_like(veff), where=vsum > 0)
     # HDI bounds of the credited metrics and the shares; removal effects are in the draws
-    means, lower, upper, widened = _posterior_summary(sampled, journeys.channels, ci_prob)
+    means, lower, upper, widened = posterior_summary(sampled, journeys.channels, ci_prob)
     channels = journeys.channels
     extras = {
         "conversion_probability": float(s["p"].mean()),
@@ -253,16 +255,14 @@ def bayesian_markov(
     params = dict(order=order, draws=draws, prior=prior, concentration=concentration,
                   ci_prob=ci_prob, seed=seed)  # fmt: skip
     assert len(means["conversions"]) == n
-    return AttributionResult(
+    return build_result(
+        journeys,
         "bayesian_markov",
         params,
-        channels,
         means["conversions"],
         means.get("value"),
-        total_conversions=T,
-        total_value=TV,
+        channels=channels,
         extras=extras,
-        removed=journeys.removed,
         draws={k: v[None] for k, v in sampled.items()},
         lower=lower,
         upper=upper,

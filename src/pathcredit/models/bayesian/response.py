@@ -90,9 +90,11 @@ from typing import Any
 import numpy as np
 
 from ..._params import check_integer, check_probability, check_seed
+from ..._stats import posterior_summary
 from ...exceptions import ModelError, SamplingWarning
 from ...journeys import Journeys
-from ...results import AttributionResult, LazyValue, _posterior_summary
+from ...results import AttributionResult, LazyValue
+from .._credit import label_of
 from ._shapley_kernel import incremental_shapley
 
 __all__ = [
@@ -549,7 +551,7 @@ class BayesianResponse:
                                where=vtot[:, None] > 0)  # fmt: skip
             sampled["value"] = vshare * TV
             sampled["incremental_value"] = inc[:, :, 1]
-        means, lower, upper, widened = _posterior_summary(sampled, channels, ci_prob)
+        means, lower, upper, widened = posterior_summary(sampled, channels, ci_prob)
         N = float(pat.journeys.sum())
         base = N / (1.0 + np.exp(-alpha))
         expected = (pat.journeys / (1.0 + np.exp(-self._eta(alpha, beta, gamma, pat.X)))).sum(
@@ -601,6 +603,7 @@ class BayesianResponse:
             upper=upper,
             ci_prob=ci_prob,
             ci_kind="hdi",
+            label=label_of("bayesian_response", params),
         )
 
     # -------------------------------------------------------------- predictive checks
