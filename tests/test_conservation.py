@@ -51,10 +51,6 @@ def _removed(j):
     return np.array([[r.conversions, r.value, r.nulls] for r in j.removed]).reshape(-1, 3).sum(0)
 
 
-#: Short sampling where a model fits by MCMC: conservation holds for any number of draws.
-QUICK = {"bayesian_response": {"draws": 100, "tune": 100, "chains": 1}}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("model", available_models())
 @given(j=journeys(), steps=st.lists(st.sampled_from(sorted(STEPS)), max_size=3))
@@ -68,7 +64,8 @@ def test_inputs_equal_credit_plus_removed(model, j, steps):
     with warnings.catch_warnings():  # short chains on random data warn; not what is tested
         warnings.simplefilter("ignore", PathcreditWarning)
         try:
-            r = attribute(j, model=model, **QUICK.get(model, {}))
+            # the registry's quick settings (short MCMC): conservation holds for any draws
+            r = attribute(j, model=model, **get_model(model).quick)
         except ModelError as exc:  # models of P(convert) refuse data with no null journey
             assert j.null_counts().sum() == 0 and "null" in str(exc), exc
             return

@@ -48,14 +48,26 @@ def test_every_warning_and_error_class_lives_in_exceptions():
     assert not issubclass(exceptions.InternalError, exceptions.PathcreditError)
 
 
-def test_readme_defines_every_model_in_one_line():
+def test_readme_model_table_is_the_registrys():
+    # the committed copy between the markers equals `pathcredit models --markdown`
     from pathlib import Path
 
+    from click.testing import CliRunner
+
+    from pathcredit.cli import main
+    from pathcredit.cli.models import README_BEGIN, README_END
     from pathcredit.models import _REGISTRY
 
     readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert readme.count(README_BEGIN) == 1 and readme.count(README_END) == 1
+    committed = readme.split(README_BEGIN)[1].split(README_END)[0].strip()
+    res = CliRunner().invoke(main, ["models", "--markdown"])
+    assert res.exit_code == 0, res.output
+    assert committed == res.stdout.strip()
+    lines = committed.splitlines()
+    assert len(lines) == 2 + len(_REGISTRY)  # header, rule, one row per model
     for spec in _REGISTRY.values():
-        assert f"| `{spec.name}` | {spec.definition} |" in readme, spec.name
+        assert f"| `{spec.name}` | {spec.definition} |" in lines, spec.name
 
 
 def test_bad_arguments_raise_the_packages_own_errors():

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from .journeys import Journeys
-from .models import attribute, get_model, label_of
+from .models import _REGISTRY, attribute, available_models, get_model, label_of
 from .results import LONG_COLUMNS, WIDE_COLUMNS
 
 __all__ = [
@@ -199,35 +199,19 @@ CHECKS = (
     check_value_proportional,
 )
 
-#: main parameter settings of the registered models, beyond their defaults
+#: main parameter settings of the registered models, beyond their defaults: a snapshot of
+#: the registry's ``ModelSpec.settings`` (which :func:`model_settings` reads)
 MAIN_SETTINGS: dict[str, list[dict]] = {
-    "markov": [{"order": k, "credit": c} for k in (1, 2, 3, 4) for c in ("removal", "anderl")],
-    "shapley": [
-        {"value_function": "zhao"},
-        {"value_function": "conversion_rate"},
-        {"value_function": "markov"},
-        {"value_function": "markov", "order": 2},
-        {"value_function": "conversion_rate", "method": "sampling", "seed": 3},
-    ],
-    "ordered_shapley": [{"value_function": "zhao"}, {"value_function": "conversion_rate"}],
-    "custom": [{"first": 3.0, "middle": 1.0, "last": 2.0}, {"first": 1.0, "middle": 0.0,
-                                                            "last": 1.0}],
-    "position_based": [{"first": 0.3, "last": 0.5}],
-    "time_decay": [{"half_life": 0.5}],
-    "time_decay_position": [{"half_life": 3.0}],
-    "last_non_direct": [{"direct_channels": ["A"]}],
-    "bayesian_markov": [{"order": 2}, {"order": 3, "concentration": "auto"}],
-}  # fmt: skip
+    name: [dict(p) for p in spec.settings] for name, spec in _REGISTRY.items() if spec.settings
+}
 
 
 def model_settings(models=None) -> list[tuple[str, dict]]:
     """(model, params) pairs: every registered model with its defaults and its main settings."""
-    from .models import available_models
-
     out: list[tuple[str, dict]] = []
     for name in models or available_models():
         out.append((name, {}))
-        out.extend((name, dict(p)) for p in MAIN_SETTINGS.get(name, []))
+        out.extend((name, dict(p)) for p in get_model(name).settings)
     return out
 
 

@@ -96,12 +96,12 @@ def test_cache_skips_finished_models_and_is_deterministic(tmp_path, monkeypatch)
     # a new model is added to the same file; the old rows are reused unchanged
     b = run_cell(cell, [ModelEntry("linear"), ModelEntry("markov")], cache_dir=tmp_path)
     pd.testing.assert_frame_equal(b[b.model == "linear"].reset_index(drop=True), a)
-    import pathcredit.simulate as sim_mod
+    import pathcredit.benchmark.runner as runner_mod
 
     def boom(*args, **kw):
         raise AssertionError("simulated again")
 
-    monkeypatch.setattr(sim_mod, "simulate_journeys", boom)
+    monkeypatch.setattr(runner_mod, "simulate_journeys", boom)
     c = run_cell(cell, [ModelEntry("linear"), ModelEntry("markov")], cache_dir=tmp_path)
     pd.testing.assert_frame_equal(c, b)
     monkeypatch.undo()
@@ -350,15 +350,15 @@ def test_summary_coverage_tables_are_means_over_seeds(tmp_path):
 
 
 def test_model_warnings_are_kept_in_the_note(monkeypatch):
-    import pathcredit.models as models
+    import pathcredit.benchmark.runner as runner_mod
 
-    real = models.attribute
+    real = runner_mod.attribute
 
     def warns(journeys, model="linear", **kw):
         warnings.warn("sampler diagnostics failed\nsecond line", UserWarning, stacklevel=2)
         return real(journeys, model=model, **kw)
 
-    monkeypatch.setattr(models, "attribute", warns)
+    monkeypatch.setattr(runner_mod, "attribute", warns)
     with pytest.warns(UserWarning, match="diagnostics"):
         rows = run_cell(Cell("additive", "sample", 800, 0), [ModelEntry("linear")])
     assert (rows.note == "UserWarning: sampler diagnostics failed").all()

@@ -55,20 +55,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
 import os
 import sys
 import time
 import tracemalloc
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..exceptions import InputError, PathcreditError
+from .._progress import tqdm_class
+from .._version import __version__
+from ..exceptions import BootstrapWarning, InputError, ModelError, PathcreditError
+from ..models import _REGISTRY, attribute, available_models, get_model, label_of
+from ..models.bootstrap import bootstrap
+from ..simulate import SCENARIOS, get_scenario, simulate_journeys
 from .metrics import last_state_predictions, prediction_metrics, share_metrics
+from .report import BenchmarkResult, _git_commit, _git_dirty
 
 __all__ = [
     "Cell",
@@ -100,38 +108,26 @@ TABLE_COLUMNS = [
     "value",
     "note",
 ]
-#: Extra settings run beside each model's defaults (when the model is registered).
+#: Extra settings run beside each model's defaults: the registry's ``grid_variants``.
 DEFAULT_VARIANTS: dict[str, list[dict]] = {
-    "markov": [{"order": 2}, {"order": 3}],
-    "shapley": [
-        {"value_function": "conversion_rate"},
-        {"value_function": "conversion_rate", "baseline": "holdout"},
-        {"value_function": "markov"},
-    ],
-    "bayesian_markov": [{"order": 2}],
+    n: [dict(v) for v in s.grid_variants] for n, s in _REGISTRY.items() if s.grid_variants
 }
-#: Registered models left out of the default grid (run when named): MCMC fits whose cost
-#: per cell (``bayesian_response``: 10-60 s with nutpie at 10**4-10**6 journeys, the
-#: first fit compiling) would multiply the grid's time by hundreds.
-OPT_IN_MODELS: tuple[str, ...] = ("bayesian_response",)
-#: Model settings (labels) also bootstrapped in the default grid: the rules teams use in
-#: practice (first and last touch, last non-direct, linear, position-based),
-#: ``linear_unique`` (equal to Zhao et al.'s ``shapley``) and ``markov`` at orders 1
-#: and 2, beside ``bayesian_markov`` at the same orders. All but ``position_based``
-#: resample in one vectorised product or batched solve (about 0.2 s for 200 resamples
-#: of 10**6 journeys, 20,000 distinct paths). Left out of the default grid, not out of
-#: reach (``ModelEntry(name, params, bootstrap=n)``): the models that rerun once per
-#: resample (the Shapley games, ``shao_li``: about 10x the cost) and ``markov(order=3)``,
-#: whose chain of a few hundred states costs 2-9 s per cell of 10**3-10**4 journeys.
-DEFAULT_BOOTSTRAP: tuple[str, ...] = (
-    "first_touch",
-    "last_touch",
-    "last_non_direct",
-    "linear",
-    "linear_unique",
-    "position_based",
-    "markov",
-    "markov(order=2)",
+#: Registered models left out of the default grid (run when named), the registry's
+#: ``opt_in``: MCMC fits whose cost per cell (``bayesian_response``: 10-60 s with nutpie
+#: at 10**4-10**6 journeys, the first fit compiling) would multiply the grid's time by
+#: hundreds.
+OPT_IN_MODELS: tuple[str, ...] = tuple(n for n, s in _REGISTRY.items() if s.opt_in)
+#: Model settings (labels) also bootstrapped in the default grid, the registry's
+#: ``grid_bootstrap``: the rules teams use in practice (first and last touch, last
+#: non-direct, linear, position-based), ``linear_unique`` (equal to Zhao et al.'s
+#: ``shapley``) and ``markov`` at orders 1 and 2. All but ``position_based`` resample
+#: in one vectorised product or batched solve (about 0.2 s for 200 resamples of 10**6
+#: journeys, 20,000 distinct paths). Left out of the default grid, not out of reach
+#: (``ModelEntry(name, params, bootstrap=n)``): the models that rerun once per resample
+#: (the Shapley games, ``shao_li``: about 10x the cost) and ``markov(order=3)``, whose
+#: chain of a few hundred states costs 2-9 s per cell of 10**3-10**4 journeys.
+DEFAULT_BOOTSTRAP: tuple[str, ...] = tuple(
+    label_of(n, setting) for n, s in _REGISTRY.items() for setting in s.grid_bootstrap
 )
 #: Resamples per bootstrap entry in the grid (``pathcredit benchmark --bootstrap N``).
 BOOTSTRAP_RESAMPLES = 200
@@ -182,7 +178,6 @@ class ModelEntry:
 
     @property
     def label(self) -> str:
-        from ..models import label_of
 
         base = label_of(self.name, self.kwargs)
         if not self.bootstrap:
@@ -206,27 +201,24 @@ def default_models(
     >>> [e.label for e in default_models(["linear"])]
     ['linear', 'linear (bootstrap)']
     """
-    from ..exceptions import ModelError
-    from ..models import available_models, get_model
-
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) or bootstrap < 0:
         raise ModelError(f"bootstrap must be a whole number >= 0, got {bootstrap!r}")
     if bootstrap == 1:
         raise ModelError("bootstrap needs at least 2 resamples (0: no bootstrap entries)")
-    registered = [n for n in available_models() if n not in OPT_IN_MODELS]
+    registered = [n for n in available_models() if not get_model(n).opt_in]
     chosen = registered if names is None else list(names)
-    for n in chosen:
-        get_model(n)  # unknown names: one ModelError listing the choices
+    specs = [get_model(n) for n in chosen]  # unknown names: one ModelError listing the choices
     out = []
-    for n in chosen:
-        out.append(ModelEntry(n))
-        for v in DEFAULT_VARIANTS.get(n, []):
-            out.append(ModelEntry(n, tuple(sorted(v.items()))))
+    for spec in specs:
+        out.append(ModelEntry(spec.name))
+        for v in spec.grid_variants:
+            out.append(ModelEntry(spec.name, tuple(sorted(v.items()))))
     if bootstrap:
+        boot = {(s.name, tuple(sorted(b.items()))) for s in specs for b in s.grid_bootstrap}
         out += [
             ModelEntry(e.name, e.params, int(bootstrap))
             for e in list(out)
-            if e.label in DEFAULT_BOOTSTRAP
+            if (e.name, e.params) in boot
         ]
     return out
 
@@ -239,7 +231,6 @@ def make_grid(
     population: bool = True,
 ) -> list[Cell]:
     """The cells: every scenario x size x seed (sampled), plus one population cell each."""
-    from ..simulate import SCENARIOS
 
     names = list(SCENARIOS) if scenarios is None else list(scenarios)
     for s in names:
@@ -252,8 +243,6 @@ def make_grid(
 
 
 def _cell_key(cell: Cell, scenario_params: Mapping) -> str:
-    from .._version import __version__
-    from ..simulate import get_scenario
 
     params = get_scenario(cell.scenario, **scenario_params).params
     blob = json.dumps(
@@ -316,9 +305,6 @@ def _run_model(entry: ModelEntry, sim, seed: int = 0):
     other warning (a sampler's failed diagnostics) is passed on and also written
     in the note, so the rows keep it.
     """
-    from ..exceptions import ModelError
-    from ..models import attribute
-    from ..models.bootstrap import BootstrapWarning, bootstrap
 
     kwargs = entry.kwargs
     for k, v in kwargs.items():
@@ -376,8 +362,6 @@ def run_cell(
 ):
     """Simulate one cell, run the models it does not have yet, return its rows (DataFrame)."""
     import pandas as pd
-
-    from ..simulate import simulate_journeys
 
     scenario_params = dict(scenario_params or {})
     path = None
@@ -470,7 +454,6 @@ def _cell_job(args):
 def _parallel(jobs, n_jobs, progress):
     """Run jobs, yielding results as they finish: joblib when installed, else
     :class:`concurrent.futures.ProcessPoolExecutor`; inline with ``n_jobs=1``."""
-    from .._progress import tqdm_class
 
     tqdm = tqdm_class()
     bar = tqdm(total=len(jobs), disable=not progress, file=sys.stderr, desc="benchmark cells")
@@ -490,8 +473,6 @@ def _parallel(jobs, n_jobs, progress):
                 yield r
                 bar.update()
             return
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         ctx = mp.get_context("spawn")
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as ex:
@@ -558,8 +539,6 @@ def run_benchmark(
     >>> list(cov.index), bool(0 <= cov.loc["linear (bootstrap)", "additive"] <= 1)
     (['last_touch (bootstrap)', 'linear (bootstrap)'], True)
     """
-    from ..exceptions import ModelError
-    from .report import BenchmarkResult
 
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise ModelError(f"n_jobs must be a whole number >= 1, got {n_jobs!r}")
@@ -576,7 +555,6 @@ def run_benchmark(
     # biggest cells first, so the pool ends on small ones
     cells.sort(key=lambda c: (-c.size, c.mode, c.scenario, c.seed))
     jobs = [(c, entries, cache_dir, scenario_params.get(c.scenario, {})) for c in cells]
-    from .report import _git_commit, _git_dirty
 
     # the code the workers import is the checkout at the start, not at save time
     source = {"commit": _git_commit(), "uncommitted_source_files": _git_dirty()}
