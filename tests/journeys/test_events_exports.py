@@ -316,7 +316,7 @@ def test_last_non_direct_warns_without_a_direct_channel():
 
 
 def test_last_non_direct_in_the_engine_warns_too():
-    from pathcredit.journeys.pushdown import attribute_in_engine
+    from pathcredit.models.engine import attribute_in_engine
 
     ej = build_journeys(ga4_like(), conversion_events=["purchase"])
     r, said = pc_warnings(attribute_in_engine, ej, "last_non_direct")

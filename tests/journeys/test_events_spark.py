@@ -19,7 +19,7 @@ from test_events import (  # same folder (rootdir import)
 )
 
 from pathcredit.journeys.events import build_journeys
-from pathcredit.journeys.pushdown import ENGINE_MODELS, attribute_in_engine
+from pathcredit.models.engine import ENGINE_MODELS, attribute_in_engine
 from pathcredit.simulate import simulate_events
 
 # py4j leaves sockets to the garbage collector; that is PySpark's, not ours.

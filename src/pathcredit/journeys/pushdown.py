@@ -1,235 +1,25 @@
-"""Rule-based attribution pushed down to the query engine.
+"""Deprecated home of :func:`pathcredit.models.engine.attribute_in_engine`.
 
-Each rule gives every touch a weight (the weights of a journey sum to one);
-the credit of a channel is ``sum(weight * converted)`` and
-``sum(weight * value)`` over its touches. Here the weights are window
-expressions over the touch-level table of :func:`build_journeys`, and the sums
-a ``GROUP BY channel`` inside the engine, so the work scales with the engine
-and only one row per channel comes back. The rules are those of
-:mod:`pathcredit.models.heuristics`, and the results equal the in-memory ones.
+Running a rule in the query engine is a model, so it moved to :mod:`pathcredit.models`
+(above this data layer); the old names still resolve here, lazily and with a
+``DeprecationWarning``, so importing this module does not import the models.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
+import importlib
+import warnings
 
-import numpy as np
-
-from ..exceptions import ModelError
-from ..models.heuristics import DEFAULT_DIRECT as _DEFAULT_DIRECT  # one source for the rule
-from ..results import AttributionResult
-
-__all__ = ["attribute_in_engine", "ENGINE_MODELS"]
-
-#: Models that can run inside the engine, with their parameter defaults.
-ENGINE_MODELS: dict[str, dict[str, Any]] = {
-    "first_touch": {},
-    "last_touch": {},
-    "last_non_direct": {"direct_channels": _DEFAULT_DIRECT},
-    "linear": {},
-    "position_based": {"first": 0.4, "last": 0.4},
-    "j_shaped": {},
-    "inverse_j": {},
-    "custom": {"first": 1.0, "middle": 1.0, "last": 1.0},
-    "time_decay": {"half_life": 7.0},
-}
+_MOVED = ("attribute_in_engine", "ENGINE_MODELS")
 
 
-def _positional(t, first, middle, last):
-    import ibis
-
-    w = np.array([first, middle, last], dtype=np.float64)
-    if np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
-        raise ModelError(f"position weights must be finite, >= 0 and not all 0: {w.tolist()}")
-    if first + last <= 0:
-        raise ModelError("first and last weights cannot both be 0 (two-touch paths)")
-    f, m, la = (w / w.sum()).tolist()
-    scale = 1.0 if m > 0 else 1.0 / (f + la)
-    length, pos = t.length, t.position
-    return ibis.cases(
-        (length == 1, 1.0),
-        ((length == 2) & (pos == 0), f / (f + la)),
-        (length == 2, la / (f + la)),
-        (pos == 0, f * scale),
-        (pos == length - 1, la * scale),
-        else_=m / (length - 2).cast("float64"),
-    )
-
-
-def _weights(t, model, params):
-    import ibis
-
-    jw = ibis.window(group_by=[t.person, t.journey])
-    if model == "first_touch":
-        return (t.position == 0).cast("float64")
-    if model == "last_touch":
-        return (t.position == t.length - 1).cast("float64")
-    if model == "linear":
-        return 1.0 / t.length.cast("float64")
-    if model == "last_non_direct":
-        direct = params["direct_channels"]
-        direct = [direct] if isinstance(direct, str) else list(direct)
-        wanted = [c.strip().lower() for c in direct]
-        nd = (~t.channel.lower().isin(wanted)).ifelse(t.position, ibis.null("int64"))
-        chosen = ibis.coalesce(nd.max().over(jw), t.length - 1)
-        return (t.position == chosen).cast("float64")
-    if model == "position_based":
-        first, last = float(params["first"]), float(params["last"])
-        middle = 1.0 - first - last
-        if middle < -1e-12:
-            raise ModelError(f"first + last must be at most 1, got {first} + {last}")
-        return _positional(t, first, max(middle, 0.0), last)
-    if model == "j_shaped":
-        return _positional(t, 0.2, 0.2, 0.6)
-    if model == "inverse_j":
-        return _positional(t, 0.6, 0.2, 0.2)
-    if model == "custom":
-        return _positional(
-            t, float(params["first"]), float(params["middle"]), float(params["last"])
-        )
-    if model == "time_decay":
-        h = params["half_life"]
-        if not isinstance(h, int | float) or not math.isfinite(h) or h <= 0:
-            raise ModelError(f"half_life must be a positive number, got {h!r}")
-        two = ibis.literal(2.0, type="float64")
-        raw = two.pow(-t.days_to_conversion / float(h))
-        return raw / raw.sum().over(jw)
-    raise ModelError(
-        f"model {model!r} cannot run in the engine; engine models are {sorted(ENGINE_MODELS)}"
-    )
-
-
-def attribute_in_engine(data, model: str = "linear", *, build=None, **params) -> AttributionResult:
-    """Run a rule-based model as a weighted aggregation inside the query engine.
-
-    Parameters
-    ----------
-    data : EventJourneys, ibis.Table or event log
-        The result of :func:`build_journeys`; or a touch-level Ibis table with
-        the columns of :data:`~pathcredit.journeys.events.TOUCH_COLUMNS`; or
-        anything :func:`build_journeys` accepts (then ``build`` holds its options).
-    model : str, default "linear"
-        One of :data:`ENGINE_MODELS`: ``first_touch, last_touch,
-        last_non_direct, linear, position_based, j_shaped, inverse_j, custom,
-        time_decay`` (real time: days from touch to conversion).
-    build : dict, optional
-        Options for :func:`build_journeys` when ``data`` is an event log.
-    **params
-        Model parameters, as for :func:`pathcredit.attribute`.
-
-    Returns
-    -------
-    AttributionResult
-        Equal (to rounding) to ``pathcredit.attribute(ej.journeys, model=...)``,
-        and for ``time_decay`` to ``attribute(ej.journey_paths(), ...)``.
-
-    Raises
-    ------
-    ModelError
-        Unknown model or parameter, impossible parameter values.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from pathcredit.journeys.events import build_journeys
-    >>> ev = pd.DataFrame({"user_id": ["a", "a", "a"],
-    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08"]),
-    ...     "channel": ["email", "search", None], "conversion": [0, 0, 1]})
-    >>> ej = build_journeys(ev)
-    >>> attribute_in_engine(ej, "time_decay", half_life=7).conversions.tolist()
-    [0.3333333333333333, 0.6666666666666666]
-
-    Notes
-    -----
-    One window pass over the touches (for models that need journey totals)
-    and one ``GROUP BY channel``: O(n) work in the engine for n touches.
-    """
-    from .events import EventJourneys, build_journeys
-
-    if model not in ENGINE_MODELS:
-        raise ModelError(
-            f"model {model!r} cannot run in the engine; engine models are {sorted(ENGINE_MODELS)}"
-        )
-    unknown = sorted(set(params) - set(ENGINE_MODELS[model]))
-    if unknown:
-        raise ModelError(
-            f"model {model!r} has no parameter(s) {unknown}; its parameters are "
-            f"{sorted(ENGINE_MODELS[model]) or 'none'}"
-        )
-    full = {**ENGINE_MODELS[model], **params}
-    if isinstance(full.get("direct_channels"), tuple):
-        full["direct_channels"] = list(full["direct_channels"])
-    removed: tuple = ()
-    if isinstance(data, EventJourneys):
-        ej = data
-    else:
-        from ._engine import is_ibis_table
-
-        ej = None
-        if not is_ibis_table(data) or "days_to_conversion" not in data.columns:
-            ej = build_journeys(data, **(build or {}))
-    if ej is not None:
-        removed = ej.removed
-        has_value = ej.has_value
-        if ej.touch_table is None:  # pandas backend: run the same expressions on DuckDB
-            from ._engine import connect
-
-            engine = connect(None)
-            t = engine.register(_arrow(ej.touches()))
-        else:
-            engine, t = ej._engine, ej.touch_table
-    else:
-        from ._engine import engine_of
-
-        t, engine = data, engine_of(data)
-        has_value = "value" in t.columns
-    w = _weights(t, model, full)
-    t = t.mutate(_w=w, _v=t.value.cast("float64"), _c=t.converted.cast("float64"))
-    credit = t.group_by("channel").agg(conversions=(t._w * t._c).sum(), value=(t._w * t._v).sum())
-    per_journey = t.group_by(["person", "journey"]).agg(c=t._c.max(), v=t._v.max())
-    totals = per_journey.agg(c=per_journey.c.sum(), v=per_journey.v.sum())
-    tab = engine.to_arrow(credit.order_by("channel"))
-    tot = engine.to_arrow(totals).to_pylist()[0]
-    channels = [str(c) for c in tab.column("channel").to_pylist()]
-    conv = np.asarray(tab.column("conversions").to_numpy(), dtype=np.float64)
-    value = np.asarray(tab.column("value").to_numpy(), dtype=np.float64) if has_value else None
-    if model == "last_non_direct":
-        _warn_without_direct(channels, full["direct_channels"])
-    return AttributionResult(
-        model,
-        full,
-        channels,
-        conv,
-        value,
-        total_conversions=float(tot["c"] or 0.0),
-        total_value=float(tot["v"] or 0.0) if has_value else None,
-        extras={"engine": engine.name},
-        removed=removed,
-    )
-
-
-def _warn_without_direct(channels, direct) -> None:
-    """The in-memory model's warning: no channel of the data is direct (then the
-    result equals last_touch)."""
-    import warnings
-
-    from ..exceptions import PathcreditWarning
-
-    direct = [direct] if isinstance(direct, str) else list(direct)
-    wanted = {c.strip().lower() for c in direct}
-    if channels and not any(c.lower() in wanted for c in channels):
+def __getattr__(name):
+    # deprecated alias pointing up the layering, resolved on first use only
+    if name in _MOVED:
         warnings.warn(
-            f"last_non_direct: no direct channel in the data (looked for "
-            f"{', '.join(repr(c) for c in direct[:5])}{', ...' if len(direct) > 5 else ''}), "
-            "so it equals last_touch; name the data's direct channel with direct_channels= "
-            "(CLI --direct-channel)",
-            PathcreditWarning,
-            stacklevel=3,
+            f"pathcredit.journeys.pushdown.{name} moved to pathcredit.models.engine.{name}",
+            DeprecationWarning,
+            stacklevel=2,
         )
-
-
-def _arrow(frame):
-    from ._engine import to_arrow_frame
-
-    return to_arrow_frame(frame)
+        return getattr(importlib.import_module("pathcredit.models.engine"), name)
+    raise AttributeError(f"module 'pathcredit.journeys.pushdown' has no attribute {name!r}")

@@ -1,20 +1,50 @@
 """Rule models inside the engine (attribute_in_engine): equal to the in-memory models, their
 parameters and errors, and defaults read from the in-memory rule models."""
 
+import sys
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
-from test_events import IDENTITY, build, hand_log  # same folder (rootdir import)
 
 from pathcredit import attribute
 from pathcredit.journeys.events import build_journeys
-from pathcredit.journeys.pushdown import ENGINE_MODELS, attribute_in_engine
+from pathcredit.models import get_model
+from pathcredit.models.engine import ENGINE_MODELS, attribute_in_engine
+
+# the hand-made event log and its builder live once, with the event-log tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "journeys"))
+from test_events import IDENTITY, build, hand_log  # noqa: E402
+
 from pathcredit.models.heuristics import DEFAULT_DIRECT
 from pathcredit.simulate import simulate_events
 
 
 def test_engine_direct_channels_are_the_in_memory_default():
     assert tuple(ENGINE_MODELS["last_non_direct"]["direct_channels"]) == DEFAULT_DIRECT
+
+
+def test_engine_models_are_the_registrys_with_their_in_memory_defaults():
+    want = {
+        "first_touch", "last_touch", "last_non_direct", "linear", "position_based",
+        "j_shaped", "inverse_j", "custom", "time_decay",
+    }  # fmt: skip
+    assert set(ENGINE_MODELS) == want
+    for name, defaults in ENGINE_MODELS.items():
+        assert defaults == get_model(name).parameters()
+
+
+def test_the_old_import_path_still_works_and_warns():
+    import pathcredit.journeys.pushdown as old
+
+    with pytest.warns(DeprecationWarning, match="moved to pathcredit.models.engine"):
+        assert old.attribute_in_engine is attribute_in_engine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AttributeError):
+            old.nothing_here  # noqa: B018
 
 
 def test_ga4_direct_spelling_in_the_engine_and_in_memory():
