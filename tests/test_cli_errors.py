@@ -1,6 +1,7 @@
 """The CLI never prints a traceback: one line naming the parameter or the input, exit 2 for bad
 input and usage, exit 1 (with how to get the traceback) for an unexpected internal error."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -109,7 +110,8 @@ def test_internal_error_is_one_line_exit_1_with_how_to_debug(paths_csv, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("kernel exploded\nsecond line")
 
-    monkeypatch.setattr(pathcredit.models, "attribute", broken)
+    # the command module (the package attribute of that name is the click command)
+    monkeypatch.setattr(importlib.import_module("pathcredit.cli.attribute"), "run", broken)
     line = one_line_error(run("attribute", paths_csv), code=1)
     assert "internal error: RuntimeError: kernel exploded second line" in line
     assert "--debug" in line and "PATHCREDIT_DEBUG=1" in line

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from .exceptions import ModelError
+from .exceptions import InputError, ModelError
 
 __all__ = ["check_real", "check_integer", "check_seed", "check_probability", "check_has_paths"]
 
@@ -120,8 +120,6 @@ def check_has_paths(journeys) -> None:
     An empty input is a mistake to report (a header-only file, a filter that
     removed everything), not an empty table to print.
     """
-    from .exceptions import InputError
-
     if journeys.n_paths > 0:
         return
     steps = [f"{r.step} removed {r.paths}" for r in journeys.removed if r.paths]

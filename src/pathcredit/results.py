@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import importlib
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -15,7 +16,7 @@ from ._format import plain_number
 from ._json import SKIP, json_number, jsonable
 from ._stats import hdi
 from ._version import __version__
-from .exceptions import InternalError, ModelError
+from .exceptions import InputError, InternalError, ModelError
 
 __all__ = ["AttributionResult", "compare", "LazyValue", "Extras"]
 
@@ -331,8 +332,6 @@ class AttributionResult:
 
         Needs ArviZ (``pip install 'pathcredit[bayes]'``).
         """
-        import warnings
-
         with warnings.catch_warnings():  # ArviZ 0.2x announces its refactor on import
             warnings.simplefilter("ignore", FutureWarning)
             az = _require("arviz", "bayes")
@@ -629,8 +628,6 @@ def find_result(results: Sequence[AttributionResult], name: str) -> AttributionR
 
 def _check_results(results) -> list[AttributionResult]:
     """``results`` as a list, every item an :class:`AttributionResult` (else InputError)."""
-    from .exceptions import InputError
-
     if isinstance(results, AttributionResult):
         raise InputError(
             "compare() takes a list of results, got one AttributionResult: compare([result, ...])"
@@ -723,8 +720,6 @@ def __getattr__(name):
     # module, so it moved to pathcredit.models; importing it here lazily keeps old code
     # working without an import pointing up the layering at load time.
     if name == "label_of":
-        import warnings
-
         from .models._credit import label_of
 
         warnings.warn(

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy
 import numpy as np
+
+from .._version import __version__
 
 __all__ = [
     "BenchmarkResult",
@@ -41,11 +45,8 @@ COVERAGE_BAND = (0.85, 0.95)
 
 def machine_info() -> dict[str, Any]:
     """Where a benchmark ran: platform, CPUs, memory, Python and library versions."""
-    import numpy
     import pandas
     import scipy
-
-    from .._version import __version__
 
     mem = None
     try:
@@ -439,8 +440,6 @@ def _scenario_axes(n_scenarios: int, axes=None):
 
 def _git_commit() -> str | None:
     """The checked-out commit of the working directory's repository, if any."""
-    import subprocess
-
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
@@ -452,8 +451,6 @@ def _git_commit() -> str | None:
 
 def _git_dirty() -> list[str] | None:
     """Tracked files under ``src/`` that differ from the commit (the run used them as they were)."""
-    import subprocess
-
     try:
         out = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "src"],

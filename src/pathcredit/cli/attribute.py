@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from .._format import plain_number
-from ._ga4 import events_format_option, ga4_options
+from ..exceptions import InputError, ModelError
+from ..journeys.events import build_journeys
+from ..models import attribute as run
+from ..models import available_models
+from ..models.bootstrap import bootstrap
+from ..results import compare, find_result
+from ._ga4 import check_not_ga4, events_format_option, ga4_build, ga4_options
 from ._options import (
     EVENT_KEYS,
     build_kwargs,
@@ -34,8 +41,6 @@ _INTERVAL = ["change_lower", "change_upper"]
 
 def _baseline_json(results, label: str, baseline: str) -> dict:
     """The ``"baseline"`` object of one model in ``--format json`` (see the README)."""
-    from ..results import compare, find_result
-
     r, base = find_result(results, label), find_result(results, baseline)
     conv = compare(results, baseline=baseline)[label]
     share = compare(results, metric="share", baseline=baseline)[label]
@@ -75,8 +80,6 @@ def _baseline_json(results, label: str, baseline: str) -> dict:
 def _format_results(results, fmt: str, baseline: str | None = None) -> str:
     """``baseline``: the label of the baseline result (resolved by the caller)."""
     import pandas as pd
-
-    from ..results import compare
 
     if fmt == "json":
         out = [r.to_dict() for r in results]
@@ -132,10 +135,6 @@ OUTPUT_FORMATS = {".json": "json", ".csv": "csv", ".txt": "table"}
 def output_format(fmt: str | None, output: str | None) -> str:
     """The output format: the one ``--output``'s extension names (an unknown extension,
     or one that contradicts ``--format``, is refused), else ``--format``, else table."""
-    from pathlib import Path
-
-    from ..exceptions import InputError
-
     if output is None:
         return fmt or "table"
     named = OUTPUT_FORMATS.get(Path(output).suffix.lower())
@@ -156,9 +155,6 @@ def output_format(fmt: str | None, output: str | None) -> str:
 def _baseline_label(results, name: str) -> str:
     """The label of the result ``--compare-to NAME`` names: a label as printed, a model as
     given to ``--model`` (``last_non_direct`` for ``last_non_direct (bootstrap)``)."""
-    from ..exceptions import InputError, ModelError
-    from ..results import find_result
-
     try:
         return find_result(results, name).label
     except ModelError as e:
@@ -275,9 +271,6 @@ def attribute(
     **input_options,
 ):
     """Attribute the conversions in INPUT (CSV or Parquet of aggregated paths) to channels."""
-    from ..exceptions import InputError
-    from ..models import attribute as run
-
     event_opts = {k: input_options.pop(k) for k in EVENT_KEYS}
     if (input_path is None) == (events is None):
         raise InputError("give exactly one of INPUT (aggregated paths) or --events FILE")
@@ -289,9 +282,6 @@ def attribute(
     output_file(output)  # before the work
     identity = None
     if events is not None:
-        from ..journeys.events import build_journeys
-        from ._ga4 import check_not_ga4, ga4_build
-
         # --value-col names the event log's value column only when given explicitly
         source = click.get_current_context().get_parameter_source("value_col")
         value_col = (
@@ -328,7 +318,6 @@ def attribute(
         named |= {"seed": seed, "ci_prob": ci_prob}
     params = params_for(list(models), named, list(extra_params))
     models = list(models)
-    from ..models import available_models
 
     if baseline is not None and baseline not in models and baseline in available_models():
         models.append(baseline)  # the baseline at its defaults, e.g. last_touch
@@ -337,8 +326,6 @@ def attribute(
         with echo_warnings():
             results = [run(journeys, model=m, **params[m]) for m in models]
     else:
-        from ..models.bootstrap import bootstrap
-
         # every model, the baseline included, on the same resamples (same seed): the
         # changes against the baseline get paired intervals
         with echo_warnings():

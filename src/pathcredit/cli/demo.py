@@ -21,6 +21,14 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..benchmark.metrics import share_metrics
+from ..datasets import load_example_paths, load_example_truth
+from ..exceptions import ModelError
+from ..models import _REGISTRY
+from ..models import attribute as run
+from ..models.bootstrap import bootstrap
+from ..plotting.intervals import _bounds
+from ..results import compare
 from ._output import output_file, write_atomic
 
 __all__ = ["demo"]
@@ -35,9 +43,6 @@ def demo_tables(results, truth):
     columns ``incremental`` and ``removal`` (total variation distances).
     """
     import pandas as pd
-
-    from ..benchmark.metrics import share_metrics
-    from ..results import compare
 
     shares = compare(results, metric="share")
     truth_cols = {
@@ -98,8 +103,6 @@ def figure_results(journeys, results):
     their model name; the Bayesian models keep their posterior intervals. A model absent
     from ``results`` (skipped: e.g. ``bayesian_response`` without PyMC) is left out.
     """
-    from ..models.bootstrap import bootstrap
-
     done = {r.model: r for r in results}
     shown, notes = [], []
     for name in FIGURE_MODELS:
@@ -147,9 +150,6 @@ def demo_figure(results, truth, *, errors=None):
     is a bias the data resolve; the intervals never show the bias itself.
     """
     import matplotlib.pyplot as plt
-
-    from ..exceptions import ModelError
-    from ..plotting.intervals import _bounds
 
     if len(results) > len(PALETTE):
         raise ModelError(f"the demo figure shows at most {len(PALETTE)} models")
@@ -227,11 +227,6 @@ def demo(output):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from ..datasets import load_example_paths, load_example_truth
-    from ..exceptions import ModelError
-    from ..models import _REGISTRY
-    from ..models import attribute as run
 
     journeys = load_example_paths()
     truth, about = load_example_truth(with_params=True)

@@ -7,6 +7,7 @@ import json
 import click
 
 from .._format import plain_number
+from ..reports import path_reports
 from ._options import input_options, load_paths
 from ._output import output_file, removed_note, write_text
 
@@ -23,8 +24,6 @@ __all__ = ["report"]
 @click.option("--output", type=click.Path(dir_okay=False), default=None)
 def report(input_path, top, fmt, output, **input_options):
     """Path reports: first, last and assisted conversions; top paths; path length."""
-    from ..reports import path_reports
-
     output_file(output)  # before the work
     journeys = load_paths(input_path, input_options)
     reports = path_reports(journeys, top=top)

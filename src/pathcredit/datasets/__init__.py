@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..journeys import read_paths
+from ..simulate.truth import Truth
+
 __all__ = ["load_example_paths", "load_example_truth", "example_paths_file"]
 
 
@@ -37,8 +40,6 @@ def load_example_paths():
     >>> int(j.total_conversions + j.total_nulls)
     40000
     """
-    from ..journeys import read_paths
-
     return read_paths(example_paths_file())
 
 
@@ -67,8 +68,6 @@ def load_example_truth(with_params: bool = False):
     >>> round(float(truth.incremental_share.sum()), 12)
     1.0
     """
-    from ..simulate.truth import Truth
-
     data = json.loads((Path(__file__).parent / "data" / "example_truth.json").read_text())
     about = {k: v for k, v in data.items() if k != "truth"}
     truth = Truth.from_dict(data["truth"], channels=data["params"]["channels"])

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..simulate import simulate_journeys
+
 SCENARIO = "markov"
 SEED = 20261124
 N_JOURNEYS = 40_000
@@ -24,8 +26,6 @@ DATA = Path(__file__).parent / "data"
 
 def generate_example(seed: int = SEED, n_journeys: int = N_JOURNEYS):
     """The :class:`~pathcredit.simulate.Simulation` behind the bundled files."""
-    from ..simulate import simulate_journeys
-
     return simulate_journeys(SCENARIO, n_journeys, seed=seed)
 
 

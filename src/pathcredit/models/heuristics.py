@@ -19,14 +19,16 @@ References
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
 
 from .._params import check_real
-from ..exceptions import ModelError
+from ..exceptions import ModelError, PathcreditWarning
 from ..journeys import Journeys
 from ..results import AttributionResult
+from . import get_model
 from ._credit import build_result, credit_from_weights
 
 __all__ = [
@@ -105,8 +107,6 @@ def touch_weights(journeys: Journeys, model: str, **params) -> np.ndarray:
 
     Useful for per-journey credit and for pushing a rule down to a query engine.
     """
-    from . import get_model
-
     spec = get_model(model)
     if spec.weights is None:
         raise ModelError(f"model {model!r} is not a per-touch rule")
@@ -234,10 +234,6 @@ def last_non_direct(journeys: Journeys, direct_channels: Iterable[str] = DEFAULT
     """
     direct_channels = _direct_names(direct_channels)
     if len(journeys.channels) and not len(_direct_codes(journeys, direct_channels)):
-        import warnings
-
-        from ..exceptions import PathcreditWarning
-
         shown = ", ".join(repr(c) for c in direct_channels[:5])
         warnings.warn(
             f"last_non_direct: no direct channel in the data (looked for {shown}"

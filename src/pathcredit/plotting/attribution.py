@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._format import plain_number
 from ..exceptions import ModelError
+from ..results import AttributionResult, compare
 
 __all__ = ["plot_attribution"]
 
@@ -46,8 +48,6 @@ def plot_attribution(results, *, metric: str = "share", ax=None, title: str | No
     """
     import matplotlib.pyplot as plt
 
-    from ..results import AttributionResult, compare
-
     if isinstance(results, AttributionResult):
         results = [results]
     results = list(results)
@@ -85,8 +85,6 @@ def plot_attribution(results, *, metric: str = "share", ax=None, title: str | No
 
 def _heatmap(table, metric: str, *, ax=None, title=None):
     import matplotlib.pyplot as plt
-
-    from .._format import plain_number
 
     values = table.to_numpy(dtype=float)
     if ax is None:

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._stats import CI_PROB, hdi
 from ..exceptions import ModelError
+from ..results import AttributionResult
 
 __all__ = ["plot_intervals", "plot_removal_effects"]
 
@@ -237,7 +238,6 @@ def plot_removal_effects(results, *, ax=None, title: str | None = None):
 
 # ---------------------------------------------------------------------- helpers
 def _as_list(results, name: str) -> list:
-    from ..results import AttributionResult
 
     if isinstance(results, AttributionResult):
         results = [results]

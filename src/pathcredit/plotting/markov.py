@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..exceptions import ModelError
+from ..models.markov import MarkovChain
 
 __all__ = ["plot_markov_graph"]
 
@@ -57,8 +58,6 @@ def plot_markov_graph(
     """
     import matplotlib.pyplot as plt
     import networkx as nx
-
-    from ..models.markov import MarkovChain
 
     effects = None
     chain = result_or_chain
