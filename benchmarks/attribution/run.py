@@ -1,6 +1,6 @@
 """The full attribution benchmark: every registered model x every scenario x sizes x seeds.
 
-    .venv/bin/python benchmarks/attribution/run.py            # the full grid (issue 11)
+    .venv/bin/python benchmarks/attribution/run.py            # the full grid
     .venv/bin/python benchmarks/attribution/run.py --seeds 5  # fewer seeds
     .venv/bin/python benchmarks/attribution/run.py --report-only  # redraw summary.md, figures
     # bayesian_response (opt-in: MCMC per cell) on a chosen interval grid:

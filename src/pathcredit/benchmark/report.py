@@ -39,7 +39,7 @@ SECONDARY_METRIC = "share_mae"
 #: credit on the wrong channels, which is a mean absolute error of 0.02 per channel in the
 #: benchmark's six-channel worlds (the threshold the grid was designed with).
 RECOVERY_THRESHOLD = 0.06
-#: Coverage of nominal 90 % intervals called calibrated (the issue's 85-95 % band).
+#: Coverage of nominal 90 % intervals called calibrated: within five points of nominal.
 COVERAGE_BAND = (0.85, 0.95)
 
 
