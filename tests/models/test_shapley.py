@@ -482,12 +482,18 @@ def test_ordered_shapley_shares_a_repeated_channel_evenly_over_its_touches():
 def test_sampling_on_journeys_reports_errors_and_is_within_them():
     j = random_journeys(np.random.default_rng(13), n_channels=6, n_paths=30, max_len=6)
     exact = shapley(j, "conversion_rate")
-    r = shapley(j, "conversion_rate", method="sampling", tol=1e-3, max_permutations=4000, seed=1)
+    kw = {"method": "sampling", "tol": 1e-3, "max_permutations": 4000, "seed": 1}
+    r = shapley(j, "conversion_rate", ci_prob=0.95, **kw)
     assert r.extras["method"] == "sampling"
     se = np.array([r.extras["standard_errors"][c] for c in j.channels])
     assert np.all(np.abs(r.conversions - exact.conversions) <= 4 * se + 1e-12)
     np.testing.assert_allclose(r.lower["conversions"], r.conversions - 1.959963984540054 * se)
     np.testing.assert_allclose(r.upper["conversions"], r.conversions + 1.959963984540054 * se)
+    # the default is the package's one interval probability, 0.9: z = 1.6448536269514722
+    d = shapley(j, "conversion_rate", **kw)
+    assert d.ci_prob == 0.9
+    np.testing.assert_array_equal(d.conversions, r.conversions)
+    np.testing.assert_allclose(d.upper["conversions"], d.conversions + 1.6448536269514722 * se)
     again = shapley(
         j, "conversion_rate", method="sampling", tol=1e-3, max_permutations=4000, seed=1
     )

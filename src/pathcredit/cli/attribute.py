@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .._format import plain_number
+from .._stats import CI_PROB
 from ..exceptions import InputError, ModelError
 from ..journeys.events import build_journeys
 from ..models import attribute as run
@@ -335,7 +336,7 @@ def attribute(
                     model=m,
                     n_resamples=n_resamples,
                     seed=0 if seed is None else seed,
-                    ci_prob=0.9 if ci_prob is None else ci_prob,
+                    ci_prob=CI_PROB if ci_prob is None else ci_prob,
                     resampling=resampling,
                     **params[m],
                 )

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._params import check_has_paths, check_integer, check_probability, check_seed
+from .._stats import CI_PROB
 from ..exceptions import BootstrapWarning, ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
@@ -54,7 +55,7 @@ def bootstrap(
     *,
     n_resamples: int = 1000,
     seed=0,
-    ci_prob: float = 0.9,
+    ci_prob: float = CI_PROB,
     resampling: str = "poisson",
     **params,
 ) -> AttributionResult:

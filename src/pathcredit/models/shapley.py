@@ -95,6 +95,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._stats import CI_PROB
 from ..exceptions import ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
@@ -1133,7 +1134,7 @@ def shapley(
     tol: float = 1e-3,
     max_permutations: int = 20_000,
     seed: int | None = 0,
-    ci_prob: float = 0.95,
+    ci_prob: float = CI_PROB,
 ) -> AttributionResult:
     """Shapley-value attribution with an explicit coalition value function.
 
@@ -1173,8 +1174,12 @@ def shapley(
         Cap on sampled orders per game.
     seed : int, optional
         Seed of the sampler (results are deterministic for a seed).
-    ci_prob : float, default 0.95
+    ci_prob : float, default 0.9
         Probability of the normal interval ``lower``/``upper`` given when sampling.
+        The package's one interval probability (:data:`pathcredit._stats.CI_PROB`), so a
+        sampled Shapley interval and a bootstrap or posterior interval of another model
+        are read alike; it was 0.95 before the intervals were unified, which changes
+        only the width of sampled intervals, never the estimate.
 
     Returns
     -------
@@ -1263,7 +1268,7 @@ def ordered_shapley(
     tol: float = 1e-3,
     max_permutations: int = 20_000,
     seed: int | None = 0,
-    ci_prob: float = 0.95,
+    ci_prob: float = CI_PROB,
 ) -> AttributionResult:
     """Ordered Shapley (Zhao et al. 2018): credit per channel and touchpoint position.
 

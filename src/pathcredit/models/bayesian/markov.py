@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 
 from ..._params import check_integer, check_probability, check_real, check_seed
-from ..._stats import posterior_summary
+from ..._stats import CI_PROB, posterior_summary
 from ...exceptions import ModelError
 from ...journeys import Journeys
 from ...results import AttributionResult
@@ -106,7 +106,7 @@ def bayesian_markov(
     draws: int = 1000,
     prior: float = 0.5,
     concentration: float | str = 1.0,
-    ci_prob: float = 0.9,
+    ci_prob: float = CI_PROB,
     seed=0,
 ) -> AttributionResult:
     """Markov-chain attribution with a posterior: Dirichlet transition rows, exact removal

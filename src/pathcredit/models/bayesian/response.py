@@ -90,7 +90,7 @@ from typing import Any
 import numpy as np
 
 from ..._params import check_integer, check_probability, check_seed
-from ..._stats import posterior_summary
+from ..._stats import CI_PROB, posterior_summary
 from ...exceptions import ModelError, SamplingWarning
 from ...journeys import Journeys
 from ...results import AttributionResult, LazyValue
@@ -502,7 +502,7 @@ class BayesianResponse:
         return eta
 
     # -------------------------------------------------------------- attribution
-    def attribute(self, *, ci_prob: float = 0.9) -> AttributionResult:
+    def attribute(self, *, ci_prob: float = CI_PROB) -> AttributionResult:
         """Credit per channel from the posterior (see :func:`bayesian_response`)."""
         self._fitted()
         ci_prob = check_probability("ci_prob", ci_prob)
@@ -913,7 +913,7 @@ def bayesian_response(
     interactions: bool = False,
     model_config: dict | None = None,
     sampler_config: dict | None = None,
-    ci_prob: float = 0.9,
+    ci_prob: float = CI_PROB,
     seed=0,
 ) -> AttributionResult:
     """Incremental credit from a Bayesian logistic response model: Shapley values of each
