@@ -194,7 +194,7 @@ def unique_windows(digits: np.ndarray, base: int):
     return inverse.ravel(), udig
 
 
-# ---------------------------------------------------------------------- one chain, many kept sets
+# ------------------------------------------------------- one chain, many kept sets
 class AbsorbingSolver:
     """Absorption values of one chain with any sets of its transient states kept.
 
@@ -393,7 +393,7 @@ def solve_subsystems(A: np.ndarray, r: np.ndarray, p0: np.ndarray, keeps: np.nda
     return out
 
 
-# ---------------------------------------------------------------------- many chains, each removal set
+# ------------------------------------------------------- many chains, each removal set
 def removal_sets(contains: np.ndarray):
     """``(channels, m)`` state indices of each channel's removal set, padded; and the pad mask.
 

@@ -5,9 +5,9 @@ import warnings
 import numpy as np
 import pytest
 
+from oracles import chain_truth, random_chain, simulate_chain
 from pathcredit import Journeys, attribute
 from pathcredit.exceptions import ModelError
-from pathcredit.models.bayesian._chains import chain_truth, random_chain, simulate_chain
 from pathcredit.models.bayesian.markov import _removal_kernel, _removal_sets, bayesian_markov
 from pathcredit.testing import check_attribution_model, tiny_journeys
 

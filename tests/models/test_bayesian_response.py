@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from pathcredit import Journeys, attribute
+from pathcredit._games import shapley_reference
 from pathcredit.exceptions import ModelError
 from pathcredit.models.bayesian._shapley_kernel import incremental_shapley, pattern_shapley
 from pathcredit.models.bayesian.response import (
@@ -24,7 +25,6 @@ from pathcredit.models.bayesian.response import (
     exposure_patterns,
 )
 from pathcredit.simulate import simulate_journeys
-from pathcredit.simulate._kernels import shapley_reference
 from pathcredit.testing import tiny_journeys
 
 FAST = {"draws": 1000, "tune": 1000}

@@ -1,22 +1,20 @@
 """Fast Shapley kernels against slow, obviously correct references.
 
 The references enumerate coalitions in plain Python: the Shapley formula with
-factorial weights (Shapley 1953) over every subset of a path's distinct channels,
-with the value function written from its definition (conversion rates of exact
+factorial weights (Shapley 1953, ``tests/oracles.py``) over every subset of a path's
+distinct channels, with the value function written from its definition (conversion rates of exact
 channel sets; a fitted chain's conversion probability with channels removed).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pytest
 
+from oracles import brute_shapley
 from pathcredit import Journeys
+from pathcredit._games import sample_shapley, sample_shapley_stack, shapley_values
 from pathcredit.models import shapley as sh
-from pathcredit.models._subsets import sample_shapley, sample_shapley_stack, shapley_values
 from pathcredit.models.markov import fit_chain
 
 
@@ -30,21 +28,6 @@ def random_journeys(rng, n_channels, n_paths, max_len):
         conversions=rng.integers(0, 4, k).astype(float),
         nulls=rng.integers(0, 5, k).astype(float),
     )
-
-
-def brute_shapley(v, players):
-    """phi_j = sum over S without j of |S|! (n - |S| - 1)! / n! (v(S + j) - v(S))."""
-    n = len(players)
-    phi = {}
-    for j in players:
-        others = [p for p in players if p != j]
-        total = 0.0
-        for size in range(n):
-            w = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
-            for s in itertools.combinations(others, size):
-                total += w * (v(frozenset(s) | {j}) - v(frozenset(s)))
-        phi[j] = total
-    return phi
 
 
 def rate_game(journeys, missing, baseline):

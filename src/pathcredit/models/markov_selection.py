@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._absorbing import check_order, last_window_digits
 from ..exceptions import ModelError
 from ..journeys import Journeys
 
@@ -43,13 +44,7 @@ def last_state_codes(journeys: Journeys, order: int) -> np.ndarray:
     shorter (ChannelAttribution's convention; merging repeated states does not
     change the last one).
     """
-    lengths = journeys.lengths
-    ends = journeys.offsets[1:]
-    digits = np.zeros((journeys.n_paths, order), dtype=np.int64)
-    start = ends - np.minimum(lengths, order)
-    for j in range(order):
-        ok = start + j < ends
-        digits[ok, j] = journeys.touches[start[ok] + j] + 1
+    digits = last_window_digits(journeys.touches, journeys.offsets, order)
     _, inverse = np.unique(digits, axis=0, return_inverse=True)
     return inverse.ravel()
 
@@ -163,9 +158,7 @@ def select_order(
     """
     import pandas as pd
 
-    from .markov import _check_order
-
-    _check_order(max_order, "max_order")
+    check_order(max_order, "max_order")
     if not journeys.has_nulls or (journeys.total_nulls or 0.0) <= 0:
         raise ModelError("order selection needs non-converting journeys (a null column)")
     if journeys.total_conversions <= 0:

@@ -59,7 +59,7 @@ Computation: exact Shapley values of a game table by subset transforms
 (:func:`shapley_values`, O(k 2^k) for a game on k channels, vectorised and batched
 over all journeys' games of the same size); above ``max_exact_channels`` players,
 antithetic permutation sampling with standard errors and a stopping tolerance
-(:func:`~pathcredit.models._subsets.sample_shapley_stack`: every sampled path's
+(:func:`~pathcredit._games.sample_shapley_stack`: every sampled path's
 game at once, in stacks of equal size). ``extras["method"]`` says which was used.
 Coalitions are integer bitmask keys: distinct coalitions come from a dense bitmap
 (up to 22 channels) or one integer sort, never from sorting boolean rows.
@@ -95,6 +95,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._absorbing import solve_subsystems
+from .._games import popcount, sample_shapley_stack, shapley_values, subset_max, subset_sum
 from ..exceptions import ModelError
 from ..journeys import Journeys
 from ..results import AttributionResult
@@ -110,7 +112,6 @@ from ._coalitions import (
     _sortable,
     _words,
 )
-from ._subsets import popcount, sample_shapley_stack, shapley_values, subset_max, subset_sum
 
 __all__ = ["shapley", "ordered_shapley", "shapley_values", "VALUE_FUNCTIONS"]
 
@@ -325,24 +326,12 @@ def _chain_conversion(chain, keeps: np.ndarray) -> np.ndarray:
     removed states' rows and columns replaced by the identity, as
     :meth:`MarkovChain.conversion_probabilities` does, at a fraction of the cost).
     """
-    out = np.zeros(len(keeps))
     if chain.solver != "dense":
         return np.asarray(chain.solve_kept_states(keeps), dtype=np.float64)[:, 0]
     A = np.eye(chain.n_states) - chain.transient_matrix.toarray()
     r = np.asarray(chain.step_rewards, dtype=np.float64)[:, 0]
     p0 = np.asarray(chain.start_probability, dtype=np.float64)
-    count = keeps.sum(axis=1)
-    by_count = np.argsort(count, kind="stable")
-    bounds = np.searchsorted(count[by_count], np.arange(keeps.shape[1] + 2))
-    for s in range(1, keeps.shape[1] + 1):
-        rows = by_count[bounds[s] : bounds[s + 1]]
-        step = max(1, (1 << 22) // (s * s))
-        for lo in range(0, len(rows), step):
-            sub = rows[lo : lo + step]
-            idx = np.nonzero(keeps[sub])[1].reshape(len(sub), s)
-            x = np.linalg.solve(A[idx[:, :, None], idx[:, None, :]], r[idx][:, :, None])
-            out[sub] = np.einsum("bs,bs->b", p0[idx], x[:, :, 0])
-    return out
+    return solve_subsystems(A, r, p0, keeps)
 
 
 class _Markov:

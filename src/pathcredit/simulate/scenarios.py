@@ -79,6 +79,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .._games import mask_bits, shapley_matrix
 from .._params import check_integer, check_real, check_seed
 from ..exceptions import InputError
 from ..journeys import Journeys
@@ -432,8 +433,8 @@ class ExposureScenario(Scenario):
     def _simulate(self, n, seed, population):
         p = self.params
         C = len(p["channels"])
-        bits = K.mask_bits(C)
-        W = K.shapley_matrix(C)
+        bits = mask_bits(C)
+        W = shapley_matrix(C)
         mix, trans, lat = self._exposure_model()
         lp = K.length_probabilities(p["continue_prob"], p["max_length"])
         rng_exp, rng_out, rng_time = (
@@ -767,7 +768,7 @@ class Synergy(Additive):
         self.beta = self._channel_map("beta", low=0, high=1)
         self.pairs = _pairs("synergy", self.params["synergy"], self.params["channels"])
         C = len(self.params["channels"])
-        bits = K.mask_bits(C)
+        bits = mask_bits(C)
         ch = np.arange(C, dtype=np.int16)[None]
         V = self._response(ch, np.array([C]), None, np.zeros(1, int), bits)
         if V.min() < 0 or V.max() > 1:
@@ -1160,10 +1161,10 @@ class MarkovWorld(Scenario):
         chain = self.chain()
         C = len(self.params["channels"])
         chans = self.params["channels"]
-        bits = K.mask_bits(C)
+        bits = mask_bits(C)
         removed = [[chans[c] for c in range(C) if not b[c]] for b in bits]
         pv = chain.outcomes(removed)  # (2**C, 2): P(conv), E(value)
-        W = K.shapley_matrix(C)
+        W = shapley_matrix(C)
         full = 2**C - 1
         rm = full ^ (1 << np.arange(C))
         return Truth(
