@@ -27,6 +27,8 @@ Two jobs, each written once here:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
@@ -38,6 +40,7 @@ __all__ = [
     "SOLVERS",
     "AbsorbingSolver",
     "check_order",
+    "contains_channels",
     "digit_codes",
     "last_window_digits",
     "removal_batch",
@@ -63,6 +66,9 @@ ITER_RTOL = 1e-14
 ITER_MAX = 100_000
 #: Largest certified absolute error accepted from the iterative solver.
 ITER_BOUND = 1e-11
+#: Rewards (conversion and value per step) are rescaled when the answer is below
+#: ``2**-SCALE_BELOW`` (far from any ordinary data, where the scale stays 1).
+SCALE_BELOW = 500
 
 
 def check_order(order, name: str = "order") -> int:
@@ -194,6 +200,50 @@ def unique_windows(digits: np.ndarray, base: int):
     return inverse.ravel(), udig
 
 
+def contains_channels(windows: np.ndarray, n_channels: int) -> np.ndarray:
+    """``(states, n_channels)`` bool: whether each window of digits holds each channel.
+
+    Removing a channel removes every state whose window holds it.
+    """
+    n = len(windows)
+    contains = np.zeros((n, n_channels), dtype=bool)
+    for j in range(windows.shape[1]):
+        ok = windows[:, j] > 0
+        contains[np.flatnonzero(ok), windows[ok, j] - 1] = True
+    return contains
+
+
+def scaled_reward(weight: np.ndarray, out: np.ndarray, total: float) -> tuple[np.ndarray, int]:
+    """``(weight / out, k)`` per state, times ``2**k`` if the answer is tiny (else ``k = 0``).
+
+    A chain fitted to counts conserves the observed flow, so the solve's answer is
+    known in size beforehand: ``P(conversion)`` is the observed conversion rate and
+    the expected value the value per journey. When that is below
+    ``2**-SCALE_BELOW`` the rewards are scaled by the power of two that brings it
+    near 1, capped so no reward exceeds ``2**1000`` (exponents from ``frexp``, so
+    no quotient that underflows is needed to choose it). With conversions of
+    1e-310 next to millions of nulls, P(conversion) would otherwise underflow to 0
+    or to a subnormal with a few bits, yet the removal effects, ratios of such
+    probabilities, are well defined.
+    """
+    pos = (weight > 0) & (out > 0)
+    r = np.divide(weight, out, out=np.zeros(len(out)), where=pos)
+    total = float(total)
+    if not pos.any() or total <= 0:
+        return r, 0
+    answer = math.frexp(float(weight.sum()))[1] - math.frexp(total)[1]
+    if answer >= -SCALE_BELOW:
+        return r, 0
+    m_w, e_w = np.frexp(weight[pos])
+    m_o, e_o = np.frexp(out[pos])
+    top = int((e_w - e_o).max())  # the largest reward is below 2**top
+    k = min(-answer, 1000 - top)
+    if k > 0:
+        r[pos] = np.ldexp(m_w / m_o, e_w - e_o + k)
+        return r, int(k)
+    return r, 0
+
+
 # ------------------------------------------------------- one chain, many kept sets
 class AbsorbingSolver:
     """Absorption values of one chain with any sets of its transient states kept.
@@ -242,11 +292,64 @@ class AbsorbingSolver:
         self.total_weight = total_weight
         self.solver = solver
         self._shift = bound_shift
+        self.scale = np.zeros(rhs.shape[1], dtype=np.int64)
+        self.out_weight: np.ndarray | None = None
         self._A_cache = None
         self._lu = None
         self._steps: float | None = None
         self.error_bound: float | None = 0.0 if solver == "iterative" else None
         self.absorb = self._absorption_all_kept()
+
+    @classmethod
+    def from_counts(cls, counts, conv, null, value, solver: str = "auto") -> AbsorbingSolver:
+        """The chain of transition weights ``counts``, with its two reward columns scaled.
+
+        Parameters
+        ----------
+        counts : scipy.sparse matrix
+            ``(n + 1, n)`` transition weights between the transient states; row
+            ``n`` is the start.
+        conv, null, value : ndarray
+            ``(n,)`` weight of each state's edge to conversion and to null, and the
+            value of the conversions leaving it.
+        solver : str
+            As the class.
+
+        Returns
+        -------
+        AbsorbingSolver
+            With ``rhs`` the conversion and value rewards (each scaled by
+            :func:`scaled_reward`; :attr:`scale` holds the exponents and
+            :meth:`unscale` undoes them), ``out_weight`` each state's total outgoing
+            weight.
+        """
+        n = counts.shape[1]
+        out = np.asarray(counts[:n].sum(axis=1)).ravel() + conv + null
+        total = float(counts[n].sum())
+        # Every probability is a count divided by its row total, never a count times
+        # the reciprocal of the total: a total below 2^-1022 (a subnormal count such
+        # as 5e-324) has a reciprocal that overflows to inf, and inf * 0 made the rows
+        # NaN (the solves then failed as "singular"). A quotient of two floats is
+        # correctly rounded, so rows of tiny counts give their exact proportions.
+        Q = counts[:n].tocsr(copy=True)
+        Q.data = Q.data / out[np.repeat(np.arange(n), np.diff(Q.indptr))]
+        start = np.asarray(counts[n].todense()).ravel()
+        r_conv, k_conv = scaled_reward(conv, out, total)
+        r_value, k_value = scaled_reward(value, out, total)
+        self = cls(Q, np.column_stack([r_conv, r_value]), start, total, solver,
+                   bound_shift=k_conv)  # fmt: skip
+        self.scale = np.array([k_conv, k_value], dtype=np.int64)
+        self.out_weight = out
+        return self
+
+    def unscale(self, x: np.ndarray) -> np.ndarray:
+        """Values of the scaled solves (columns conversion, value) back in their own units."""
+        if not self.scale.any():
+            return x
+        x = np.array(x, dtype=np.float64)
+        x[..., 0] = np.ldexp(x[..., 0], -int(self.scale[0]))
+        x[..., 1] = np.ldexp(x[..., 1], -int(self.scale[1]))
+        return x
 
     @property
     def n_states(self) -> int:

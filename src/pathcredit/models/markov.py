@@ -38,7 +38,6 @@ References
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -53,6 +52,7 @@ from .._absorbing import (
     SOLVERS,
     AbsorbingSolver,
     check_order,
+    contains_channels,
     unique_codes,
     unique_windows,
     window_codes,
@@ -79,9 +79,6 @@ _DENSE_MAX, _DIRECT_MAX, _LOOKUP_MAX, _SOLVERS, _ITER_BOUND = (
 )
 #: ``states="auto"`` computes visit probabilities when no cycle block is larger.
 _STATES_AUTO_MAX = 500
-#: Rewards (conversion and value per step) are rescaled when the largest is below
-#: ``2**-_SCALE_BELOW`` (far from any ordinary data, where the scale stays 1).
-_SCALE_BELOW = 500
 #: The order check lives with the window codes; the old private name stays.
 _check_order = check_order
 
@@ -289,75 +286,27 @@ class MarkovChain:
         self.null_counts = null
         self.value_counts = value
         self.has_value = has_value
-        self.contains = np.zeros((n, len(self.channels)), dtype=bool)
-        for j in range(windows.shape[1]):
-            ok = windows[:, j] > 0
-            self.contains[np.flatnonzero(ok), windows[ok, j] - 1] = True
+        self.contains = contains_channels(windows, len(self.channels))
         self.last_channel = windows[np.arange(n), (windows > 0).sum(axis=1) - 1] - 1
-        out = np.asarray(counts[:n].sum(axis=1)).ravel() + conv + null
-        self.out_weight = out
-        self.total_weight = float(counts[n].sum())
-        # Q (transient -> transient), start distribution, absorption rewards. Every
-        # probability is a count divided by its row total, never a count times the
-        # reciprocal of the total: a total below 2^-1022 (a subnormal count such as
-        # 5e-324) has a reciprocal that overflows to inf, and inf * 0 made the rows
-        # NaN (the solves then failed as "singular"). A quotient of two floats is
-        # correctly rounded, so rows of tiny counts give their exact proportions.
-        Q = counts[:n].tocsr(copy=True)
-        Q.data = Q.data / out[np.repeat(np.arange(n), np.diff(Q.indptr))]
-        self._Q = Q
-        start = np.asarray(counts[n].todense()).ravel()
-        self._start_weight = start
+        # Q (transient -> transient), start weights and absorption rewards; the rewards
+        # are scaled by a power of two (exact) when the answer would be far below 1
+        # (:func:`pathcredit._absorbing.scaled_reward`), the public values scaled back
+        self._solver = AbsorbingSolver.from_counts(counts, conv, null, value, solver)
+        self.out_weight = self._solver.out_weight
+        self.total_weight = self._solver.total_weight
+        self._Q = self._solver.Q
+        self._start_weight = self._solver.start_weight
+        start = self._start_weight
         self.start_probability = start / self.total_weight if self.total_weight > 0 else np.zeros(n)
-        # The rewards are scaled by a power of two (exact) when the largest one would
-        # be far below 1: with conversions of 1e-310 next to millions of nulls,
-        # P(conversion) underflows to 0 or to a subnormal with a few bits, yet the
-        # removal effects, ratios of such probabilities, are well defined. The public
-        # probabilities are scaled back (:meth:`_unscale`).
-        self._scale = np.zeros(2, dtype=np.int64)
-        self._rhs = np.column_stack([self._reward(conv, out, 0), self._reward(value, out, 1)])
-        self._solver = AbsorbingSolver(
-            Q, self._rhs, start, self.total_weight, solver, bound_shift=int(self._scale[0])
-        )
+        self._scale = self._solver.scale
+        self._rhs = self._solver.rhs
         self.solver = self._solver.solver
-        self._absorb = self._solver.absorb  # scaled (see _reward)
+        self._absorb = self._solver.absorb  # scaled (see scaled_reward)
         self.eventual_conversion = self._unscale(self._absorb)[:, 0].copy()
-
-    def _reward(self, weight: np.ndarray, out: np.ndarray, col: int) -> np.ndarray:
-        """``weight / out`` per state, times ``2**self._scale[col]`` if the answer is tiny.
-
-        The fitted chain conserves the observed flow, so the solve's answer is known
-        in size beforehand: ``P(conversion)`` is the observed conversion rate and the
-        expected value the value per journey. When that is below ``2**-500`` the
-        rewards are scaled by the power of two that brings it near 1, capped so no
-        reward exceeds ``2**1000`` (exponents from ``frexp``, so no quotient that
-        underflows is needed to choose it).
-        """
-        pos = (weight > 0) & (out > 0)
-        r = np.divide(weight, out, out=np.zeros(len(out)), where=pos)
-        total = float(self.total_weight)
-        if not pos.any() or total <= 0:
-            return r
-        answer = math.frexp(float(weight.sum()))[1] - math.frexp(total)[1]
-        if answer >= -_SCALE_BELOW:
-            return r
-        m_w, e_w = np.frexp(weight[pos])
-        m_o, e_o = np.frexp(out[pos])
-        top = int((e_w - e_o).max())  # the largest reward is below 2**top
-        k = min(-answer, 1000 - top)
-        if k > 0:
-            self._scale[col] = k
-            r[pos] = np.ldexp(m_w / m_o, e_w - e_o + k)
-        return r
 
     def _unscale(self, x: np.ndarray) -> np.ndarray:
         """Probabilities and values of the scaled solves, back in their own units."""
-        if not self._scale.any():
-            return x
-        x = np.array(x, dtype=np.float64)
-        x[..., 0] = np.ldexp(x[..., 0], -int(self._scale[0]))
-        x[..., 1] = np.ldexp(x[..., 1], -int(self._scale[1]))
-        return x
+        return self._solver.unscale(x)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -429,8 +378,8 @@ class MarkovChain:
         The state-level form of :meth:`outcomes`, for callers that build masks over
         states (Shapley games over higher-order windows, removal effects). With
         ``scaled=True`` the values keep the power-of-two scale of tiny rewards
-        (:meth:`_reward`): their ratios, the removal effects, are then defined even
-        where the unscaled probabilities underflow.
+        (:func:`pathcredit._absorbing.scaled_reward`): their ratios, the removal
+        effects, are then defined even where the unscaled probabilities underflow.
         """
         keeps = np.asarray(keeps, dtype=bool)
         if keeps.ndim == 1:
@@ -887,7 +836,7 @@ def markov(
     res = chain.solve_kept_states(
         np.array([chain.keep_mask(s) for s in sets]).reshape(n, -1), scaled=True
     )
-    # p_conv and ev are scaled by a power of two when tiny (MarkovChain._reward): only
+    # p_conv and ev are scaled by a power of two when tiny (_absorbing.scaled_reward): only
     # their ratios are used here; the extras report them unscaled
     p_conv, ev = float(base[0]), float(base[1])
     p_conv_unscaled, ev_unscaled = (float(x) for x in chain.unscale(base))

@@ -78,7 +78,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
+from .._absorbing import AbsorbingSolver, contains_channels
 from .._games import mask_bits, shapley_matrix
 from .._params import check_integer, check_real, check_seed
 from ..exceptions import InputError
@@ -1024,7 +1026,8 @@ class MarkovWorld(Scenario):
 
     The removal assumption holds by construction (withholding a channel sends
     journeys that reach it to null). Truth, exact from the chain
-    (:class:`pathcredit.models.markov.MarkovChain`, no simulation): removal
+    (:class:`pathcredit._absorbing.AbsorbingSolver`, the solver of the Markov
+    model, no simulation): removal
     ``n x (P(conv) - P(conv | c removed))`` and incremental ``n x`` the Shapley
     value of the game ``v(S) = P(conv | only the channels in S kept)``
     (``v(empty) = 0``: every journey starts with a touch). The removal *shares*
@@ -1130,12 +1133,13 @@ class MarkovWorld(Scenario):
         self.last = np.array([s[-1] for s in states])
         self.start_state = np.array([index[(c,)] for c in range(C)])
 
-    def chain(self):
-        """The true chain as a :class:`~pathcredit.models.markov.MarkovChain` (exact solvers)."""
-        import scipy.sparse as sp
+    def _chain(self) -> AbsorbingSolver:
+        """The true chain's solver: start, transient states, conversion and null.
 
-        from ..models.markov import MarkovChain
-
+        The same system the Markov model fits to journeys (transition weights per
+        state, rewards per state, :meth:`AbsorbingSolver.from_counts`), built from
+        the world's own probabilities instead of counts.
+        """
         S, C = self.nxt.shape
         cont = self.params["continue_prob"]
         go = (1 - self.kappa) * cont
@@ -1146,24 +1150,17 @@ class MarkovWorld(Scenario):
         counts = (counts + start).tocsr()
         null = (1 - self.kappa) * (1 - cont)
         value = self.kappa * self.value_mean[self.last]
-        return MarkovChain(
-            self.params["order"],
-            self.params["channels"],
-            self.windows,
-            counts,
-            self.kappa.copy(),
-            null,
-            value,
-            True,
-        )
+        return AbsorbingSolver.from_counts(counts, self.kappa.copy(), null, value)
 
     def _truth(self, n) -> Truth:
-        chain = self.chain()
+        solver = self._chain()
         C = len(self.params["channels"])
         chans = self.params["channels"]
         bits = mask_bits(C)
-        removed = [[chans[c] for c in range(C) if not b[c]] for b in bits]
-        pv = chain.outcomes(removed)  # (2**C, 2): P(conv), E(value)
+        # coalition S keeps the states whose window holds only channels of S
+        contains = contains_channels(self.windows, C)
+        keeps = ~(contains[None, :, :] & ~bits[:, None, :]).any(axis=2)
+        pv = solver.unscale(solver.solve_kept(keeps))  # (2**C, 2): P(conv), E(value)
         W = shapley_matrix(C)
         full = 2**C - 1
         rm = full ^ (1 << np.arange(C))
