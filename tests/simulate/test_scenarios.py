@@ -436,7 +436,7 @@ def test_channel_mappings_override_key_by_key():
     )
     sim = sc.simulate(100, seed=0)
     assert sim.channels == ("a", "b")
-    assert list(itertools.islice(sim.truth.table().channel, 2)) == ["a", "b"]
+    assert list(itertools.islice(sim.truth.table.channel, 2)) == ["a", "b"]
 
 
 @pytest.mark.parametrize("name", EXPOSURE)
