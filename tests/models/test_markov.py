@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 import pathcredit as pc
 from oracles import brute_from
 from pathcredit import Journeys, ModelError
-from pathcredit.models.markov import (
+from pathcredit.models.markov.chain import (
     MAX_ORDER,
     _chain_arrays,
     _chain_arrays_reference,
     fit_chain,
-    markov,
 )
+from pathcredit.models.markov.model import markov
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "channelattribution"
 SOLVERS = ["dense", "direct", "iterative"]
@@ -481,7 +481,7 @@ def test_plot_markov_graph():
 
 # ---------------------------------------------------------------------- order selection
 def test_auc_and_lift_helpers_against_expansion():
-    from pathcredit.models.markov_selection import _auc, _top_decile_lift
+    from pathcredit.models.markov.selection import _auc, _top_decile_lift
 
     score = np.array([0.9, 0.5, 0.5, 0.2, 0.1])
     pos = np.array([3.0, 1.0, 2.0, 0.0, 1.0])
@@ -505,7 +505,7 @@ def test_select_order_finds_second_order_process():
     n = 400
     conv = rng.binomial(n, rates).astype(float)
     j = Journeys.from_paths(paths, conversions=conv, nulls=n - conv)
-    from pathcredit.models.markov_selection import select_order
+    from pathcredit.models.markov.selection import select_order
 
     sel = select_order(j, max_order=3, folds=5, seed=1)
     assert sel.recommended == 2 or sel.recommended == 3
@@ -518,7 +518,7 @@ def test_select_order_finds_second_order_process():
 
 
 def test_select_order_needs_nulls():
-    from pathcredit.models.markov_selection import select_order
+    from pathcredit.models.markov.selection import select_order
 
     j = Journeys.from_paths([["A"], ["B"]], conversions=[1, 1])
     with pytest.raises(ModelError, match="non-converting"):

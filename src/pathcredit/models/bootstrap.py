@@ -23,12 +23,15 @@ import warnings
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._absorbing import digit_codes, removal_batch, removal_sets, window_digits
 from .._params import check_has_paths, check_integer, check_probability, check_seed
 from ..exceptions import ModelError, PathcreditWarning
 from ..journeys import Journeys
 from ..results import AttributionResult
+from . import _CONSTRAINTS, attribute, get_model
+from .markov.chain import fit_chain
 
 __all__ = ["bootstrap", "bootstrap_resamples", "BootstrapWarning"]
 
@@ -179,8 +182,6 @@ def bootstrap(
     >>> r.label
     'last_touch (bootstrap)'
     """
-    from . import _CONSTRAINTS, attribute, get_model
-
     spec = get_model(model)
     n_resamples = check_integer("n_resamples", n_resamples, low=2, high=10**7)
     seed = check_seed(seed)
@@ -512,10 +513,6 @@ def _markov_design(journeys: Journeys, model: str, params: dict):
     order = params.get("order", 1)
     if isinstance(order, bool) or not isinstance(order, int | np.integer):
         return None  # "auto" or a string: selection per resample needs the model itself
-    import scipy.sparse as sp
-
-    from .markov import fit_chain
-
     base = journeys.n_channels + 1
     order = int(order)
     if order * np.log2(base) >= 62:
@@ -596,8 +593,6 @@ def _markov_resamples(design, c_b, n_b, v_b):
 
 def _path_fractions(journeys: Journeys, touch_weights: np.ndarray):
     """``(paths, channels)`` sparse matrix: each path's share of credit per channel."""
-    import scipy.sparse as sp
-
     m = sp.csr_matrix(
         (touch_weights, (journeys.path_index, journeys.touches)),
         shape=(journeys.n_paths, journeys.n_channels),

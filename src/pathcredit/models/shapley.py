@@ -112,6 +112,7 @@ from ._coalitions import (
     _sortable,
     _words,
 )
+from .markov.chain import fit_chain
 
 __all__ = ["shapley", "ordered_shapley", "shapley_values", "VALUE_FUNCTIONS"]
 
@@ -341,8 +342,6 @@ class _Markov:
     local_max = False
 
     def __init__(self, journeys: Journeys, order: int):
-        from .markov import fit_chain
-
         self.chain = fit_chain(journeys, order=order)
         self.channels = np.asarray(journeys.channels, dtype=object)
         # each state as the key of the journeys' channels its window contains

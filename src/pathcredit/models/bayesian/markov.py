@@ -79,12 +79,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import gammaln
 
 from ..._absorbing import removal_batch, removal_sets
 from ..._params import check_integer, check_probability, check_real, check_seed
 from ...exceptions import ModelError
 from ...journeys import Journeys
 from ...results import AttributionResult, _posterior_summary
+from ..markov.chain import fit_chain
 
 __all__ = ["bayesian_markov"]
 
@@ -201,8 +203,6 @@ def bayesian_markov(
     seed = check_seed(seed)
     if journeys.total_conversions <= 0:
         raise ModelError("the journeys have no conversions: removal effects are undefined")
-    from ..markov import fit_chain
-
     chain = fit_chain(journeys, order)
     if chain.n_states > _MAX_STATES:
         raise ModelError(
@@ -543,8 +543,6 @@ def _evidence_grid(row, count, base):
     small one the weights say so, and the draws carry that uncertainty instead of
     committing to the evidence's maximum.
     """
-    from scipy.special import gammaln
-
     keep = base > 0
     row, count, base = row[keep], count[keep], base[keep]
     _, r = np.unique(row, return_inverse=True)
