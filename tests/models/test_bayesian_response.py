@@ -16,6 +16,7 @@ import pytest
 from pathcredit import Journeys, attribute
 from pathcredit._games import shapley_reference
 from pathcredit.exceptions import ModelError
+from pathcredit.journeys._fingerprint import fingerprint
 from pathcredit.models.bayesian._shapley_kernel import incremental_shapley, pattern_shapley
 from pathcredit.models.bayesian.response import (
     DEFAULT_MODEL_CONFIG,
@@ -249,6 +250,16 @@ def test_result_layout_and_predictive_checks():
     assert width(prior) > width(ppc)
     az = pytest.importorskip("arviz")
     assert set(az.summary(r.idata)["mean"].index) >= {"share[A]", "conversions[C]"}
+
+
+@pytest.mark.slow
+def test_a_direct_call_carries_the_fingerprint_of_its_input():
+    from pathcredit.models.bayesian.response import bayesian_response
+
+    j = tiny_journeys()
+    r = bayesian_response(j, **FAST)
+    assert r.fingerprint == fingerprint(j)
+    assert r.removed == j.removed
 
 
 @pytest.mark.slow

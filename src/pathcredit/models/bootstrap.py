@@ -190,7 +190,7 @@ def bootstrap(
         raise ModelError(f"resampling must be one of {list(_RESAMPLING)}, got {resampling!r}")
     check_has_paths(journeys)
     allowed = spec.parameters()
-    if spec.kind == "bayesian" or "draws" in allowed:
+    if "draws" in allowed:  # a Bayesian model: its parameters name its posterior draws
         raise ModelError(
             f"model {model!r} samples its own posterior; its intervals need no bootstrap"
         )

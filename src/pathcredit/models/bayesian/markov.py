@@ -86,6 +86,7 @@ from ..._params import check_integer, check_probability, check_real, check_seed
 from ...exceptions import ModelError
 from ...journeys import Journeys
 from ...results import AttributionResult, _posterior_summary
+from .._credit import build_result
 from ..markov.chain import fit_chain
 
 __all__ = ["bayesian_markov"]
@@ -254,16 +255,14 @@ def bayesian_markov(
     params = dict(order=order, draws=draws, prior=prior, concentration=concentration,
                   ci_prob=ci_prob, seed=seed)  # fmt: skip
     assert len(means["conversions"]) == n
-    return AttributionResult(
+    return build_result(
+        journeys,
         "bayesian_markov",
         params,
-        channels,
         means["conversions"],
         means.get("value"),
-        total_conversions=T,
-        total_value=TV,
         extras=extras,
-        removed=journeys.removed,
+        channels=channels,
         draws={k: v[None] for k, v in sampled.items()},
         lower=lower,
         upper=upper,
@@ -614,9 +613,3 @@ def _sample(post: _Posterior, contains: np.ndarray, vbar: np.ndarray, rng, draws
             veff = np.where(ev > 0, 1.0 - removed[:, :, 1] / np.where(ev > 0, ev, 1.0), 0.0)
             out["veff"].append(np.clip(veff, 0.0, None))
     return {k: np.concatenate(v) for k, v in out.items()}
-
-
-#: The batched removal solve and its removal sets live with the other absorbing-chain
-#: solves; the old private names stay for readers of this module.
-_removal_sets = removal_sets
-_removal_kernel = removal_batch
