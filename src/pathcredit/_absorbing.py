@@ -295,7 +295,6 @@ class AbsorbingSolver:
         self.scale = np.zeros(rhs.shape[1], dtype=np.int64)
         self.out_weight: np.ndarray | None = None
         self._A_cache = None
-        self._lu = None
         self._steps: float | None = None
         self.error_bound: float | None = 0.0 if solver == "iterative" else None
         self.absorb = self._absorption_all_kept()
@@ -371,8 +370,7 @@ class AbsorbingSolver:
             return self._iterate(np.ones((n, self.rhs.shape[1])), self.rhs)
         if self.solver == "dense":
             return np.linalg.solve(self.A.toarray(), self.rhs)
-        self._lu = splu(self.A)
-        return self._lu.solve(self.rhs.copy())
+        return splu(self.A).solve(self.rhs.copy())
 
     def solve_kept(self, keeps: np.ndarray) -> np.ndarray:
         """``(sets, k)``: the start's absorption values per row of a ``(sets, n)`` keep mask."""

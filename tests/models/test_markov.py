@@ -1,8 +1,9 @@
 """Tests of exact Markov-chain attribution (pathcredit.models.markov).
 
 Oracles: a dense brute-force solver written here from the definitions with plain
-Python dicts (independent of the sparse implementation), the published example
-of the issue, hand calculations, and ChannelAttribution 2.2.5's outputs.
+Python dicts (``tests/oracles.py``, independent of the sparse implementation), the
+published three-path example (ChannelAttribution's), hand calculations, and
+ChannelAttribution 2.2.5's outputs.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def test_fast_kernel_equals_reference_on_every_branch(n_channels, order, n_paths
 
 # ---------------------------------------------------------------------- oracles
 def test_published_example():
-    # Issue 3: C1>C2>C3 converts, C1 and C2>C3 do not: P = 1/3, removal effects
+    # The published example: C1>C2>C3 converts, C1 and C2>C3 do not: P = 1/3, removal effects
     # C1 0.5, C2 1, C3 1, credit 0.2 / 0.4 / 0.4.
     j = Journeys.from_paths(
         [["C1", "C2", "C3"], ["C1"], ["C2", "C3"]], conversions=[1, 0, 0], nulls=[0, 1, 1]

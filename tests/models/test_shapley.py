@@ -85,7 +85,7 @@ GAME3 = [0, 11, 6, 15, 8, 17, 11, 20]  # v(1)=11, v(2)=6, v(12)=15, v(3)=8, v(13
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_the_issues_three_player_game(kernel):
+def test_a_three_player_game_solved_by_hand(kernel):
     phi = kernel(GAME3)
     np.testing.assert_allclose(phi, [9.6667, 4.1667, 6.1667], atol=1e-4)
     exact = [F(29, 3), F(25, 6), F(37, 6)]

@@ -49,9 +49,9 @@ response depends on them (``decay``), and for the touch times that
 of equal weight, so population mode is deterministic and its truth exact for
 the population it returns.
 
-Decisions where the issue is silent: the incremental truth splits a journey's
-interaction effects equally (Shapley), so a synergy's lift is shared by its
-two channels; a channel absent from a journey is a null player of its game;
+Decisions and their reasons: the incremental truth splits a journey's
+interaction effects equally (Shapley, the one split that is symmetric and
+efficient), so a synergy's lift is shared by its two channels; a channel absent from a journey is a null player of its game;
 parameters given as channel mappings may be partial (other channels keep their
 defaults) but must name only known channels.
 
