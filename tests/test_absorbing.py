@@ -1,7 +1,7 @@
 """The absorbing-chain kernels (pathcredit._absorbing) against direct dense solves.
 
 The Markov model's solvers are checked end to end against the dict-built chain of
-``tests/oracles.py`` in ``tests/models/test_markov.py``; here the batched removal
+``tests/oracles.py`` in ``tests/models/markov/test_markov.py``; here the batched removal
 solve of many chains (the Bayesian posterior draws, the bootstrap resamples) is
 checked set by set against ``numpy.linalg.solve`` on the kept states.
 """

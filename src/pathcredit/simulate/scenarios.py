@@ -52,9 +52,9 @@ the population it returns.
 Decisions and their reasons: the incremental truth splits a journey's
 interaction effects equally (Shapley, the one split that is symmetric and
 efficient), so a synergy's lift is shared by its two channels; a channel absent
-from a journey is a null player of its game; parameters given as channel mappings
-may be partial (other channels keep their defaults) but must name only known
-channels.
+from a journey is a null player of its game; parameters given as channel
+mappings may be partial (other channels keep their defaults) but must name only
+known channels.
 
 References
 ----------

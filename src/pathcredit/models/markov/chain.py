@@ -124,7 +124,7 @@ def _chain_arrays(journeys: Journeys, order: int):
     built in place, windows that would cross into the next path are masked with
     ``O(paths * order)`` work, and path weights are repeated per window. Sums are
     accumulated in the same order as :func:`_chain_arrays_reference`, so the
-    arrays are bitwise identical (``tests/models/test_markov.py``).
+    arrays are bitwise identical (``tests/models/markov/test_markov.py``).
     """
     base = journeys.n_channels + 1
     if order * np.log2(base) >= 62:  # codes would overflow int64

@@ -29,7 +29,7 @@ from pathcredit.models.markov.chain import (
 )
 from pathcredit.models.markov.model import markov
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "channelattribution"
+DATA = Path(__file__).resolve().parents[2] / "data" / "channelattribution"
 SOLVERS = ["dense", "direct", "iterative"]
 
 
