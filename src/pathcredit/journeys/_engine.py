@@ -720,7 +720,9 @@ def parse_iso(table, column: str):
         }
     )
     s = t[w + "t"]
-    t = t.mutate(**{w + "off": t[w + "maybe"].ifelse(s.re_extract(ISO_OFFSET, 4), ibis.literal(""))})
+    t = t.mutate(
+        **{w + "off": t[w + "maybe"].ifelse(s.re_extract(ISO_OFFSET, 4), ibis.literal(""))}
+    )
     off = t[w + "off"]
     local = (off != "").ifelse(s.re_extract(ISO_OFFSET, 1), s)
     t = t.mutate(**{w + "digits": off.re_replace("[^0-9]", ""), w + "local": local})

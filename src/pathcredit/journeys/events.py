@@ -188,13 +188,12 @@ in ``journeys.removed`` (``touches`` are touch events, ``paths`` are journeys,
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
 from ..exceptions import InputError, PathcreditError
-from ..reports import REPORT_COLUMNS, time_lag_report  # noqa: F401  (re-exported)
-from ..reports import journey_length_report as path_length_report  # the events' name
 from ._core import Journeys, Removal
 from ._event_journeys import (
     TOUCH_COLUMNS,
@@ -203,15 +202,37 @@ from ._event_journeys import (
     resolve_identity,
     warn_dropped_conversions,
 )
+from .event_reports import REPORT_COLUMNS, journey_length_report, time_lag_report  # noqa: F401
 
 __all__ = [
     "EventJourneys",
     "build_journeys",
     "read_events_as_journeys",
     "time_lag_report",
+    "journey_length_report",
     "path_length_report",
     "TOUCH_COLUMNS",
 ]
+
+
+def path_length_report(ej: EventJourneys):
+    """Deprecated name of :func:`~.event_reports.journey_length_report`.
+
+    :func:`pathcredit.reports.path_length_report` is the report of the same name on
+    aggregated paths (:class:`Journeys`: one row per length, other columns), so one
+    name meant two reports with different inputs and outputs; the event-log report
+    is now called by what it buckets, journeys by their length.
+
+    .. deprecated::
+        Use :func:`journey_length_report` (same result).
+    """
+    warnings.warn(
+        "pathcredit.journeys.events.path_length_report is renamed journey_length_report "
+        "(pathcredit.reports.path_length_report is the report on aggregated paths)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return journey_length_report(ej)
 
 
 def _csv_as_text(build):
