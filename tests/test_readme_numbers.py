@@ -122,3 +122,73 @@ def test_the_fast_tier_claim_is_the_recorded_one():
     met = rec["fast"]["cpu_s"] < 3 * 60
     assert ("the fast tier is not yet under its target" in sec) == (not met)
     assert rec["full"]["cpu_s"] < 15 * 60
+
+
+def _readme_flat() -> str:
+    return _flat(README.read_text(encoding="utf-8"))
+
+
+def test_interval_paragraph_is_the_committed_grid():
+    """'An interval measures sampling noise': every percentage is recomputed from the
+    committed grid's aggregated.csv (sample mode, 20 seeds per cell)."""
+    import pandas as pd
+
+    grid = pd.read_csv(ROOT / "benchmarks" / "attribution" / "results" / "aggregated.csv")
+    cov = grid[(grid["metric"] == "coverage") & (grid["mode"] == "sample")]
+    markov = cov[(cov["scenario"] == "markov") & (cov["truth"] == "removal")]
+    holds = markov[
+        markov["model"].isin(
+            [
+                "bayesian_markov",
+                "bayesian_markov(order=2)",
+                "markov (bootstrap)",
+                "markov(order=2) (bootstrap)",
+            ]
+        )
+    ]
+    assert set(holds["size"]) == {1_000, 10_000, 100_000, 1_000_000}
+    lo, hi = round(100 * holds["mean"].min()), round(100 * holds["mean"].max())
+    last = markov[markov["model"] == "last_touch (bootstrap)"].set_index("size")["mean"]
+    baseline = cov[
+        (cov["scenario"] != "markov")
+        & (cov["truth"] == "incremental")
+        & (cov["size"] >= 100_000)
+    ]
+    text = _readme_flat()
+    assert f"contain the truth {lo}-{hi}% of the time at every size" in text
+    assert (
+        f"cover the Markov world's removal effects {round(100 * last[1_000])}% of the time "
+        f"at 1,000 journeys and {round(100 * last[1_000_000])}% at 1,000,000" in text
+    )
+    assert f"at or below {round(100 * baseline['mean'].max())}% from 100,000" in text
+
+
+def test_bayesian_response_numbers_are_the_committed_runs():
+    bench = ROOT / "benchmarks" / "bayesian"
+    summary = {
+        row["world"]: row
+        for row in json.loads((bench / "calibration_response.json").read_text())["summary"]
+    }
+    speed = json.loads((bench / "speed_response.json").read_text())["results"][0]
+    text = _readme_flat()
+    assert (
+        f"cover the true incremental shares in {100 * summary['logistic']['coverage']:.1f}% "
+        f"(logistic world) and {100 * summary['additive']['coverage']:.1f}% (additive world) "
+        f"of channel-replicates over {summary['logistic']['replicates']} replicates"
+    ) in text
+    assert f"{100 * summary['confounded']['coverage']:.1f}% in the confounded world" in text
+    assert (
+        f"on 1,000,000 journeys ({speed['patterns']:,} patterns) fit and credit take "
+        f"{speed['total_s']:.0f} s" in text
+    )
+
+
+def test_shapley_exact_speed_is_the_committed_run():
+    """'Exact ... (20 channels in X s)': the exact20 case of benchmarks/shapley."""
+    result = json.loads((ROOT / "benchmarks" / "shapley" / "results_speed.json").read_text())
+    case = next(
+        c
+        for c in result["cases"]
+        if c["case"] == "exact20" and c["value_function"] == "conversion_rate"
+    )
+    assert f"(20 channels in {case['median_s']:.2f} s)" in _readme_flat()

@@ -76,8 +76,8 @@ def run_tier(marker: str) -> dict:
     # the two tests that check this record against the README read the record being
     # rewritten: they are left out of its own measurement (they take milliseconds)
     skip = [f"--deselect=tests/test_readme_numbers.py::{t}" for t in SELF_CHECKS]
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker,
-           "--durations=25", *skip]  # fmt: skip
+    cmd = [sys.executable, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider",
+           "-m", marker, "--durations=25", *skip]  # fmt: skip
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -89,7 +89,7 @@ def run_tier(marker: str) -> dict:
         for s, kind, node in re.findall(r"^([\d.]+)s (call|setup|teardown)\s+(\S+)", out, re.M)
     ]
     return {
-        "command": "python -m pytest -m " + json.dumps(marker),
+        "command": "python -m pytest -n auto -m " + json.dumps(marker),
         "returncode": proc.returncode,
         "tests": counts.get("passed", 0) + counts.get("failed", 0),
         "counts": counts,

@@ -55,3 +55,20 @@ def test_benchmark_readme_prose_numbers_are_the_results():
     prose = "\n".join(line for line in prose.splitlines() if not line.startswith("|"))
     stated = re.findall(r"\b\d+\.\d+\b", prose)
     assert stated and set(stated) <= known, set(stated) - known
+
+
+def test_kernel_floor_numbers_are_the_results():
+    """The floor section's table and ratios come from results_kernels.json: the table is
+    that file's, and every decimal in its prose is a ratio of that run."""
+    results = json.loads((BENCH / "results_kernels.json").read_text())
+    text = (BENCH / "README.md").read_text()
+    section = text.split("## The floor", 1)[1].split("\n## ", 1)[0]
+    assert load_bench().summary_table(results) in section
+    known = set()
+    for row in results["speed"].values():
+        ours, alone = row["pathcredit.read_paths"], row["Arrow kernels alone"]
+        known |= {f"{alone['wall_vs_pyarrow']:.2f}", f"{ours['wall'] / alone['wall']:.2f}"}
+    known.add("1.5")  # the target
+    prose = "\n".join(line for line in section.splitlines() if not line.startswith("|"))
+    stated = re.findall(r"\b\d+\.\d+\b", prose)
+    assert stated and set(stated) <= known, set(stated) - known
