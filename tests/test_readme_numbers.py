@@ -150,9 +150,7 @@ def test_interval_paragraph_is_the_committed_grid():
     lo, hi = round(100 * holds["mean"].min()), round(100 * holds["mean"].max())
     last = markov[markov["model"] == "last_touch (bootstrap)"].set_index("size")["mean"]
     baseline = cov[
-        (cov["scenario"] != "markov")
-        & (cov["truth"] == "incremental")
-        & (cov["size"] >= 100_000)
+        (cov["scenario"] != "markov") & (cov["truth"] == "incremental") & (cov["size"] >= 100_000)
     ]
     text = _readme_flat()
     assert f"contain the truth {lo}-{hi}% of the time at every size" in text

@@ -8,9 +8,14 @@ emits deprecation warnings with pandas 3.
 
 from __future__ import annotations
 
+import csv
+import glob
+import io
 import os
+import re
 import shutil
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import InputError
+from ._event_journeys import (
+    DEFAULT_TOUCH_TYPE,
+    OFFLINE_TOUCH_TYPE,
+    TIME_UNITS,
+    TOUCH_TYPE_ALIASES,
+    Lookback,
+    integer_time_bounds,
+    integer_time_error,
+)
 
 #: Microseconds per day: times are compared and converted at microsecond resolution.
 US_PER_DAY = 86_400_000_000.0
@@ -315,7 +329,6 @@ def csv_error(exc: BaseException) -> CsvError | None:
     the column. A row with the wrong number of fields stops it with an
     ``InvalidInputException`` of the same form.
     """
-    import re
 
     msg = " ".join(str(exc).split())
     m = re.search(r"CSV Error on Line: (\d+)", msg)
@@ -382,7 +395,6 @@ CSV_DELIMITERS = (",", ";", "\t", "|")
 
 def csv_files(paths) -> list[str]:
     """The CSV files named by ``paths`` (globs expanded, sorted), folders left out."""
-    import glob
 
     out: list[str] = []
     for p in paths:
@@ -392,7 +404,6 @@ def csv_files(paths) -> list[str]:
 
 def open_csv_text(path):
     """A text stream of a CSV file, gzip or zstd decompressed (recognised by its bytes)."""
-    import io
 
     kind = file_kind(path)
     if kind in ("gzip", "zstd"):
@@ -443,7 +454,6 @@ def first_ragged_row(path, delim: str) -> dict | None:
     of Arrow's CSV reader (bounded memory); Python's ``csv`` module then counts the
     lines up to that row, so a quoted line break is counted as the file has it.
     """
-    import csv
 
     import pyarrow as pa
     import pyarrow.csv as pv
@@ -568,8 +578,6 @@ def file_kind(path) -> str | None:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             if kind == "zip":
-                import zipfile
-
                 try:
                     with zipfile.ZipFile(path) as zf:
                         names = zf.namelist()
@@ -744,8 +752,6 @@ def integer_time(col, time_unit: str):
     """Integer times since the epoch in ``time_unit`` as timestamps (microsecond resolution)."""
     import ibis
 
-    from ._event_journeys import TIME_UNITS
-
     mult = TIME_UNITS[time_unit]
     us = col.cast("int64") // 1000 if mult is None else col.cast("int64") * mult
     return ibis.timestamp(_EPOCH) + us.as_interval("us")
@@ -784,13 +790,6 @@ def normalize(
     """
     import ibis
     import ibis.expr.datatypes as dt
-
-    from ._event_journeys import (
-        DEFAULT_TOUCH_TYPE,
-        OFFLINE_TOUCH_TYPE,
-        TIME_UNITS,
-        integer_time_bounds,
-    )
 
     # Three projections, each reading the previous one's columns (see parse_iso for
     # why): the cleaned input columns, the parsed time and the event's kind, then
@@ -969,7 +968,6 @@ def check_integer_times(groups, table, normalize_options, time_unit, time_col, s
     """Refuse integer times outside :data:`~._event_journeys.INTEGER_TIME_RANGE_US`, naming
     the first such row. ``groups`` are the per-reason counts of the normalized events:
     with ``time_unit`` an integer time is "unparseable" only when it is out of range."""
-    from ._event_journeys import integer_time_error
 
     if time_unit is None or not any(
         r["reason"] == INVALID_REASONS[2] and (int(r["touches"]) + int(r["conversions"]))
@@ -1033,8 +1031,6 @@ def touch_type_expr(col):
     """A touch-type column as compared: trimmed, lower-case, aliases resolved, missing = click."""
     import ibis
 
-    from ._event_journeys import DEFAULT_TOUCH_TYPE, TOUCH_TYPE_ALIASES
-
     t = _clean_string(col).lower()
     cases = [(t == k, v) for k, v in TOUCH_TYPE_ALIASES.items()]
     t = ibis.cases(*cases, else_=t)
@@ -1077,8 +1073,6 @@ def csv_header_duplicates(paths, ncols: int) -> tuple[str, str] | None:
     ``channel.1``), so the second column would be silently ignored. The header
     line is split with the delimiter that gives the engine's number of columns.
     """
-    import csv
-    import glob
 
     files = []
     for p in paths:
@@ -1368,8 +1362,6 @@ def in_lookback(e, lookback_days):
     (one window per touch type).
     """
     import ibis
-
-    from ._event_journeys import Lookback
 
     lb = lookback_days if isinstance(lookback_days, Lookback) else Lookback(lookback_days)
     touch = e.cv == 0

@@ -187,6 +187,7 @@ in ``journeys.removed`` (``touches`` are touch events, ``paths`` are journeys,
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping
@@ -194,14 +195,18 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..exceptions import InputError, PathcreditError
+from . import _engine as eng
 from ._core import Journeys, Removal
+from ._engine import path_values
 from ._event_journeys import (
     TOUCH_COLUMNS,
     EventJourneys,
+    Lookback,
     identity_report,
     resolve_identity,
     warn_dropped_conversions,
 )
+from ._events_pandas import build_journeys_pandas
 from .event_reports import REPORT_COLUMNS, journey_length_report, time_lag_report  # noqa: F401
 
 __all__ = [
@@ -248,11 +253,9 @@ def _csv_as_text(build):
     is an ``InputError`` naming the file, the line and its text. Files that read
     cleanly are read once.
     """
-    import functools
 
     @functools.wraps(build)
     def wrapper(events, **kwargs):
-        from . import _engine as eng
 
         forced: tuple[str, ...] = ()
         while True:
@@ -445,7 +448,6 @@ def build_journeys(
     ``benchmarks/events``: a 50-million-event log (2.6 GiB as a pandas frame)
     builds with ``memory_limit='500MB'`` inside a process capped at 1.5 GiB.
     """
-    from ._event_journeys import Lookback
 
     lookback = Lookback(lookback_days)
     _check_params(None, max_touches, inactivity_days, invalid)
@@ -464,8 +466,6 @@ def build_journeys(
             value=partitions,
         )
     if isinstance(backend, str) and backend == "pandas":
-        from ._events_pandas import build_journeys_pandas
-
         return build_journeys_pandas(
             events,
             user_col=user_col,
@@ -489,7 +489,6 @@ def build_journeys(
             offline_user_col=offline_user_col,
             reset_at_conversion=reset_at_conversion,
         )
-    from . import _engine as eng
 
     conv_col = None if event_col is not None else conversion_col
     columns = (user_col, time_col, channel_col, conv_col, value_col, event_col, type_col)
@@ -660,7 +659,6 @@ def _paths_and_counts(engine, valid, options, partitions, source):
     runs out of memory (DuckDB under its ``memory_limit``), the work is redone
     in 16, then 128 hash partitions of the people (see :func:`_summarize`).
     """
-    from . import _engine as eng
 
     tries = AUTO_PARTITIONS if partitions is None else (int(partitions),)
     for k in tries:
@@ -691,7 +689,6 @@ def _summarize(engine, valid, options, partitions):
     ``temp_directory`` when set, else the system's), so each partition reads
     only its own rows; the partial path tables stay in DuckDB until merged.
     """
-    from . import _engine as eng
 
     counts: dict[str, float] = {}
 
@@ -742,7 +739,6 @@ def _summarize(engine, valid, options, partitions):
 def _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source):
     """Refuse an infinite or negative conversion value and a channel holding the path
     separator (which would read back as two channels), naming the first such row."""
-    from . import _engine as eng
 
     if value_col is not None and sum(int(r["bad_value"] or 0) for r in groups):
         row, ev = eng.first_bad_row(table, lambda n: n.val.isinf() | (n.val < 0), norm_options)
@@ -809,7 +805,6 @@ def _event_names(event_col, conversion_events, touch_events):
 
 def _normalize_or_empty(engine, table, norm_options, source):
     """:func:`_engine.normalize`, saying "no events" for a header-only file."""
-    from . import _engine as eng
 
     try:
         return eng.normalize(table, **norm_options)
@@ -828,7 +823,6 @@ def _groups(engine, norm) -> list[dict]:
     The (usually empty) bad-event counts, the checks of values, channels and time
     offsets; the cleaned events are not stored: the journey query reads the input again.
     """
-    from . import _engine as eng
 
     return engine.to_arrow(
         norm.group_by(["reason", "ttype"]).agg(
@@ -859,7 +853,6 @@ def _by_reason(groups) -> list[dict]:
 def _check_offsets(groups, table, norm_options, time_col, source):
     """Refuse a time column that mixes strings with a UTC offset and strings without
     (the naive ones have no instant): the same error on every backend."""
-    from . import _engine as eng
 
     n_off = sum(int(r["n_offset"] or 0) for r in groups)
     n_naive = sum(int(r["n_naive"] or 0) for r in groups)
@@ -881,7 +874,6 @@ def _offline_events(
     offline, engine, user_col, time_col, channel_col, type_col, time_unit, include_views
 ):
     """The valid offline touches (same columns as the log's) and their :func:`_groups` rows."""
-    from . import _engine as eng
 
     eng.check_frame(offline, "offline touches", (user_col, time_col, channel_col, type_col))
     table, _, name = eng.source_table(
@@ -967,8 +959,6 @@ def _identity_table(identity_map, identity_cols, engine):
     resolved, and the device ids of its distinct (device, person) rows (Arrow)."""
     import pandas as pd
     import pyarrow as pa
-
-    from . import _engine as eng
 
     dev, pid = identity_cols
     if isinstance(identity_map, Mapping):
@@ -1086,7 +1076,6 @@ def _journeys_from_arrow(paths, has_value, removed, source) -> Journeys:
     codes = rank[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
     conv = np.asarray(paths.column("conversions").to_numpy(), dtype=np.float64)
     n = np.asarray(paths.column("journeys").to_numpy(), dtype=np.float64)
-    from ._engine import path_values
 
     value = path_values(paths) if has_value else None
     # the engine grouped by path: rows are distinct already, no merge pass needed
