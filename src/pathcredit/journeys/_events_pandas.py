@@ -382,18 +382,15 @@ def build_journeys_pandas(
     has_value = value_col is not None
     return _journeys(
         ev,
-        removed,
-        source,
-        lookback,
-        max_touches,
-        inactivity_days,
-        has_value,
-        report,
-        TOUCH_COLUMNS,
-        EventJourneys,
-        warn_dropped_conversions,
-        user_col,
-        reset_at_conversion,
+        removed=removed,
+        source=source,
+        lookback=lookback,
+        max_touches=max_touches,
+        inactivity_days=inactivity_days,
+        has_value=has_value,
+        report=report,
+        user_col=user_col,
+        reset_at_conversion=reset_at_conversion,
     )
 
 
@@ -619,6 +616,7 @@ def _text_number(col, source, column, role):
 
 def _journeys(
     ev,
+    *,
     removed,
     source,
     lookback,
@@ -626,9 +624,6 @@ def _journeys(
     inactivity_days,
     has_value,
     report,
-    TOUCH_COLUMNS,
-    EventJourneys,
-    warn_dropped_conversions,
     user_col,
     reset_at_conversion=True,
 ):
