@@ -9,7 +9,7 @@ the truth that ``markov`` (and so ``bayesian_markov``) estimates:
   parameters and the given ``order``; truth ``sim.truth.removal_share``. The chain
   is fixed and every replicate is a fresh sample from it (frequentist coverage).
 * ``--world own``: a random first-order chain per replicate
-  (:mod:`pathcredit.models.bayesian._chains`), truth by a dense solve per channel.
+  (``tests/oracles.py``), truth by a dense solve per channel.
 
 Each replicate fits ``bayesian_markov(order, draws)`` (90% highest-density
 intervals) and ``bootstrap(model="markov", order, n_resamples)`` (90% percentile
@@ -40,8 +40,11 @@ from pathlib import Path
 import numpy as np
 
 import pathcredit as pc
-from pathcredit.models.bayesian._chains import chain_truth, random_chain, simulate_chain
 from pathcredit.models.bootstrap import BootstrapWarning
+
+# the known chain and its exact credit are the test suite's oracle (tests/oracles.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from oracles import chain_truth, random_chain, simulate_chain  # noqa: E402
 
 
 def _simulator_available() -> bool:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import make_paths
 
 import pathcredit as pc
-from pathcredit.models.markov import _chain_arrays, _chain_arrays_reference
+from pathcredit.models.markov.chain import _chain_arrays, _chain_arrays_reference
 
 
 def same(a, b) -> bool:

@@ -10,7 +10,8 @@ the results are checked for agreement before any time is reported.
   run by the interpreter of a separate venv (``--mta-python``) in a subprocess.
 - brute force: the Shapley formula enumerated in plain Python (itertools over
   coalitions, math.factorial weights, v(S) summed over the journeys' channel
-  sets within S, memoised), in a subprocess.
+  sets within S, memoised), in a subprocess; the enumeration is the test suite's
+  oracle (``tests/oracles.py``).
 
 Each tool is timed inside its own process around the work (DataFrame in, credit
 out; imports excluded). Runs are interleaved: repetition r runs every tool at
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,9 +83,11 @@ MTA_CODE = textwrap.dedent(
 
 BRUTE_CODE = textwrap.dedent(
     """
-    import io, json, math, sys, time, itertools
+    import io, json, sys, time
     from functools import lru_cache
     import pandas as pd
+    sys.path.insert(0, TESTS)
+    from oracles import brute_shapley  # the test suite's enumeration of the formula
     df = pd.read_json(io.StringIO(sys.stdin.read()), orient="split")
     t0 = time.perf_counter()
     conv = {}
@@ -92,26 +96,16 @@ BRUTE_CODE = textwrap.dedent(
         conv[key] = conv.get(key, 0.0) + float(c)
     sets = list(conv.items())
     players = sorted(set().union(*conv))
-    n = len(players)
 
     @lru_cache(maxsize=None)
     def v(s):
         return sum(c for t, c in sets if t <= s)
 
-    credit = {}
-    for j in players:
-        others = [p for p in players if p != j]
-        total = 0.0
-        for size in range(n):
-            w = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
-            for s in itertools.combinations(others, size):
-                s = frozenset(s)
-                total += w * (v(s | {j}) - v(s))
-        credit[j] = total
+    credit = brute_shapley(v, players)
     t = time.perf_counter() - t0
     print(json.dumps({"seconds": t, "credit": credit}))
     """
-)
+).replace("TESTS", repr(str(Path(__file__).resolve().parents[2] / "tests")))
 
 
 def run_subprocess(python: str, code: str, df: pd.DataFrame, timeout: float):

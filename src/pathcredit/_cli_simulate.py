@@ -123,7 +123,7 @@ def simulate_command(scenario, n_journeys, seed, population, out, params, list_)
     written.append("truth.json")
     j = sim.journeys
     click.echo(f"{scenario}: {j!r}" + (f", coverage {sim.coverage:.4f}" if population else ""))
-    t = sim.truth.table()
+    t = sim.truth.table
     wide = t.pivot(index="channel", columns="truth", values="share").loc[list(sim.channels)]
     click.echo("\ntrue share of credit:\n")
     click.echo(wide.to_string(float_format=lambda x: f"{x:.3f}"))

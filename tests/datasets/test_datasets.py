@@ -31,7 +31,7 @@ def test_bundled_truth_is_the_scenarios_truth():
     truth, about = load_example_truth(with_params=True)
     assert about["scenario"] == sim.scenario and about["n_journeys"] == 40_000
     assert truth.channels == sim.truth.channels
-    pd.testing.assert_frame_equal(truth.table(), sim.truth.table(), rtol=1e-12)
+    pd.testing.assert_frame_equal(truth.table, sim.truth.table, rtol=1e-12)
     # the file is what the generator writes (the same JSON)
     bundled = json.loads((example_paths_file().parent / "example_truth.json").read_text())
     assert bundled == json.loads(json.dumps(sim.to_dict()))

@@ -5,38 +5,12 @@ import warnings
 import numpy as np
 import pytest
 
+from oracles import chain_truth, random_chain, simulate_chain
 from pathcredit import Journeys, attribute
 from pathcredit.exceptions import ModelError
-from pathcredit.models.bayesian._chains import chain_truth, random_chain, simulate_chain
-from pathcredit.models.bayesian.markov import _removal_kernel, _removal_sets, bayesian_markov
+from pathcredit.journeys._fingerprint import fingerprint
+from pathcredit.models.bayesian.markov import bayesian_markov
 from pathcredit.testing import check_attribution_model, tiny_journeys
-
-
-# ---------------------------------------------------------------------- the batched kernel
-def test_removal_kernel_matches_a_direct_solve_per_removal_set():
-    rng = np.random.default_rng(0)
-    b, n, C = 4, 9, 4
-    Q = rng.random((b, n, n)) * (rng.random((b, n, n)) < 0.5)
-    Q *= 0.8 / Q.sum(axis=2, keepdims=True).clip(1e-9)  # rows sum to 0.8: absorbing
-    p0 = rng.dirichlet(np.ones(n), size=b)
-    r = rng.random((b, n, 2)) * 0.2
-    contains = rng.random((n, C)) < 0.35
-    contains[0, :] = False
-    contains[:, 0] = False
-    contains[0, 0] = True  # channel 0 is exactly state 0; channel sets of different sizes
-    idx, mask = _removal_sets(contains)
-    base, removed = _removal_kernel(Q, p0, r, idx, mask)
-    for i in range(b):
-        A = np.eye(n) - Q[i]
-        np.testing.assert_allclose(base[i], p0[i] @ np.linalg.solve(A, r[i]), rtol=1e-12)
-        for c in range(C):
-            keep = ~contains[:, c]
-            if keep.any():
-                x = np.linalg.solve(A[np.ix_(keep, keep)], r[i][keep])
-                want = p0[i][keep] @ x
-            else:
-                want = np.zeros(2)
-            np.testing.assert_allclose(removed[i, c], want, rtol=1e-9, atol=1e-13)
 
 
 # ---------------------------------------------------------------------- conjugate formulas
@@ -230,3 +204,12 @@ def test_bad_parameters(kwargs, match):
 def test_no_conversions():
     with pytest.raises(ModelError, match="no conversions"):
         bayesian_markov(Journeys.from_paths([["A"]], conversions=[0], nulls=[3]))
+
+
+def test_a_direct_call_carries_the_fingerprint_of_its_input():
+    # built through build_result: the same fingerprint as through attribute()
+    j = tiny_journeys()
+    r = bayesian_markov(j, draws=50, seed=0)
+    assert r.fingerprint == fingerprint(j)
+    assert attribute(j, "bayesian_markov", draws=50, seed=0).fingerprint == r.fingerprint
+    assert r.total_conversions == j.total_conversions

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from pathcredit import Journeys, attribute
+from pathcredit._games import shapley_reference
 from pathcredit.exceptions import ModelError
+from pathcredit.journeys._fingerprint import fingerprint
 from pathcredit.models.bayesian._shapley_kernel import incremental_shapley, pattern_shapley
 from pathcredit.models.bayesian.response import (
     DEFAULT_MODEL_CONFIG,
@@ -24,7 +26,6 @@ from pathcredit.models.bayesian.response import (
     exposure_patterns,
 )
 from pathcredit.simulate import simulate_journeys
-from pathcredit.simulate._kernels import shapley_reference
 from pathcredit.testing import tiny_journeys
 
 FAST = {"draws": 1000, "tune": 1000}
@@ -249,6 +250,16 @@ def test_result_layout_and_predictive_checks():
     assert width(prior) > width(ppc)
     az = pytest.importorskip("arviz")
     assert set(az.summary(r.idata)["mean"].index) >= {"share[A]", "conversions[C]"}
+
+
+@pytest.mark.slow
+def test_a_direct_call_carries_the_fingerprint_of_its_input():
+    from pathcredit.models.bayesian.response import bayesian_response
+
+    j = tiny_journeys()
+    r = bayesian_response(j, **FAST)
+    assert r.fingerprint == fingerprint(j)
+    assert r.removed == j.removed
 
 
 @pytest.mark.slow

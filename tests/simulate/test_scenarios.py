@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pathcredit import InputError, attribute
+from pathcredit import _games as G
 from pathcredit.simulate import SCENARIOS, get_scenario, list_scenarios, simulate_journeys
-from pathcredit.simulate import _kernels as K
 
 EXPOSURE = [n for n in SCENARIOS if n != "markov"]
 
@@ -27,13 +27,13 @@ EXPOSURE = [n for n in SCENARIOS if n != "markov"]
 def test_shapley_matrix_matches_permutation_definition(C):
     rng = np.random.default_rng(C)
     V = rng.random((4, 2**C))
-    phi = V @ K.shapley_matrix(C)
+    phi = V @ G.shapley_matrix(C)
     for row in range(4):
 
         def v(s, row=row):
             return V[row, sum(1 << c for c in s)]
 
-        ref = K.shapley_reference(v, range(C))
+        ref = G.shapley_reference(v, range(C))
         np.testing.assert_allclose(phi[row], [ref[c] for c in range(C)], atol=1e-12)
     # efficiency
     np.testing.assert_allclose(phi.sum(axis=1), V[:, -1] - V[:, 0], atol=1e-12)
@@ -60,7 +60,7 @@ def test_masked_response_equals_deleting_the_touches(name):
     r = sim._rows
     ch, length, days, latent = r["ch"][:60], r["length"][:60], r["days"][:60], r["latent"][:60]
     C = len(sc.params["channels"])
-    bits = K.mask_bits(C)
+    bits = G.mask_bits(C)
     V = sc._response(ch, length, days, latent, bits)
     full = np.ones((1, C), dtype=bool)
     for m in [0, 1, 5, 2**C - 2, 2**C - 1, 22]:
@@ -94,7 +94,7 @@ def test_incremental_truth_is_per_journey_shapley(name):
                 return sc._response(ch, ln, None, lat, np.zeros((1, C), bool))[0, 0]
             return sc._response(c2, l2, None, lat, full)[0, 0]
 
-        ref = K.shapley_reference(v, range(C))
+        ref = G.shapley_reference(v, range(C))
         total += [ref[c] for c in range(C)]
     np.testing.assert_allclose(sim.truth.incremental, total, rtol=1e-9, atol=1e-12)
 
@@ -436,7 +436,7 @@ def test_channel_mappings_override_key_by_key():
     )
     sim = sc.simulate(100, seed=0)
     assert sim.channels == ("a", "b")
-    assert list(itertools.islice(sim.truth.table().channel, 2)) == ["a", "b"]
+    assert list(itertools.islice(sim.truth.table.channel, 2)) == ["a", "b"]
 
 
 @pytest.mark.parametrize("name", EXPOSURE)
@@ -447,10 +447,10 @@ def test_truth_equals_all_coalitions_on_every_journey(name):
     sim = sc.simulate(3000, seed=9)
     r = sim._rows
     C = len(sc.params["channels"])
-    V = sc._response(r["ch"], r["length"], r["days"], r["latent"], K.mask_bits(C))
+    V = sc._response(r["ch"], r["length"], r["days"], r["latent"], G.mask_bits(C))
     full = 2**C - 1
     np.testing.assert_allclose(
-        sim.truth.incremental, (V @ K.shapley_matrix(C)).sum(axis=0), rtol=1e-10, atol=1e-12
+        sim.truth.incremental, (V @ G.shapley_matrix(C)).sum(axis=0), rtol=1e-10, atol=1e-12
     )
     lost = V[:, [full]] - V[:, full ^ (1 << np.arange(C))]
     np.testing.assert_allclose(sim.truth.removal, lost.sum(axis=0), rtol=1e-10, atol=1e-12)

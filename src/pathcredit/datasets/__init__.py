@@ -56,7 +56,7 @@ def load_example_truth(with_params: bool = False):
     Truth, or (Truth, dict)
         Per channel, incremental conversions (the Shapley value of each journey's
         incremental game, summed) and removal conversions (lost when the channel is
-        withheld), with their shares: ``truth.table()``.
+        withheld), with their shares: ``truth.table``.
 
     Examples
     --------

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..exceptions import ModelError
 from ..journeys import Journeys
@@ -161,7 +164,6 @@ def _assemble(
     (path, channel) pair passes ``frac=None`` and ``pair_frac`` (one per pair of a
     :class:`_Pairs`) instead.
     """
-    import pandas as pd
 
     n = journeys.n_channels
     if pair_frac is None:
@@ -229,9 +231,6 @@ def _pair_labels(journeys, sets):
     Joined in Arrow (``binary_join`` over the paths' touch lists) and returned as
     pandas string arrays: no Python string per path or pair.
     """
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     names = pa.array(list(journeys.channels), type=pa.string())
     touches = names.take(pa.array(journeys.touches))

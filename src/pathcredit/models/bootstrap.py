@@ -23,11 +23,15 @@ import warnings
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
+from .._absorbing import digit_codes, removal_batch, removal_sets, window_digits
 from .._params import check_has_paths, check_integer, check_probability, check_seed
 from ..exceptions import ModelError, PathcreditWarning
 from ..journeys import Journeys
 from ..results import AttributionResult
+from . import _CONSTRAINTS, attribute, get_model
+from .markov.chain import fit_chain
 
 __all__ = ["bootstrap", "bootstrap_resamples", "BootstrapWarning"]
 
@@ -178,8 +182,6 @@ def bootstrap(
     >>> r.label
     'last_touch (bootstrap)'
     """
-    from . import _CONSTRAINTS, attribute, get_model
-
     spec = get_model(model)
     n_resamples = check_integer("n_resamples", n_resamples, low=2, high=10**7)
     seed = check_seed(seed)
@@ -188,7 +190,7 @@ def bootstrap(
         raise ModelError(f"resampling must be one of {list(_RESAMPLING)}, got {resampling!r}")
     check_has_paths(journeys)
     allowed = spec.parameters()
-    if spec.kind == "bayesian" or "draws" in allowed:
+    if "draws" in allowed:  # a Bayesian model: its parameters name its posterior draws
         raise ModelError(
             f"model {model!r} samples its own posterior; its intervals need no bootstrap"
         )
@@ -511,10 +513,6 @@ def _markov_design(journeys: Journeys, model: str, params: dict):
     order = params.get("order", 1)
     if isinstance(order, bool) or not isinstance(order, int | np.integer):
         return None  # "auto" or a string: selection per resample needs the model itself
-    import scipy.sparse as sp
-
-    from .markov import fit_chain
-
     base = journeys.n_channels + 1
     order = int(order)
     if order * np.log2(base) >= 62:
@@ -525,23 +523,10 @@ def _markov_design(journeys: Journeys, model: str, params: dict):
     n = chain.n_states
     if n > _MARKOV_DENSE_MAX or n == 0:
         return None
-    index = {c: i + 1 for i, c in enumerate(chain.channels)}
-    scode = np.array(
-        [sum(index[c] * base ** (order - 1 - j) for j, c in enumerate(s)) for s in chain.states],
-        dtype=np.int64,
-    )
-    # every window of every path: left-aligned channel digits (code + 1), 0 pads
-    lengths = journeys.lengths
-    pos = journeys.position
-    L = np.repeat(lengths, lengths)
-    starts = np.flatnonzero(pos <= np.maximum(L - order, 0))
-    code = np.zeros(len(starts), dtype=np.int64)
-    last_touch = len(journeys.touches) - 1
-    for j in range(order):
-        ok = pos[starts] + j < L[starts]
-        digit = np.where(ok, journeys.touches[np.minimum(starts + j, last_touch)] + 1, 0)
-        code = code * base + digit
-    path_of = journeys.path_index[starts]
+    # the chain's states and every window of every path as base-(channels + 1) codes
+    scode = digit_codes(chain.window_digits, base)
+    digits, path_of = window_digits(journeys.touches, journeys.offsets, order)
+    code = digit_codes(digits, base)
     use = weight[path_of] > 0
     code, path_of = code[use], path_of[use]
     state = np.searchsorted(scode, code)
@@ -562,17 +547,13 @@ def _markov_design(journeys: Journeys, model: str, params: dict):
     T.sum_duplicates()
     ends = sp.csr_matrix((np.ones(int(last.sum())), (path_of[last], state[last])), shape=(P, n))
     assert len(np.unique(path_of[last])) == len(kept)
-    from .bayesian.markov import _removal_sets
-
-    idx, mask = _removal_sets(chain.contains)
+    idx, mask = removal_sets(chain.contains)
     return {"n": n, "T": T.T.tocsr(), "ends": ends.T.tocsr(), "frm": edges // n,
             "to": edges % n, "idx": idx, "mask": mask}  # fmt: skip
 
 
 def _markov_resamples(design, c_b, n_b, v_b):
     """Shares of conversions and value, and removal effects, of ``markov`` on each resample."""
-    from .bayesian.markov import _removal_kernel
-
     n, frm, to = design["n"], design["frm"], design["to"]
     w = c_b + n_b
     flow = np.asarray(design["T"] @ w.T).T  # (k, edges)
@@ -596,7 +577,7 @@ def _markov_resamples(design, c_b, n_b, v_b):
         st = np.divide(1.0, start_total[sl], out=np.zeros(b), where=start_total[sl] > 0)
         p0[:, to[~inner]] = flow[sl][:, ~inner] * st[:, None]
         r = np.stack([conv[sl] * inv[sl], value[sl] * inv[sl]], axis=2)
-        whole, removed = _removal_kernel(Q, p0, r, design["idx"], design["mask"])
+        whole, removed = removal_batch(Q, p0, r, design["idx"], design["mask"])
         with np.errstate(invalid="ignore", divide="ignore"):
             eff = np.clip(1.0 - removed[:, :, 0] / whole[:, :1], 0.0, None)
             ev = whole[:, 1:]
@@ -612,8 +593,6 @@ def _markov_resamples(design, c_b, n_b, v_b):
 
 def _path_fractions(journeys: Journeys, touch_weights: np.ndarray):
     """``(paths, channels)`` sparse matrix: each path's share of credit per channel."""
-    import scipy.sparse as sp
-
     m = sp.csr_matrix(
         (touch_weights, (journeys.path_index, journeys.touches)),
         shape=(journeys.n_paths, journeys.n_channels),

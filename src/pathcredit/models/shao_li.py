@@ -29,6 +29,7 @@ References
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..exceptions import ModelError
 from ..journeys import Journeys
@@ -93,7 +94,6 @@ def shao_li(journeys: Journeys) -> AttributionResult:
             "shao_li needs the non-converting journeys (a total_null column): its terms are "
             "conversion rates"
         )
-    import pandas as pd
 
     n = journeys.n_channels
     pairs = _path_pairs(journeys)

@@ -1,9 +1,9 @@
-"""Numpy kernels of the scenarios: coalition masks, Shapley weights, the exposure process.
+"""Numpy kernels of the scenarios: the exposure process (coalition masks and Shapley
+weights are in :mod:`pathcredit._games`).
 
 Journeys are held as padded matrices: ``ch[i, k]`` is the channel code of
 journey (or distinct path) ``i``'s ``k``-th touch, ``-1`` past its length
-``length[i]``. Coalitions of channels are bit masks ``0 .. 2**C - 1`` (bit ``c``
-set: channel ``c`` is in the coalition). Nothing here builds a DataFrame.
+``length[i]``. Nothing here builds a DataFrame.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import math
 import numpy as np
 
 __all__ = [
-    "mask_bits",
-    "shapley_matrix",
-    "shapley_reference",
     "sample_categorical",
     "length_probabilities",
     "sample_exposures",
@@ -24,68 +21,6 @@ __all__ = [
     "to_csr",
     "group_rows",
 ]
-
-
-def mask_bits(n_channels: int) -> np.ndarray:
-    """``(2**C, C)`` bool: row ``m`` says which channels coalition ``m`` holds."""
-    masks = np.arange(2**n_channels)
-    return ((masks[:, None] >> np.arange(n_channels)) & 1).astype(bool)
-
-
-def shapley_matrix(n_channels: int) -> np.ndarray:
-    """``W`` of shape ``(2**C, C)`` with ``phi = V @ W`` the Shapley values of the games ``V``.
-
-    ``V`` has one game per row and one column per coalition mask. Column ``j``
-    holds ``+w(|S|)`` at ``S + j`` and ``-w(|S|)`` at ``S`` for every ``S``
-    without ``j``, ``w(s) = s! (C - s - 1)! / C!`` (Shapley 1953). Channels not
-    on a journey are null players of its game, so using all ``C`` channels for
-    every journey gives the same values as using only the journey's own.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> V = np.array([[0.0, 1.0, 2.0, 4.0]])  # v({}), v({0}), v({1}), v({0, 1})
-    >>> (V @ shapley_matrix(2)).tolist()
-    [[1.5, 2.5]]
-    """
-    C = n_channels
-    bits = mask_bits(C)
-    size = bits.sum(axis=1)
-    w = np.array(
-        [math.factorial(s) * math.factorial(C - s - 1) / math.factorial(C) for s in range(C)]
-    )
-    W = np.zeros((2**C, C))
-    masks = np.arange(2**C)
-    for j in range(C):
-        without = masks[~bits[:, j]]
-        W[without | (1 << j), j] += w[size[without]]
-        W[without, j] -= w[size[without]]
-    return W
-
-
-def shapley_reference(value, players) -> dict:
-    """Shapley values by the permutation definition (slow, obviously correct; for tests).
-
-    ``value`` maps a frozenset of players to a number.
-    """
-    import itertools
-
-    players = list(players)
-    phi = dict.fromkeys(players, 0.0)
-    cache: dict = {}
-
-    def v(s):
-        if s not in cache:
-            cache[s] = value(s)
-        return cache[s]
-
-    perms = list(itertools.permutations(players))
-    for perm in perms:
-        s: frozenset = frozenset()
-        for p in perm:
-            phi[p] += v(s | {p}) - v(s)
-            s = s | {p}
-    return {p: v / len(perms) for p, v in phi.items()}
 
 
 def sample_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:

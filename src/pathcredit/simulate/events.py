@@ -18,6 +18,8 @@ few seconds:
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from ..exceptions import InputError
 
@@ -88,8 +90,6 @@ def simulate_events(
     -----
     O(n) time and memory in the number of events.
     """
-    import pandas as pd
-    import pyarrow as pa
 
     if int(n_users) != n_users or n_users < 1:
         raise InputError("n_users must be a positive whole number")

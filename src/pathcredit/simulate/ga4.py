@@ -41,6 +41,10 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..exceptions import InputError
 
 __all__ = [
     "simulate_ga4",
@@ -198,8 +202,6 @@ def simulate_ga4(
     True
     """
     if layout not in GA4_LAYOUTS:
-        from ..exceptions import InputError
-
         raise InputError(f"layout must be one of {list(GA4_LAYOUTS)}", value=layout)
     rng = np.random.default_rng(seed)
     t0 = int(np.datetime64(start, "us").astype(np.int64))
@@ -461,7 +463,6 @@ def _purchase(ev, params, tid, revenue, quantity):
 
 def _arrow_schema(fields=None):
     """BigQuery's export types as Arrow types (the top-level ``fields`` present, in order)."""
-    import pyarrow as pa
 
     value = pa.struct(
         [
@@ -547,7 +548,6 @@ def _arrow_schema(fields=None):
 def ga4_arrow_table(records: list[dict]):
     """The records as a ``pyarrow.Table`` with BigQuery's export types (the top-level
     fields of the first record: an older layout lacks the later fields)."""
-    import pyarrow as pa
 
     fields = list(records[0]) if records else None
     return pa.Table.from_pylist(records, schema=_arrow_schema(fields))
@@ -590,11 +590,8 @@ def write_ga4(records: list[dict], path: str | os.PathLike) -> Path:
                 fh.write(json.dumps(_json_default(rec), ensure_ascii=False) + "\n")
         return path
     if suffix in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
         pq.write_table(ga4_arrow_table(records), path, compression="zstd")
         return path
-    from ..exceptions import InputError
 
     raise InputError("write_ga4 writes .ndjson/.json/.jsonl or .parquet", value=str(path))
 

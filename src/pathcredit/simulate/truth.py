@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..exceptions import ModelError
 
@@ -104,10 +105,18 @@ class Truth:
             return self.removal_share
         raise ModelError(f"kind must be 'incremental' or 'removal', got {kind!r}")
 
-    def table(self):
-        """One row per channel and definition: ``channel, truth, conversions, value, share``."""
-        import pandas as pd
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per channel and definition: ``channel, truth, conversions, value, share``.
 
+        A property, as :attr:`pathcredit.AttributionResult.table` is: the same word
+        means the same kind of thing on both (a table derived from the fields, built
+        on each read). It was a method before; ``truth.table()`` cannot keep
+        working beside the property without making the DataFrame itself callable
+        (a subclass that every user's frames and pandas' type checks would see),
+        so old calls fail with ``'DataFrame' object is not callable`` and the fix is
+        to drop the parentheses.
+        """
         rows = []
         for kind, conv, val in (
             ("incremental", self.incremental, self.incremental_value),
@@ -127,7 +136,7 @@ class Truth:
         Examples
         --------
         >>> t = Truth(("a", "b"), [1.0, 3.0], [10.0, 30.0], [2.0, 3.0], [20.0, 30.0], 5.0, 1.0, 100)
-        >>> Truth.from_dict(t.to_dict()).table().equals(t.table())
+        >>> Truth.from_dict(t.to_dict()).table.equals(t.table)
         True
         """
         try:

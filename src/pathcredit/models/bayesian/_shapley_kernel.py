@@ -4,7 +4,7 @@ For an exposure pattern ``p`` with present channels ``P`` (``m = |P|``), the gam
 ``v(S) = sigmoid(eta_p(S)) - sigmoid(alpha)`` for ``S`` a subset of ``P``, with
 ``eta_p(S) = alpha + sum_{j in S} a_pj + sum_{j < k in S} g_pjk``. Its Shapley
 value is ``phi = V @ W_m`` with ``V`` the ``2**m`` coalition values and ``W_m`` the
-Shapley matrix (:func:`pathcredit.simulate._kernels.shapley_matrix`); the constant
+Shapley matrix (:func:`pathcredit._games.shapley_matrix`); the constant
 ``sigmoid(alpha)`` drops out because every column of ``W_m`` sums to zero. Patterns
 are grouped by ``m`` (at most ``C`` groups, no loop over patterns) and the draws
 and patterns of a group are processed in blocks of bounded memory.
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ...simulate._kernels import mask_bits, shapley_matrix
+from ..._games import mask_bits, shapley_matrix
 
 __all__ = ["incremental_shapley", "pattern_shapley"]
 

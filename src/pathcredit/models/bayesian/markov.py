@@ -79,11 +79,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import gammaln
 
+from ..._absorbing import removal_batch, removal_sets
 from ..._params import check_integer, check_probability, check_real, check_seed
 from ...exceptions import ModelError
 from ...journeys import Journeys
 from ...results import AttributionResult, _posterior_summary
+from .._credit import build_result
+from ..markov.chain import fit_chain
 
 __all__ = ["bayesian_markov"]
 
@@ -200,8 +204,6 @@ def bayesian_markov(
     seed = check_seed(seed)
     if journeys.total_conversions <= 0:
         raise ModelError("the journeys have no conversions: removal effects are undefined")
-    from ..markov import fit_chain
-
     chain = fit_chain(journeys, order)
     if chain.n_states > _MAX_STATES:
         raise ModelError(
@@ -253,16 +255,14 @@ def bayesian_markov(
     params = dict(order=order, draws=draws, prior=prior, concentration=concentration,
                   ci_prob=ci_prob, seed=seed)  # fmt: skip
     assert len(means["conversions"]) == n
-    return AttributionResult(
+    return build_result(
+        journeys,
         "bayesian_markov",
         params,
-        channels,
         means["conversions"],
         means.get("value"),
-        total_conversions=T,
-        total_value=TV,
         extras=extras,
-        removed=journeys.removed,
+        channels=channels,
         draws={k: v[None] for k, v in sampled.items()},
         lower=lower,
         upper=upper,
@@ -315,11 +315,7 @@ class _Posterior:
 
 def _windows(chain) -> np.ndarray:
     """``(states, order)`` channel codes of each state's window, -1 after a short window."""
-    index = {c: i for i, c in enumerate(chain.channels)}
-    win = np.full((chain.n_states, chain.order), -1, dtype=np.int64)
-    for i, s in enumerate(chain.states):
-        win[i, : len(s)] = [index[c] for c in s]
-    return win
+    return chain.window_digits - 1
 
 
 def _posterior(chain, has_nulls: bool, prior: float, concentration) -> _Posterior:
@@ -546,8 +542,6 @@ def _evidence_grid(row, count, base):
     small one the weights say so, and the draws carry that uncertainty instead of
     committing to the evidence's maximum.
     """
-    from scipy.special import gammaln
-
     keep = base > 0
     row, count, base = row[keep], count[keep], base[keep]
     _, r = np.unique(row, return_inverse=True)
@@ -584,7 +578,7 @@ def _sample(post: _Posterior, contains: np.ndarray, vbar: np.ndarray, rng, draws
     """Posterior draws of P(conversion), E(value) and every channel's removal effects."""
     n = post.n
     C = contains.shape[1]
-    idx, mask = _removal_sets(contains)
+    idx, mask = removal_sets(contains)
     starts = np.flatnonzero(np.r_[True, post.row[1:] != post.row[:-1]])
     edge_row = np.cumsum(np.r_[True, post.row[1:] != post.row[:-1]]) - 1
     st = post.target >= 0
@@ -610,7 +604,7 @@ def _sample(post: _Posterior, contains: np.ndarray, vbar: np.ndarray, rng, draws
         r = np.empty((b, n, 2))
         r[:, :, 0] = prob[:, conv_edge]
         r[:, :, 1] = r[:, :, 0] * vbar
-        base, removed = _removal_kernel(Q, p0, r, idx, mask)
+        base, removed = removal_batch(Q, p0, r, idx, mask)
         out["p"].append(base[:, 0])
         out["ev"].append(base[:, 1])
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -619,53 +613,3 @@ def _sample(post: _Posterior, contains: np.ndarray, vbar: np.ndarray, rng, draws
             veff = np.where(ev > 0, 1.0 - removed[:, :, 1] / np.where(ev > 0, ev, 1.0), 0.0)
             out["veff"].append(np.clip(veff, 0.0, None))
     return {k: np.concatenate(v) for k, v in out.items()}
-
-
-def _removal_sets(contains: np.ndarray):
-    """``(channels, m)`` state indices of each channel's removal set, padded; and the pad mask."""
-    sizes = contains.sum(axis=0)
-    m = max(int(sizes.max()), 1)
-    idx = np.zeros((contains.shape[1], m), dtype=np.int64)
-    mask = np.zeros((contains.shape[1], m), dtype=bool)
-    for c in range(contains.shape[1]):
-        s = np.flatnonzero(contains[:, c])
-        idx[c, : len(s)] = s
-        mask[c, : len(s)] = True
-    return idx, mask
-
-
-def _removal_kernel(Q, p0, r, idx, mask):
-    """Absorption values of a batch of chains, whole and with each removal set removed.
-
-    Parameters
-    ----------
-    Q : (b, n, n) transient transition probabilities of ``b`` chains
-    p0 : (b, n) start distribution
-    r : (b, n, k) one-step rewards (column 0: probability of converting next)
-    idx, mask : (c, m) each removal set's states, padded (``mask`` False on padding)
-
-    Returns
-    -------
-    base : (b, k)
-        ``p0 (I - Q)^-1 r``.
-    removed : (b, c, k)
-        The same with every edge into the set's states sent to null: ``base - u_S
-        G_SS^-1 x_S`` (Schur complement; ``G = (I - Q)^-1``, ``u = p0 G``, ``x = G r``).
-    """
-    b, n, _ = Q.shape
-    A = np.negative(Q)
-    A[:, np.arange(n), np.arange(n)] += 1.0
-    G = np.linalg.inv(A)
-    x = G @ r
-    u = np.einsum("bi,bij->bj", p0, G)
-    base = np.einsum("bi,bik->bk", p0, x)
-    m = idx.shape[1]
-    Gss = G[:, idx[:, :, None], idx[:, None, :]]
-    if not mask.all():
-        both = mask[:, :, None] & mask[:, None, :]
-        Gss = np.where(both, Gss, 0.0) + np.eye(m) * (~mask)[:, :, None]
-    xs = x[:, idx, :] * mask[None, :, :, None]
-    us = u[:, idx] * mask[None]
-    z = np.linalg.solve(Gss, xs)
-    drop = np.einsum("bcm,bcmk->bck", us, z)
-    return base, base[:, None, :] - drop

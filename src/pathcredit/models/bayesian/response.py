@@ -79,7 +79,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.util
 import json
+import logging
 import math
 import time
 import warnings
@@ -88,10 +90,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..._params import check_integer, check_probability, check_seed
 from ...exceptions import ModelError, PathcreditWarning
 from ...journeys import Journeys
+from ...journeys._fingerprint import fingerprint
 from ...results import AttributionResult, LazyValue, _posterior_summary
 from ._shapley_kernel import incremental_shapley
 
@@ -138,7 +142,7 @@ class SamplingWarning(PathcreditWarning):
 
 def _require_pymc():
     try:
-        import pymc as pm
+        import pymc as pm  # PyMC is optional and slow to import: loaded on first fit
     except ImportError:  # pragma: no cover - the test environment has pymc
         raise ModelError('bayesian_response needs PyMC: pip install "pathcredit[bayes]"') from None
     return pm
@@ -353,7 +357,7 @@ class BayesianResponse:
     def build_model(self, patterns: Patterns):
         """The PyMC model of the pattern table (for prior checks, graphs, custom sampling)."""
         pm = _require_pymc()
-        import pytensor.tensor as pt
+        import pytensor.tensor as pt  # PyMC's tensor library: optional, loaded with PyMC
 
         cfg = _merge_model_config(self.model_config)
         C = len(patterns.channels)
@@ -406,8 +410,9 @@ class BayesianResponse:
         return self
 
     def _store(self, idata, patterns, cfg, scfg, used, seconds, journeys=None):
+        # the package root, for its version: a model cannot import it at the top (the
+        # root imports the models); a _version module below both would lift this
         from ... import __version__
-        from ...journeys._fingerprint import fingerprint
 
         self.patterns_ = patterns
         self.model_config_ = cfg
@@ -714,7 +719,7 @@ def _arviz():
     with warnings.catch_warnings():  # ArviZ 0.2x announces its refactor on import
         warnings.simplefilter("ignore", FutureWarning)
         try:
-            import arviz as az
+            import arviz as az  # ArviZ is optional and slow to import: loaded when needed
         except ImportError:  # pragma: no cover
             raise ModelError(
                 'bayesian_response needs ArviZ: pip install "pathcredit[bayes]"'
@@ -723,7 +728,7 @@ def _arviz():
 
 
 def _attach_patterns(idata, patterns: Patterns) -> None:
-    import xarray as xr
+    import xarray as xr  # optional (the bayes extra), installed with ArviZ
 
     data = {
         "X": (("pattern", "channel"), patterns.X),
@@ -755,8 +760,6 @@ def _read_patterns(idata, channels, features) -> Patterns:
 
 
 def _predictive_table(patterns: Patterns, p: np.ndarray, seed):
-    import pandas as pd
-
     rng = np.random.default_rng(check_seed(seed))
     n = np.round(patterns.journeys).astype(np.int64)
     rep = rng.binomial(n[None, :], np.clip(p, 0.0, 1.0)).astype(np.float64)
@@ -799,8 +802,6 @@ def _predictive_table(patterns: Patterns, p: np.ndarray, seed):
 
 # ---------------------------------------------------------------------- sampling
 def _nutpie_available() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("nutpie") is not None
 
 
@@ -813,7 +814,7 @@ def _sample(model, draws, tune, chains, seed, scfg, key=()):
         which = "nutpie" if _nutpie_available() else "pymc"
     if which == "nutpie":
         try:
-            import nutpie
+            import nutpie  # optional sampler, imported only when it samples
         except ImportError:
             raise ModelError(
                 "sampler_config asks for nutpie, which is not installed: "
@@ -837,8 +838,6 @@ def _sample(model, draws, tune, chains, seed, scfg, key=()):
     kwargs.setdefault("compute_convergence_checks", False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import logging
-
         log = logging.getLogger("pymc")
         level = log.level
         log.setLevel(logging.ERROR)
@@ -860,7 +859,7 @@ _COMPILED_MAX = 8
 
 
 def _compile_nutpie(model, key):
-    import nutpie
+    import nutpie  # optional sampler, imported only when it samples
 
     data = {name: model[name].get_value() for name in ("X", "journeys", "conversions")}
     if key in _COMPILED:
@@ -998,4 +997,6 @@ def bayesian_response(
         seed=seed,
     ).fit(journeys)
     result = fitted.attribute(ci_prob=ci_prob)
-    return result.replace(removed=journeys.removed)
+    # the fitted model summarises its pattern table (it may be loaded from a file, with
+    # no journeys); the journeys' removals and fingerprint are added here
+    return result.replace(removed=journeys.removed, fingerprint=fingerprint(journeys))

@@ -1,8 +1,9 @@
 """Tests of exact Markov-chain attribution (pathcredit.models.markov).
 
 Oracles: a dense brute-force solver written here from the definitions with plain
-Python dicts (independent of the sparse implementation), the published example
-of the issue, hand calculations, and ChannelAttribution 2.2.5's outputs.
+Python dicts (``tests/oracles.py``, independent of the sparse implementation), the
+published three-path example (ChannelAttribution's), hand calculations, and
+ChannelAttribution 2.2.5's outputs.
 """
 
 from __future__ import annotations
@@ -18,95 +19,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pathcredit as pc
+from oracles import brute_from
 from pathcredit import Journeys, ModelError
-from pathcredit.models.markov import (
+from pathcredit.models.markov.chain import (
     MAX_ORDER,
     _chain_arrays,
     _chain_arrays_reference,
     fit_chain,
-    markov,
 )
+from pathcredit.models.markov.model import markov
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "channelattribution"
+DATA = Path(__file__).resolve().parents[2] / "data" / "channelattribution"
 SOLVERS = ["dense", "direct", "iterative"]
-
-
-# ---------------------------------------------------------------------- brute force
-class BruteChain:
-    """The order-k chain built with dicts from the definitions, solved densely.
-
-    States follow ChannelAttribution's convention: windows of k consecutive
-    channels, a shorter path is one state, consecutive identical states merged.
-    Removing channels kills every state containing one (its inflow goes to null).
-    """
-
-    def __init__(self, paths, conversions, nulls, values, order):
-        self.trans = {}  # (from, to) -> weight; from may be "START"
-        self.conv = {}
-        self.null = {}
-        self.value = {}
-        for path, c, n, v in zip(paths, conversions, nulls, values, strict=True):
-            w = c + n
-            if w <= 0:
-                continue
-            if len(path) < order:
-                seq = [tuple(path)]
-            else:
-                seq = [tuple(path[i : i + order]) for i in range(len(path) - order + 1)]
-            merged = [seq[0]]
-            for s in seq[1:]:
-                if s != merged[-1]:
-                    merged.append(s)
-            prev = "START"
-            for s in merged:
-                self.trans[(prev, s)] = self.trans.get((prev, s), 0.0) + w
-                prev = s
-            self.conv[prev] = self.conv.get(prev, 0.0) + c
-            self.null[prev] = self.null.get(prev, 0.0) + n
-            self.value[prev] = self.value.get(prev, 0.0) + v
-        self.states = sorted({s for (_, s) in self.trans})
-        self.out = {s: 0.0 for s in self.states}
-        self.out["START"] = 0.0
-        for (f, _), w in self.trans.items():
-            self.out[f] += w
-        for s in self.states:
-            self.out[s] += self.conv.get(s, 0.0) + self.null.get(s, 0.0)
-
-    def solve(self, removed=(), killed_states=(), absorbing=None):
-        """(P(conversion), E(value)) from start; ``absorbing`` turns one state into
-        the target instead (returns P(hit it))."""
-        keep = [s for s in self.states if not set(s) & set(removed) and s not in set(killed_states)]
-        idx = {s: i for i, s in enumerate(keep)}
-        n = len(keep)
-        Q = np.zeros((n, n))
-        r = np.zeros((n, 2))
-        for (f, t), w in self.trans.items():
-            if f != "START" and f in idx and t in idx and f != absorbing:
-                Q[idx[f], idx[t]] += w / self.out[f]
-        for s in keep:
-            if absorbing is not None:
-                r[idx[s], 0] = 1.0 if s == absorbing else 0.0
-            else:
-                r[idx[s], 0] = self.conv.get(s, 0.0) / self.out[s]
-                r[idx[s], 1] = self.value.get(s, 0.0) / self.out[s]
-        x = np.linalg.solve(np.eye(n) - Q, r) if n else np.zeros((0, 2))
-        p0 = np.zeros(n)
-        for (f, t), w in self.trans.items():
-            if f == "START" and t in idx:
-                p0[idx[t]] += w / self.out["START"]
-        return p0 @ x
-
-    def credit(self, channels, total_conv, total_value):
-        base = self.solve()
-        re = np.array([1 - self.solve([c])[0] / base[0] for c in channels])
-        conv = re / re.sum() * total_conv
-        vre = np.array([1 - self.solve([c])[1] / base[1] for c in channels]) if base[1] else None
-        value = None if vre is None else vre / vre.sum() * total_value
-        return base, re, conv, value
-
-
-def brute_from(j: Journeys, order: int) -> BruteChain:
-    return BruteChain(j.paths(), j.conversions, j.null_counts(), j.value_counts(), order)
 
 
 def random_journeys(rng, n_paths=12, n_channels=4, max_len=6, value=True):
@@ -171,7 +95,7 @@ def test_fast_kernel_equals_reference_on_every_branch(n_channels, order, n_paths
 
 # ---------------------------------------------------------------------- oracles
 def test_published_example():
-    # Issue 3: C1>C2>C3 converts, C1 and C2>C3 do not: P = 1/3, removal effects
+    # The published example: C1>C2>C3 converts, C1 and C2>C3 do not: P = 1/3, removal effects
     # C1 0.5, C2 1, C3 1, credit 0.2 / 0.4 / 0.4.
     j = Journeys.from_paths(
         [["C1", "C2", "C3"], ["C1"], ["C2", "C3"]], conversions=[1, 0, 0], nulls=[0, 1, 1]
@@ -558,7 +482,7 @@ def test_plot_markov_graph():
 
 # ---------------------------------------------------------------------- order selection
 def test_auc_and_lift_helpers_against_expansion():
-    from pathcredit.models.markov_selection import _auc, _top_decile_lift
+    from pathcredit.models.markov.selection import _auc, _top_decile_lift
 
     score = np.array([0.9, 0.5, 0.5, 0.2, 0.1])
     pos = np.array([3.0, 1.0, 2.0, 0.0, 1.0])
@@ -582,7 +506,7 @@ def test_select_order_finds_second_order_process():
     n = 400
     conv = rng.binomial(n, rates).astype(float)
     j = Journeys.from_paths(paths, conversions=conv, nulls=n - conv)
-    from pathcredit.models.markov_selection import select_order
+    from pathcredit.models.markov.selection import select_order
 
     sel = select_order(j, max_order=3, folds=5, seed=1)
     assert sel.recommended == 2 or sel.recommended == 3
@@ -595,7 +519,7 @@ def test_select_order_finds_second_order_process():
 
 
 def test_select_order_needs_nulls():
-    from pathcredit.models.markov_selection import select_order
+    from pathcredit.models.markov.selection import select_order
 
     j = Journeys.from_paths([["A"], ["B"]], conversions=[1, 1])
     with pytest.raises(ModelError, match="non-converting"):

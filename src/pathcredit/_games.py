@@ -1,4 +1,8 @@
-"""Numpy kernels for coalitional games stored as bitmask-indexed tables.
+"""Coalitional games on bit masks: subset transforms, the Shapley matrix, the reference.
+
+The one home of the exact Shapley machinery (the Shapley models, the Bayesian
+response model's per-draw credit and the simulated worlds' truth all use it); it
+is numpy only and imports nothing of the package but its errors.
 
 A game on ``n`` players is an array ``v`` of length ``2 ** n`` with ``v[mask]``
 the worth of the coalition whose members are the set bits of ``mask`` (bit ``i``
@@ -9,6 +13,11 @@ The kernels are subset transforms: each is ``n`` vectorised passes over the
 table, one per player, pairing every coalition without player ``i`` with the same
 coalition plus ``i`` through a reshape ``(..., 2 ** (n - 1 - i), 2, 2 ** i)``.
 That is O(n 2^n) arithmetic with no Python loop over coalitions.
+
+For many small games at once (one per journey), :func:`shapley_matrix` gives the
+``(2 ** C, C)`` matrix ``W`` with ``phi = V @ W`` (one game per row of ``V``), and
+:func:`mask_bits` the members of every coalition. :func:`shapley_reference` is the
+permutation definition, slow and obviously correct, for tests and benchmarks.
 
 References
 ----------
@@ -26,12 +35,13 @@ References
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
 import numpy as np
 
-from ..exceptions import ModelError
+from .exceptions import ModelError
 
 __all__ = [
     "n_players",
@@ -43,6 +53,9 @@ __all__ = [
     "shapley_from_dividends",
     "sample_shapley",
     "sample_shapley_stack",
+    "mask_bits",
+    "shapley_matrix",
+    "shapley_reference",
 ]
 
 
@@ -388,3 +401,64 @@ def sample_shapley_stack(
                 progress(done.sum() * (max_pairs - pairs) / max_pairs)
             active = active[~done]
     return mean, se, used
+
+
+# ---------------------------------------------------------------------- many small games
+def mask_bits(n_channels: int) -> np.ndarray:
+    """``(2**C, C)`` bool: row ``m`` says which channels coalition ``m`` holds."""
+    masks = np.arange(2**n_channels)
+    return ((masks[:, None] >> np.arange(n_channels)) & 1).astype(bool)
+
+
+def shapley_matrix(n_channels: int) -> np.ndarray:
+    """``W`` of shape ``(2**C, C)`` with ``phi = V @ W`` the Shapley values of the games ``V``.
+
+    ``V`` has one game per row and one column per coalition mask. Column ``j``
+    holds ``+w(|S|)`` at ``S + j`` and ``-w(|S|)`` at ``S`` for every ``S``
+    without ``j``, ``w(s) = s! (C - s - 1)! / C!`` (Shapley 1953). Channels not
+    on a journey are null players of its game, so using all ``C`` channels for
+    every journey gives the same values as using only the journey's own.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> V = np.array([[0.0, 1.0, 2.0, 4.0]])  # v({}), v({0}), v({1}), v({0, 1})
+    >>> (V @ shapley_matrix(2)).tolist()
+    [[1.5, 2.5]]
+    """
+    C = n_channels
+    bits = mask_bits(C)
+    size = bits.sum(axis=1)
+    w = np.array(
+        [math.factorial(s) * math.factorial(C - s - 1) / math.factorial(C) for s in range(C)]
+    )
+    W = np.zeros((2**C, C))
+    masks = np.arange(2**C)
+    for j in range(C):
+        without = masks[~bits[:, j]]
+        W[without | (1 << j), j] += w[size[without]]
+        W[without, j] -= w[size[without]]
+    return W
+
+
+def shapley_reference(value, players) -> dict:
+    """Shapley values by the permutation definition (slow, obviously correct; for tests).
+
+    ``value`` maps a frozenset of players to a number.
+    """
+    players = list(players)
+    phi = dict.fromkeys(players, 0.0)
+    cache: dict = {}
+
+    def v(s):
+        if s not in cache:
+            cache[s] = value(s)
+        return cache[s]
+
+    perms = list(itertools.permutations(players))
+    for perm in perms:
+        s: frozenset = frozenset()
+        for p in perm:
+            phi[p] += v(s | {p}) - v(s)
+            s = s | {p}
+    return {p: v / len(perms) for p, v in phi.items()}

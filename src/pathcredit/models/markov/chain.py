@@ -38,103 +38,37 @@ References
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterable
 
+import networkx as nx
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
+from scipy.sparse.csgraph import connected_components
 
-from ..exceptions import ModelError
-from ..journeys import Journeys
-from ..results import AttributionResult, LazyValue
-from ._credit import build_result
+from ..._absorbing import (
+    LOOKUP_MAX,
+    MAX_ORDER,
+    SOLVERS,
+    AbsorbingSolver,
+    check_order,
+    contains_channels,
+    unique_codes,
+    unique_windows,
+    window_codes,
+    window_digits,
+)
+from ...exceptions import ModelError
+from ...journeys import Journeys
 
-__all__ = ["MarkovChain", "fit_chain", "markov"]
+__all__ = ["MAX_ORDER", "MarkovChain", "fit_chain"]
 
 #: Names of the non-channel states (ChannelAttribution's); a chain whose state names
 #: collide with them wraps them in more parentheses (:attr:`MarkovChain.reserved`).
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
-#: Largest chain solved densely (batched) when many removal sets are asked at once.
-_DENSE_MAX = 96
-#: ``solver="auto"`` factorises sparse LU up to this many states, iterates above.
-_DIRECT_MAX = 1000
-#: Window codes below this are deduplicated with a lookup table (no sort).
-_LOOKUP_MAX = 2**25
-_SOLVERS = ("auto", "dense", "direct", "iterative")
-_ITER_RTOL = 1e-14
-_ITER_MAX = 100_000
-#: Largest certified absolute error accepted from the iterative solver.
-_ITER_BOUND = 1e-11
-#: ``states="auto"`` computes visit probabilities when no cycle block is larger.
-_STATES_AUTO_MAX = 500
-#: Rewards (conversion and value per step) are rescaled when the largest is below
-#: ``2**-_SCALE_BELOW`` (far from any ordinary data, where the scale stays 1).
-_SCALE_BELOW = 500
-#: Largest Markov order accepted. Every order at least the longest path gives the
-#: same chain (each path one state), and the work grows with the order.
-MAX_ORDER = 32
 
 
 # ---------------------------------------------------------------------- kernels
-def _check_order(order, name: str = "order") -> int:
-    """``order`` as an int in ``1..MAX_ORDER``, or a one-line :class:`ModelError`."""
-    if isinstance(order, bool) or not isinstance(order, int | np.integer):
-        raise ModelError(
-            f"{name} must be a whole number from 1 to {MAX_ORDER} or 'auto', got {order!r}"
-        )
-    if not 1 <= order <= MAX_ORDER:
-        raise ModelError(f"{name} must be a whole number from 1 to {MAX_ORDER}, got {order}")
-    return int(order)
-
-
-def _window_keys(journeys: Journeys, order: int):
-    """Per path, its window sequence as rows of channel digits (code + 1, 0 pads).
-
-    Returns ``(digits, path_of_window)``: ``digits`` is ``(m, order)`` int64 with one
-    row per window in path order, ``path_of_window`` the path of each row. A path of
-    length ``L >= order`` has ``L - order + 1`` windows; a shorter path has one,
-    left-aligned and padded with 0.
-    """
-    lengths = journeys.lengths
-    pos = journeys.position
-    L = np.repeat(lengths, lengths)
-    starts = np.flatnonzero(pos <= np.maximum(L - order, 0))
-    m = len(starts)
-    digits = np.zeros((m, order), dtype=np.int64)
-    Ls = L[starts]
-    ps = pos[starts]
-    for j in range(order):
-        ok = ps + j < Ls
-        digits[ok, j] = journeys.touches[starts[ok] + j] + 1
-    return digits, journeys.path_index[starts]
-
-
-def _encode(digits: np.ndarray, base: int):
-    """Unique windows: ``(inverse, unique_digits)``, windows sorted by their code."""
-    order = digits.shape[1]
-    if order * np.log2(base) < 62:
-        code = np.zeros(len(digits), dtype=np.int64)
-        for j in range(order):
-            code = code * base + digits[:, j]
-        if base**order <= _LOOKUP_MAX:  # dense lookup table instead of a sort
-            seen = np.zeros(base**order, dtype=bool)
-            seen[code] = True
-            uniq = np.flatnonzero(seen)
-            ids = np.cumsum(seen, dtype=np.int64) - 1
-            inverse = ids[code]
-        else:
-            uniq, inverse = np.unique(code, return_inverse=True)
-        udig = np.zeros((len(uniq), order), dtype=np.int64)
-        rest = uniq.copy()
-        for j in range(order - 1, -1, -1):
-            udig[:, j] = rest % base
-            rest //= base
-        return inverse.ravel(), udig
-    udig, inverse = np.unique(digits, axis=0, return_inverse=True)
-    return inverse.ravel(), udig
-
-
 def _chain_arrays_reference(journeys: Journeys, order: int):
     """Slow, obviously correct form of :func:`_chain_arrays` (the tests compare them).
 
@@ -143,10 +77,10 @@ def _chain_arrays_reference(journeys: Journeys, order: int):
     """
     nulls = journeys.null_counts()
     weight = journeys.conversions + nulls
-    digits, path_of = _window_keys(journeys, order)
+    digits, path_of = window_digits(journeys.touches, journeys.offsets, order)
     keep = weight[path_of] > 0  # paths with no journeys carry no transitions
     digits, path_of = digits[keep], path_of[keep]
-    inverse, windows = _encode(digits, journeys.n_channels + 1)
+    inverse, windows = unique_windows(digits, journeys.n_channels + 1)
     # merge consecutive identical states within a path
     same = np.zeros(len(inverse), dtype=bool)
     same[1:] = (inverse[1:] == inverse[:-1]) & (path_of[1:] == path_of[:-1])
@@ -168,7 +102,7 @@ def _chain_arrays_reference(journeys: Journeys, order: int):
 
 def _count_transitions(frm, to, weight, n):
     """``(n + 1, n)`` CSR matrix of summed ``weight`` per ``(frm, to)`` pair (row n: start)."""
-    if (n + 1) * n <= _LOOKUP_MAX:  # aggregate by a flat bincount (no sort)
+    if (n + 1) * n <= LOOKUP_MAX:  # aggregate by a flat bincount (no sort)
         flat = np.bincount(frm * n + to, weights=weight, minlength=(n + 1) * n)
         nz = np.flatnonzero(flat)
         return sp.csr_matrix((flat[nz], (nz // n, nz % n)), shape=(n + 1, n))
@@ -190,7 +124,7 @@ def _chain_arrays(journeys: Journeys, order: int):
     built in place, windows that would cross into the next path are masked with
     ``O(paths * order)`` work, and path weights are repeated per window. Sums are
     accumulated in the same order as :func:`_chain_arrays_reference`, so the
-    arrays are bitwise identical (``tests/models/test_markov.py``).
+    arrays are bitwise identical (``tests/models/markov/test_markov.py``).
     """
     base = journeys.n_channels + 1
     if order * np.log2(base) >= 62:  # codes would overflow int64
@@ -213,52 +147,14 @@ def _chain_arrays(journeys: Journeys, order: int):
             value[kept],
             weight[kept],
         )
-    n_touch = len(touches)
-    starts, ends = offsets[:-1], offsets[1:]
     if order == 1:
         return _chain_arrays_order1(touches, offsets, base - 1, conversions, nulls, value, weight)
-    # code of the window starting at every touch (digits past the end read as 0)
-    code = touches.astype(np.int64) + 1
-    if order > 1:
-        digit = code.copy()
-        for j in range(1, order):
-            code *= base
-            code[: max(n_touch - j, 0)] += digit[j:]
-        # a path shorter than the order is one window, padded with 0
-        short = np.flatnonzero(lengths < order)
-        if len(short):
-            s, ln = starts[short], lengths[short]
-            c = np.zeros(len(short), dtype=np.int64)
-            for j in range(order):
-                c = c * base + np.where(j < ln, digit[np.minimum(s + j, n_touch - 1)], 0)
-            code[s] = c
-        # windows starting in the last order - 1 touches of a path cross its end
-        valid = np.ones(n_touch, dtype=bool)
-        for j in range(1, order):
-            m = lengths > j
-            valid[ends[m] - j] = False
-        code = code[valid]
-        n_windows = np.maximum(lengths - order + 1, 1)
-    else:
-        n_windows = lengths
+    code, n_windows = window_codes(touches, offsets, order, base)
     win_end = np.cumsum(n_windows)  # one past each path's last window
     first = win_end - n_windows  # each path's first window
     # state ids: windows numbered in the order of their codes
-    if base**order <= _LOOKUP_MAX:  # dense lookup table instead of a sort
-        seen = np.zeros(base**order, dtype=bool)
-        seen[code] = True
-        uniq = np.flatnonzero(seen)
-        ids = np.cumsum(seen, dtype=np.int64) - 1
-        state = ids[code]
-    else:
-        uniq, state = np.unique(code, return_inverse=True)
-        state = state.ravel()
-    windows = np.zeros((len(uniq), order), dtype=np.int64)
-    rest = uniq.copy()
-    for j in range(order - 1, -1, -1):
-        windows[:, j] = rest % base
-        rest //= base
-    n = len(uniq)
+    state, windows = unique_codes(code, base, order)
+    n = len(windows)
     last_state = state[win_end - 1]  # merging repeats keeps the last state
     w = np.repeat(weight, n_windows)
     # merging consecutive identical states within a path drops exactly the
@@ -266,7 +162,7 @@ def _chain_arrays(journeys: Journeys, order: int):
     frm = np.empty_like(state)
     frm[1:] = state[:-1]
     frm[first] = n
-    if (n + 1) * n <= _LOOKUP_MAX:
+    if (n + 1) * n <= LOOKUP_MAX:
         # The chain has no self-loops, so the diagonal bins collect exactly the
         # merged repeats: count everything, then empty the diagonal (no compaction).
         frm *= n
@@ -308,7 +204,7 @@ def _chain_arrays_order1(touches, offsets, n_channels, conversions, nulls, value
         return windows, counts, z, z.copy(), z.copy()
     last_state = state[offsets[1:] - 1]
     w = np.repeat(weight, lengths)
-    if (n + 1) * n <= _LOOKUP_MAX:
+    if (n + 1) * n <= LOOKUP_MAX:
         key = np.empty(len(state), dtype=np.int64)
         key[1:] = state[:-1]
         key[offsets[:-1]] = n
@@ -364,8 +260,8 @@ class MarkovChain:
     def __init__(
         self, order, channels, windows, counts, conv, null, value, has_value, solver="auto"
     ):
-        if solver not in _SOLVERS:
-            raise ModelError(f"solver must be one of {_SOLVERS}, got {solver!r}")
+        if solver not in SOLVERS:
+            raise ModelError(f"solver must be one of {SOLVERS}, got {solver!r}")
         self.order = order
         self.channels = tuple(channels)
         n = len(windows)
@@ -375,78 +271,27 @@ class MarkovChain:
         self.null_counts = null
         self.value_counts = value
         self.has_value = has_value
-        self.contains = np.zeros((n, len(self.channels)), dtype=bool)
-        for j in range(windows.shape[1]):
-            ok = windows[:, j] > 0
-            self.contains[np.flatnonzero(ok), windows[ok, j] - 1] = True
+        self.contains = contains_channels(windows, len(self.channels))
         self.last_channel = windows[np.arange(n), (windows > 0).sum(axis=1) - 1] - 1
-        out = np.asarray(counts[:n].sum(axis=1)).ravel() + conv + null
-        self.out_weight = out
-        self.total_weight = float(counts[n].sum())
-        # Q (transient -> transient), start distribution, absorption rewards. Every
-        # probability is a count divided by its row total, never a count times the
-        # reciprocal of the total: a total below 2^-1022 (a subnormal count such as
-        # 5e-324) has a reciprocal that overflows to inf, and inf * 0 made the rows
-        # NaN (the solves then failed as "singular"). A quotient of two floats is
-        # correctly rounded, so rows of tiny counts give their exact proportions.
-        Q = counts[:n].tocsr(copy=True)
-        Q.data = Q.data / out[np.repeat(np.arange(n), np.diff(Q.indptr))]
-        self._Q = Q
-        start = np.asarray(counts[n].todense()).ravel()
-        self._start_weight = start
+        # Q (transient -> transient), start weights and absorption rewards; the rewards
+        # are scaled by a power of two (exact) when the answer would be far below 1
+        # (:func:`pathcredit._absorbing.scaled_reward`), the public values scaled back
+        self._solver = AbsorbingSolver.from_counts(counts, conv, null, value, solver)
+        self.out_weight = self._solver.out_weight
+        self.total_weight = self._solver.total_weight
+        self._Q = self._solver.Q
+        self._start_weight = self._solver.start_weight
+        start = self._start_weight
         self.start_probability = start / self.total_weight if self.total_weight > 0 else np.zeros(n)
-        # The rewards are scaled by a power of two (exact) when the largest one would
-        # be far below 1: with conversions of 1e-310 next to millions of nulls,
-        # P(conversion) underflows to 0 or to a subnormal with a few bits, yet the
-        # removal effects, ratios of such probabilities, are well defined. The public
-        # probabilities are scaled back (:meth:`_unscale`).
-        self._scale = np.zeros(2, dtype=np.int64)
-        self._rhs = np.column_stack([self._reward(conv, out, 0), self._reward(value, out, 1)])
-        if solver == "auto":
-            solver = "dense" if n <= _DENSE_MAX else "direct" if n <= _DIRECT_MAX else "iterative"
-        self.solver = solver
-        self._A_cache = None
-        self._lu = None
-        self._steps = None
-        self.error_bound = 0.0 if solver == "iterative" else None
-        self._absorb = self._absorption_all_kept()  # scaled (see _reward)
+        self._scale = self._solver.scale
+        self._rhs = self._solver.rhs
+        self.solver = self._solver.solver
+        self._absorb = self._solver.absorb  # scaled (see scaled_reward)
         self.eventual_conversion = self._unscale(self._absorb)[:, 0].copy()
-
-    def _reward(self, weight: np.ndarray, out: np.ndarray, col: int) -> np.ndarray:
-        """``weight / out`` per state, times ``2**self._scale[col]`` if the answer is tiny.
-
-        The fitted chain conserves the observed flow, so the solve's answer is known
-        in size beforehand: ``P(conversion)`` is the observed conversion rate and the
-        expected value the value per journey. When that is below ``2**-500`` the
-        rewards are scaled by the power of two that brings it near 1, capped so no
-        reward exceeds ``2**1000`` (exponents from ``frexp``, so no quotient that
-        underflows is needed to choose it).
-        """
-        pos = (weight > 0) & (out > 0)
-        r = np.divide(weight, out, out=np.zeros(len(out)), where=pos)
-        total = float(self.total_weight)
-        if not pos.any() or total <= 0:
-            return r
-        answer = math.frexp(float(weight.sum()))[1] - math.frexp(total)[1]
-        if answer >= -_SCALE_BELOW:
-            return r
-        m_w, e_w = np.frexp(weight[pos])
-        m_o, e_o = np.frexp(out[pos])
-        top = int((e_w - e_o).max())  # the largest reward is below 2**top
-        k = min(-answer, 1000 - top)
-        if k > 0:
-            self._scale[col] = k
-            r[pos] = np.ldexp(m_w / m_o, e_w - e_o + k)
-        return r
 
     def _unscale(self, x: np.ndarray) -> np.ndarray:
         """Probabilities and values of the scaled solves, back in their own units."""
-        if not self._scale.any():
-            return x
-        x = np.array(x, dtype=np.float64)
-        x[..., 0] = np.ldexp(x[..., 0], -int(self._scale[0]))
-        x[..., 1] = np.ldexp(x[..., 1], -int(self._scale[1]))
-        return x
+        return self._solver.unscale(x)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -483,10 +328,22 @@ class MarkovChain:
 
     @property
     def _A(self):
-        if self._A_cache is None:
-            n = self.n_states
-            self._A_cache = (sp.identity(n, format="csc") - self._Q).tocsc()
-        return self._A_cache
+        return self._solver.A
+
+    @property
+    def error_bound(self) -> float | None:
+        """With the iterative solver, a certified bound on the absolute error of every
+        conversion probability computed so far; None for the direct ones."""
+        return self._solver.error_bound
+
+    @property
+    def window_digits(self) -> np.ndarray:
+        """``(n_states, order)`` int64: each state's channel codes + 1, left-aligned, 0 pads.
+
+        The states are sorted by the base-``(n_channels + 1)`` code of these digits
+        (:func:`pathcredit._absorbing.digit_codes`).
+        """
+        return self._windows
 
     @property
     def transient_matrix(self):
@@ -499,15 +356,29 @@ class MarkovChain:
         expected value it brings (the right-hand sides of the absorption equations)."""
         return self._unscale(self._rhs)
 
-    def solve_kept_states(self, keeps: np.ndarray) -> np.ndarray:
+    def solve_kept_states(self, keeps: np.ndarray, *, scaled: bool = False) -> np.ndarray:
         """``[P(conversion), E(value)]`` per row of a ``(sets, n_states)`` boolean mask of
         the states kept (the others removed: every transition into them goes to null).
 
         The state-level form of :meth:`outcomes`, for callers that build masks over
-        states (Shapley games over higher-order windows).
+        states (Shapley games over higher-order windows, removal effects). With
+        ``scaled=True`` the values keep the power-of-two scale of tiny rewards
+        (:func:`pathcredit._absorbing.scaled_reward`): their ratios, the removal
+        effects, are then defined even where the unscaled probabilities underflow.
         """
-        keeps = np.asarray(keeps, dtype=bool).reshape(-1, self.n_states)
-        return self._unscale(self._solve_many(keeps))
+        keeps = np.asarray(keeps, dtype=bool)
+        if keeps.ndim == 1:
+            keeps = keeps[None]
+        out = self._solver.solve_kept(keeps)
+        return out if scaled else self._unscale(out)
+
+    def absorption(self, *, scaled: bool = False) -> np.ndarray:
+        """``(n_states, 2)``: P(conversion) and E(value) from every state, all states kept."""
+        return self._absorb if scaled else self._unscale(self._absorb)
+
+    def unscale(self, x: np.ndarray) -> np.ndarray:
+        """Values from ``scaled=True`` solves back in their own units."""
+        return self._unscale(x)
 
     def outcomes(self, removed_sets: Iterable[Iterable[str]]) -> np.ndarray:
         """``(sets, 2)``: :meth:`conversion_probabilities` and :meth:`expected_values` of
@@ -540,125 +411,21 @@ class MarkovChain:
             codes.append(index[c])
         return np.asarray(codes, dtype=np.int64)
 
-    def _keep_mask(self, removed) -> np.ndarray:
+    def keep_mask(self, removed: Iterable[str]) -> np.ndarray:
+        """``(n_states,)`` bool: the states kept when the ``removed`` channels are removed."""
         codes = self._codes(removed)
         if len(codes) == 0:
             return np.ones(self.n_states, dtype=bool)
         return ~self.contains[:, codes].any(axis=1)
 
     # ------------------------------------------------------------------ solvers
-    def _absorption_all_kept(self) -> np.ndarray:
-        """``(n_states, 2)``: P(conversion) and E(value) from every state."""
-        n = self.n_states
-        if n == 0:
-            return np.zeros((0, 2))
-        if self.solver == "iterative":
-            return self._iterate(np.ones((n, 2)), self._rhs)
-        if self.solver == "dense":
-            return np.linalg.solve(self._A.toarray(), self._rhs)
-        self._lu = splu(self._A)
-        return self._lu.solve(self._rhs.copy())
-
-    def _iterate(self, keep: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        """Solve ``x = keep * (Q x) + rhs`` column-wise by the Neumann series.
-
-        The iterates increase to the solution; the increment of the last step is
-        the residual, and ``|x - x_t| <= max expected steps * residual``
-        (``(I - Q)^-1`` has infinity norm = the longest expected time to
-        absorption, which removing states only shortens). That bound on the
-        probability columns is kept in :attr:`error_bound`.
-        """
-        steps = self._max_expected_steps()
-        x = self._neumann(keep, rhs)
-        inc = np.abs(self._neumann_step(x, keep, rhs) - x).max(axis=0)
-        prob_cols = np.arange(0, rhs.shape[1], 2)
-        bound = float(steps * inc[prob_cols].max()) if len(prob_cols) else 0.0
-        # the bound is on the scaled probabilities (see _reward); reported unscaled
-        self.error_bound = max(self.error_bound or 0.0, float(np.ldexp(bound, -self._scale[0])))
-        if bound > _ITER_BOUND:
-            raise ModelError(
-                f"iterative solve did not reach {_ITER_BOUND:g} (bound {bound:.3g}); "
-                "use solver='direct'"
-            )
-        return x
-
-    def _neumann_step(self, x, keep, rhs):
-        y = self._Q @ x
-        y *= keep
-        y += rhs
-        return y
-
-    def _neumann(self, keep, rhs, rtol=_ITER_RTOL, check_every=4):
-        """Iterate until a step changes no column by more than ``rtol`` of its size.
-
-        The iterates never decrease (``Q``, ``keep`` and ``rhs`` are non-negative),
-        so the step is ``max(y - x)``; it is checked every ``check_every`` steps.
-        """
-        x = rhs.copy()
-        for it in range(1, _ITER_MAX + 1):
-            y = self._neumann_step(x, keep, rhs)
-            if it % check_every == 0:
-                scale = np.maximum(y.max(axis=0), np.finfo(float).tiny)
-                np.subtract(y, x, out=x)
-                if np.all(x.max(axis=0) <= rtol * scale):
-                    return y
-            x = y
-        raise ModelError("iterative solve did not converge; use solver='direct'")
-
-    def _max_expected_steps(self) -> float:
-        """``max_s E[steps to absorption from s]`` = infinity norm of ``(I - Q)^-1``."""
-        if self._steps is None:
-            n = self.n_states
-            ones = np.ones((n, 1))
-            t = self._neumann(ones, ones)
-            resid = float(np.abs(self._neumann_step(t, ones, ones) - t).max())
-            tmax = float(t.max())
-            # T <= t + T * resid  =>  T <= t / (1 - resid); a 1% margin on top
-            self._steps = 1.01 * tmax / max(1.0 - resid, 0.5)
-        return self._steps
-
     def _solve_kept(self, keep: np.ndarray) -> np.ndarray:
-        """``[P(conversion), E(value)]`` per journey with only the ``keep`` states."""
+        """``[P(conversion), E(value)]`` per journey with only the ``keep`` states (scaled)."""
         return self._solve_many(keep[None])[0]
 
     def _solve_many(self, keeps: np.ndarray) -> np.ndarray:
-        """``[P(conversion), E(value)]`` for each row of a ``(sets, n_states)`` keep mask."""
-        n = self.n_states
-        out = np.zeros((len(keeps), 2))
-        if n == 0 or len(keeps) == 0:
-            return out
-        # The start counts, not their proportions: a proportion of a few subnormal
-        # counts underflows; the total is divided out once at the end.
-        p0 = self._start_weight
-        full = keeps.all(axis=1)
-        out[full] = p0 @ self._absorb
-        todo = np.flatnonzero(~full)
-        if self.solver == "dense":
-            A = self._A.toarray()
-            eye = np.eye(n)
-            chunk = max(1, int(2**24 // (8 * n * n)))
-            for lo in range(0, len(todo), chunk):
-                rows = todo[lo : lo + chunk]
-                k = keeps[rows].astype(np.float64)  # (b, n)
-                # removed states: rows and columns replaced by the identity, reward 0
-                M = A[None] * k[:, :, None] * k[:, None, :] + eye[None] * (1.0 - k)[:, :, None]
-                x = np.linalg.solve(M, self._rhs[None] * k[:, :, None])
-                out[rows] = np.einsum("j,bjc->bc", p0, x)
-        elif self.solver == "direct":
-            for i in todo:
-                idx = np.flatnonzero(keeps[i])
-                if len(idx):
-                    sub = self._A[idx][:, idx].tocsc()
-                    out[i] = p0[idx] @ splu(sub).solve(self._rhs[idx].copy())
-        else:
-            chunk = 16
-            for lo in range(0, len(todo), chunk):
-                rows = todo[lo : lo + chunk]
-                k = np.repeat(keeps[rows].T.astype(np.float64), 2, axis=1)  # (n, 2b)
-                rhs = np.tile(self._rhs, len(rows)) * k
-                x = self._iterate(k, rhs)
-                out[rows] = (p0 @ x).reshape(len(rows), 2)
-        return out / self.total_weight
+        """``[P(conversion), E(value)]`` (scaled) for each row of a ``(sets, n_states)`` mask."""
+        return self._solver.solve_kept(keeps)
 
     # ------------------------------------------------------------------ public solvers
     def conversion_probability(self, removed: Iterable[str] = ()) -> float:
@@ -686,7 +453,7 @@ class MarkovChain:
         >>> round(chain.conversion_probability(["C1"]), 12)
         0.166666666667
         """
-        return float(self._unscale(self._solve_kept(self._keep_mask(removed)))[0])
+        return float(self._unscale(self._solve_kept(self.keep_mask(removed)))[0])
 
     def expected_value(self, removed: Iterable[str] = ()) -> float:
         """Expected conversion value per journey with the ``removed`` channels removed.
@@ -699,7 +466,7 @@ class MarkovChain:
         >>> fit_chain(j).expected_value(), fit_chain(j).expected_value(["A"])
         (10.0, 7.5)
         """
-        return float(self._unscale(self._solve_kept(self._keep_mask(removed)))[1])
+        return float(self._unscale(self._solve_kept(self.keep_mask(removed)))[1])
 
     def conversion_probabilities(self, removed_sets: Iterable[Iterable[str]]) -> np.ndarray:
         """:meth:`conversion_probability` for many removal sets at once.
@@ -729,7 +496,7 @@ class MarkovChain:
         return self._many(removed_sets)[:, 1]
 
     def _many(self, removed_sets) -> np.ndarray:
-        keeps = np.array([self._keep_mask(r) for r in removed_sets], dtype=bool)
+        keeps = np.array([self.keep_mask(r) for r in removed_sets], dtype=bool)
         if keeps.size == 0:
             return np.zeros((len(keeps), 2))
         return self._unscale(self._solve_many(keeps.reshape(len(keeps), self.n_states)))
@@ -741,7 +508,7 @@ class MarkovChain:
         With ``value=True``, the same for the expected conversion value. A zero
         baseline gives NaN effects.
         """
-        keeps = np.array([self._keep_mask([c]) for c in self.channels], dtype=bool)
+        keeps = np.array([self.keep_mask([c]) for c in self.channels], dtype=bool)
         res = self._solve_many(keeps.reshape(len(keeps), self.n_states))  # scaled alike
         base = self._solve_kept(np.ones(self.n_states, dtype=bool))
         col = 1 if value else 0
@@ -751,8 +518,6 @@ class MarkovChain:
 
     def transition_table(self):
         """The transition matrix as a long table: ``from, to, count, probability``."""
-        import pandas as pd
-
         n = self.n_states
         start, conversion, null = self.reserved
         names = np.asarray(self.state_names + [start], dtype=object)
@@ -790,8 +555,6 @@ class MarkovChain:
         diagonal of the inverse of that component's block: one dense inverse per
         component (``O(c^3)`` for a component of ``c`` states).
         """
-        from scipy.sparse.csgraph import connected_components
-
         n = self.n_states
         if n == 0:
             return np.zeros(0)
@@ -809,8 +572,6 @@ class MarkovChain:
 
     def largest_cycle_block(self) -> int:
         """Size of the largest strongly connected set of states (cost of the state table)."""
-        from scipy.sparse.csgraph import connected_components
-
         if self.n_states == 0:
             return 0
         _, label = connected_components(self._Q, connection="strong")
@@ -826,8 +587,6 @@ class MarkovChain:
         ``visits=False`` the visit and removal columns are NaN (they cost a dense
         inverse per strongly connected block of states).
         """
-        import pandas as pd
-
         p = self._solve_kept(np.ones(self.n_states, dtype=bool))[0]  # scaled like _absorb
         if visits:
             visit = self.visit_probability()
@@ -854,8 +613,6 @@ class MarkovChain:
         ``eventual_conversion`` and, when given, ``removal_effect`` of their last
         channel.
         """
-        import networkx as nx
-
         g = nx.DiGraph(order=self.order)
         start, conversion, null = self.reserved
         g.add_node(start, kind="start")
@@ -918,7 +675,7 @@ def fit_chain(journeys: Journeys, order: int = 1, *, solver: str = "auto") -> Ma
     >>> fit_chain(j, order=2).state_names
     ['A > B', 'B', 'B > A']
     """
-    order = _check_order(order)
+    order = check_order(order)
     nulls = journeys.null_counts()
     if np.any(journeys.conversions < 0) or np.any(nulls < 0):
         raise ModelError("conversions and nulls must be non-negative for a Markov chain")
@@ -926,210 +683,3 @@ def fit_chain(journeys: Journeys, order: int = 1, *, solver: str = "auto") -> Ma
     return MarkovChain(
         order, journeys.channels, windows, counts, conv, null, value, journeys.has_value, solver
     )
-
-
-# ---------------------------------------------------------------------- the model
-def markov(
-    journeys: Journeys,
-    order: int | str = 1,
-    *,
-    credit: str = "removal",
-    states: bool | str = "auto",
-    max_order: int = 4,
-    folds: int = 10,
-    seed: int = 0,
-    solver: str = "auto",
-) -> AttributionResult:
-    """Markov-chain attribution by exact removal effects (any order).
-
-    Each channel's relative removal effect ``1 - P(conv | c removed) / P(conv)``
-    is computed exactly; credited conversions are the removal effects normalised
-    to sum to one, times the total conversions. Value is credited with the value
-    removal effects of the expected conversion value (see the module notes).
-
-    Parameters
-    ----------
-    journeys : Journeys
-    order : int or ``"auto"``, default 1
-        Window length, from 1 to :data:`MAX_ORDER` (32; every order at least
-        the longest path gives the same chain). ``"auto"`` picks the order with the best held-out
-        log-likelihood by ``folds``-fold cross-validation over ``1..max_order``
-        (:func:`pathcredit.models.markov_selection.select_order`).
-    credit : ``"removal"`` or ``"anderl"``, default ``"removal"``
-        ``"removal"`` (ChannelAttribution's convention): a channel's effect is that
-        of removing every state containing it. ``"anderl"``: the mean removal
-        effect of the single states whose window ends in the channel (Anderl et
-        al. 2016's higher-order credit). Both are the same at order 1. Value follows
-        the same rule with the expected conversion value in place of the
-        conversion probability (so equal-valued conversions give value credit
-        proportional to conversion credit under either rule).
-    states : bool or ``"auto"``, default ``"auto"``
-        Whether to compute per-state visit probabilities and state removal
-        effects (a dense inverse of each strongly connected block of states);
-        ``"auto"`` does it when the largest block has at most 500 states
-        (otherwise those columns are NaN; ``True`` forces them).
-    max_order, folds, seed : int
-        Order selection settings, used only with ``order="auto"``: ``max_order``
-        from 1 to 32, ``folds`` from 2 to the number of journeys and at most 100.
-    solver : {"auto", "dense", "direct", "iterative"}, default "auto"
-        Linear solver, see :func:`fit_chain`.
-
-    Returns
-    -------
-    AttributionResult
-        ``extras``: ``conversion_probability`` (float), ``removal_effects`` (dict
-        channel -> relative removal effect), ``expected_value`` and
-        ``value_removal_effects`` (with value), ``order`` (the one used),
-        ``n_states``, ``chain`` (the :class:`MarkovChain`), ``transition_matrix``
-        (``from, to, count, probability``), ``states`` (the state table of
-        :meth:`MarkovChain.state_table`), ``order_selection`` (with
-        ``order="auto"``).
-
-    Raises
-    ------
-    ModelError
-        Bad ``order``, ``credit``, ``states``, ``solver``, ``max_order`` or
-        ``folds`` (the message names the parameter and its range); no conversions
-        (removal effects undefined); ``credit="anderl"`` on a chain too large
-        for per-state removal effects.
-
-    Notes
-    -----
-    No null column means every journey converted: ``P(conv) = 1`` and a channel's
-    removal effect is the probability that a journey passes through it. A
-    channel seen only on non-converting paths can still get credit when the chain
-    leads from its states to converting states. States that become unreachable
-    after a removal simply drop out of the system.
-
-    Cost: building is ``O(total touches * order)``; each removal solves one
-    linear system (see ``solver``), ``n_channels + 1`` in all, plus a dense
-    inverse of each strongly connected block of states for the state table
-    (``O(c^3)`` for a block of ``c`` states).
-
-    References
-    ----------
-    .. [1] Anderl, E. et al. (2016). Mapping the customer journey. IJRM 33(3), 457-474.
-    .. [2] Altomare, D. and Loris, D. ChannelAttribution, ``markov_model``.
-
-    Examples
-    --------
-    The published example: ``C1 > C2 > C3`` converts, ``C1`` and ``C2 > C3`` do not.
-
-    >>> from pathcredit import Journeys
-    >>> j = Journeys.from_paths([["C1", "C2", "C3"], ["C1"], ["C2", "C3"]],
-    ...                         conversions=[1, 0, 0], nulls=[0, 1, 1])
-    >>> r = markov(j)
-    >>> r.conversions.round(12).tolist()
-    [0.2, 0.4, 0.4]
-    >>> {c: round(e, 12) for c, e in r.extras["removal_effects"].items()}
-    {'C1': 0.5, 'C2': 1.0, 'C3': 1.0}
-    """
-    if credit not in ("removal", "anderl"):
-        raise ModelError(f"credit must be 'removal' or 'anderl', got {credit!r}")
-    if states not in (True, False, "auto"):
-        raise ModelError(f"states must be True, False or 'auto', got {states!r}")
-    extras = {}
-    params = dict(order=order, credit=credit, states=states, solver=solver)
-    if isinstance(order, str):
-        if order != "auto":
-            if not order.isdigit():
-                raise ModelError(
-                    f"order must be a whole number from 1 to {MAX_ORDER} or 'auto', got {order!r}"
-                )
-            order = int(order)
-        else:
-            from .markov_selection import select_order
-
-            sel = select_order(journeys, max_order=max_order, folds=folds, seed=seed)
-            extras["order_selection"] = sel.table
-            params.update(max_order=max_order, folds=folds, seed=seed)
-            order = sel.recommended
-    order = _check_order(order)
-    if journeys.total_conversions <= 0:
-        raise ModelError("the journeys have no conversions: removal effects are undefined")
-    chain = fit_chain(journeys, order, solver=solver)
-    n = chain.n_channels
-    sets = [[c] for c in chain.channels]
-    base = chain._solve_kept(np.ones(chain.n_states, dtype=bool))
-    res = chain._solve_many(np.array([chain._keep_mask(s) for s in sets]).reshape(n, -1))
-    # p_conv and ev are scaled by a power of two when tiny (MarkovChain._reward): only
-    # their ratios are used here; the extras report them unscaled
-    p_conv, ev = float(base[0]), float(base[1])
-    p_conv_unscaled, ev_unscaled = (float(x) for x in chain._unscale(base))
-    if p_conv <= 0 and np.all(chain.conv_counts == 0):
-        raise ModelError("the chain never converts: removal effects are undefined")
-    tiny = np.finfo(np.float64).tiny
-    if p_conv < tiny or (journeys.has_value and 0 < ev < tiny):
-        # Only reachable when the converting journeys' start weights and rewards are
-        # both below about 2^-1022 of the rest (e.g. every converting path counted
-        # 5e-324 next to nulls of 7): P(conversion) is then outside double precision's
-        # range, and its ratios (the removal effects) would be noise.
-        what = "conversions" if p_conv < tiny else "conversion value"
-        raise ModelError(
-            f"the {what} (total {journeys.total_conversions:.3g} conversions, "
-            f"{journeys.total_value or 0:.3g} value) are too small next to the "
-            f"{journeys.total_conversions + (journeys.total_nulls or 0):.3g} journeys for "
-            "double precision: P(conversion) underflows, so the removal effects cannot be "
-            "computed; drop the paths with negligible counts"
-        )
-    eff = np.clip(1.0 - res[:, 0] / p_conv, 0.0, None)
-
-    def want_states() -> bool:
-        return states is True or (
-            states == "auto" and chain.largest_cycle_block() <= _STATES_AUTO_MAX
-        )
-
-    if credit == "anderl":
-        if chain.largest_cycle_block() > 2 * _STATES_AUTO_MAX:
-            raise ModelError(
-                f"credit='anderl' needs every state's removal effect; this chain has a block "
-                f"of {chain.largest_cycle_block()} mutually reachable states (dense inverse "
-                "too large): use a lower order or credit='removal'"
-            )
-        state_table = chain.state_table(visits=True)
-    if credit == "anderl":
-        se = state_table["removal_effect"].to_numpy()
-        sums = np.bincount(chain.last_channel, weights=se, minlength=n)
-        cnt = np.bincount(chain.last_channel, minlength=n)
-        weights = np.divide(sums, cnt, out=np.zeros(n), where=cnt > 0)
-    else:
-        weights = eff
-    conv = weights / weights.sum() * journeys.total_conversions
-    value = None
-    extras.update(
-        conversion_probability=p_conv_unscaled,
-        removal_effects=dict(zip(chain.channels, eff.tolist(), strict=True)),
-    )
-    if journeys.has_value:
-        total_value = journeys.total_value
-        if ev > 0:
-            veff = np.clip(1.0 - res[:, 1] / ev, 0.0, None)
-            if credit == "anderl":
-                # value by the same rule as conversions: the mean over the states ending in
-                # the channel of visit * eventual value / expected value (first-entry split)
-                visit = state_table["visit_probability"].to_numpy()
-                state_veff = visit * chain._absorb[:, 1] / ev
-                vsums = np.bincount(chain.last_channel, weights=state_veff, minlength=n)
-                vweights = np.divide(vsums, cnt, out=np.zeros(n), where=cnt > 0)
-                value = vweights / vweights.sum() * total_value
-            else:
-                value = veff / veff.sum() * total_value
-        else:  # no value to attribute
-            veff = np.zeros(n)
-            value = np.zeros(n)
-        extras["expected_value"] = ev_unscaled
-        extras["value_removal_effects"] = dict(zip(chain.channels, veff.tolist(), strict=True))
-    extras.update(
-        order=order,
-        n_states=chain.n_states,
-        chain=chain,
-        # tables built on first read (LazyValue): the long form of the transition
-        # matrix and the state table cost more than the credit at orders 3-4
-        transition_matrix=LazyValue(chain.transition_table),
-        states=(
-            state_table
-            if credit == "anderl"
-            else LazyValue(lambda: chain.state_table(visits=want_states()))
-        ),
-    )
-    return build_result(journeys, "markov", params, conv, value, extras=extras)

@@ -1,12 +1,14 @@
 """Shapley attribution: known games, brute-force enumeration, axioms, every value function.
 
 Every oracle here is computed independently of pathcredit's kernels: the Shapley
-formula by explicit enumeration with math.factorial (or itertools.permutations),
+formula by explicit enumeration with math.factorial (``tests/oracles.py``) or by the
+permutation definition (:func:`pathcredit._games.shapley_reference`, a loop over
+``itertools.permutations`` that shares no code with the kernels),
 value functions straight from their definitions with Python loops over journeys,
-and the Markov chain's absorption probabilities from a small dict-built solver.
+and the Markov chain's absorption probabilities from the dict-built chain of
+``tests/oracles.py``.
 """
 
-import itertools
 import json
 import math
 from fractions import Fraction as F
@@ -16,11 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oracles import brute_from, brute_shapley
 from pathcredit import Journeys, ModelError, attribute
-from pathcredit.models._subsets import (
+from pathcredit._games import (
     mobius,
     sample_shapley,
     shapley_from_dividends,
+    shapley_reference,
     shapley_values,
     subset_max,
     subset_sum,
@@ -31,36 +35,6 @@ KERNELS = [shapley_values, shapley_from_dividends]
 
 
 # ---------------------------------------------------------------------- independent oracles
-def brute_shapley(worth, players):
-    """Shapley formula by enumeration: worth(frozenset) -> float, over the given players."""
-    players = list(players)
-    n = len(players)
-    out = {}
-    for j in players:
-        others = [p for p in players if p != j]
-        total = 0.0
-        for size in range(n):
-            w = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
-            for s in itertools.combinations(others, size):
-                s = frozenset(s)
-                total += w * (worth(s | {j}) - worth(s))
-        out[j] = total
-    return out
-
-
-def perm_shapley(worth, players):
-    """Shapley value as the mean marginal contribution over all orders."""
-    players = list(players)
-    out = dict.fromkeys(players, 0.0)
-    orders = list(itertools.permutations(players))
-    for order in orders:
-        s = frozenset()
-        for p in order:
-            out[p] += worth(s | {p}) - worth(s)
-            s = s | {p}
-    return {p: x / len(orders) for p, x in out.items()}
-
-
 def table_worth(v):
     """worth(frozenset of player indices) from a bitmask-indexed table."""
     return lambda s: v[sum(1 << i for i in s)]
@@ -103,31 +77,7 @@ def brute_rates(j):
 
 def brute_markov_probability(j, kept):
     """P(conversion) of the first-order chain with channels outside ``kept`` sent to null."""
-    counts = {}
-    for path, c, nl in zip(j.paths(), j.conversions, j.nulls, strict=True):
-        w = c + nl
-        if w == 0:
-            continue
-        states = [s for i, s in enumerate(path) if i == 0 or path[i - 1] != s]
-        seq = ["(start)", *states]
-        for a, b in zip(seq[:-1], seq[1:], strict=True):
-            counts[(a, b)] = counts.get((a, b), 0.0) + w
-        counts[(states[-1], "(conv)")] = counts.get((states[-1], "(conv)"), 0.0) + c
-        counts[(states[-1], "(null)")] = counts.get((states[-1], "(null)"), 0.0) + nl
-    transient = ["(start)", *j.channels]
-    idx = {s: i for i, s in enumerate(transient)}
-    q = np.zeros((len(transient), len(transient)))
-    r = np.zeros(len(transient))
-    out = {}
-    for (a, _), w in counts.items():
-        out[a] = out.get(a, 0.0) + w
-    for (a, b), w in counts.items():
-        p = w / out[a]
-        if b == "(conv)":
-            r[idx[a]] += p
-        elif b in idx and b in kept:  # a removed channel's inflow goes to null
-            q[idx[a], idx[b]] += p
-    return float(np.linalg.solve(np.eye(len(transient)) - q, r)[0])
+    return float(brute_from(j, 1).solve([c for c in j.channels if c not in kept])[0])
 
 
 # ---------------------------------------------------------------------- the kernels
@@ -135,7 +85,7 @@ GAME3 = [0, 11, 6, 15, 8, 17, 11, 20]  # v(1)=11, v(2)=6, v(12)=15, v(3)=8, v(13
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_the_issues_three_player_game(kernel):
+def test_a_three_player_game_solved_by_hand(kernel):
     phi = kernel(GAME3)
     np.testing.assert_allclose(phi, [9.6667, 4.1667, 6.1667], atol=1e-4)
     exact = [F(29, 3), F(25, 6), F(37, 6)]
@@ -156,7 +106,7 @@ def test_kernels_match_enumeration_of_the_formula(kernel, n):
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_kernel_matches_the_mean_over_all_orders(n):
     v = np.random.default_rng(10 + n).uniform(-5, 5, 1 << n)
-    expected = perm_shapley(table_worth(v), range(n))
+    expected = shapley_reference(table_worth(v), range(n))
     np.testing.assert_allclose(shapley_values(v), [expected[i] for i in range(n)], rtol=1e-12)
 
 

@@ -1,23 +1,23 @@
 """Fast Shapley kernels against slow, obviously correct references.
 
 The references enumerate coalitions in plain Python: the Shapley formula with
-factorial weights (Shapley 1953) over every subset of a path's distinct channels,
-with the value function written from its definition (conversion rates of exact
+factorial weights (Shapley 1953, ``tests/oracles.py``) over every subset of a path's
+distinct channels, with the value function written from its definition (conversion rates of exact
 channel sets; a fitted chain's conversion probability with channels removed).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pytest
 
+from oracles import brute_shapley
 from pathcredit import Journeys
+from pathcredit._games import sample_shapley, sample_shapley_stack, shapley_values
+from pathcredit.models import _coalitions as co
 from pathcredit.models import shapley as sh
-from pathcredit.models._subsets import sample_shapley, sample_shapley_stack, shapley_values
 from pathcredit.models.markov import fit_chain
+from pathcredit.models.shapley import games, solve
 
 
 def random_journeys(rng, n_channels, n_paths, max_len):
@@ -30,21 +30,6 @@ def random_journeys(rng, n_channels, n_paths, max_len):
         conversions=rng.integers(0, 4, k).astype(float),
         nulls=rng.integers(0, 5, k).astype(float),
     )
-
-
-def brute_shapley(v, players):
-    """phi_j = sum over S without j of |S|! (n - |S| - 1)! / n! (v(S + j) - v(S))."""
-    n = len(players)
-    phi = {}
-    for j in players:
-        others = [p for p in players if p != j]
-        total = 0.0
-        for size in range(n):
-            w = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
-            for s in itertools.combinations(others, size):
-                total += w * (v(frozenset(s) | {j}) - v(frozenset(s)))
-        phi[j] = total
-    return phi
 
 
 def rate_game(journeys, missing, baseline):
@@ -109,7 +94,7 @@ def test_conversion_rate_above_the_table_limit_scattered_and_sparse(
     """25 channels (no dense table) and a tiny coalition cap: the scattered subgame
     tables and, for missing='zero' on sets of more than 12 channels, the sparse
     Shapley formula."""
-    monkeypatch.setattr(sh, "_COALITION_ROWS", 0)
+    monkeypatch.setattr(solve, "_COALITION_ROWS", 0)
     rng = np.random.default_rng(50 + seed)
     names = [f"c{i}" for i in range(25)]
     paths = [list(rng.choice(names[:14], size=rng.integers(10, 40))) for _ in range(3)]
@@ -117,13 +102,13 @@ def test_conversion_rate_above_the_table_limit_scattered_and_sparse(
     paths += [[c] for c in names]
     k = len(paths)
     j = Journeys.from_paths(paths, conversions=rng.integers(0, 3, k), nulls=rng.integers(0, 4, k))
-    assert sh._channel_sets(j).size.max() > 12
+    assert co._channel_sets(j).size.max() > 12
     # the brute force is exponential: check the shares of the paths up to 14 channels
     expected = brute_journey_shares(j, rate_game(j, missing, baseline))
     r = sh.shapley(j, "conversion_rate", missing=missing, baseline=baseline)
     check_shares(r, expected)
     table = r.extras["coalition_values"]  # the paths' own channel sets (cap reached)
-    assert len(table) == len(np.unique(sh._channel_sets(j).keys[:, 0])) + 1
+    assert len(table) == len(np.unique(co._channel_sets(j).keys[:, 0])) + 1
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -145,8 +130,8 @@ def test_reduced_chain_solves_equal_the_chains_own_method():
     j = random_journeys(rng, 6, 40, 6)
     chain = fit_chain(j)
     keys_rows = rng.random((200, j.n_channels)) < 0.5
-    game = sh._Markov(j, 1)
-    got = game.worth(sh._member_keys(keys_rows))
+    game = games._Markov(j, 1)
+    got = game.worth(co._member_keys(keys_rows))
     names = np.asarray(j.channels, dtype=object)
     want = chain.conversion_probabilities([names[~r].tolist() for r in keys_rows])
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
@@ -166,19 +151,19 @@ def test_callable_subgames_match_brute_force():
 def test_coalition_keys_round_trip(n):
     rng = np.random.default_rng(n)
     rows = rng.random((50, n)) < 0.3
-    keys = sh._member_keys(rows)
-    assert keys.shape == (50, sh._words(n))
-    np.testing.assert_array_equal(sh._key_rows(keys, n), rows)
-    np.testing.assert_array_equal(sh._key_size(keys), rows.sum(axis=1))
+    keys = co._member_keys(rows)
+    assert keys.shape == (50, co._words(n))
+    np.testing.assert_array_equal(co._key_rows(keys, n), rows)
+    np.testing.assert_array_equal(co._key_size(keys), rows.sum(axis=1))
     codes = np.array([np.flatnonzero(r)[:3] for r in rows if r.sum() >= 3])
     if len(codes):
-        sub = sh._subgame_keys(codes, n)  # (m, 8, words), bit i of the index = codes[:, i]
+        sub = games._subgame_keys(codes, n)  # (m, 8, words), bit i of the index = codes[:, i]
         for s in range(8):
             want = np.zeros((len(codes), n), bool)
             for i in range(3):
                 if s >> i & 1:
                     want[np.arange(len(codes)), codes[:, i]] = True
-            np.testing.assert_array_equal(sh._key_rows(sub[:, s], n), want)
+            np.testing.assert_array_equal(co._key_rows(sub[:, s], n), want)
 
 
 def test_stacked_sampler_with_one_game_is_sample_shapley():
@@ -262,7 +247,7 @@ def test_sampled_journeys_are_deterministic_for_a_seed_and_near_exact(vf):
 @pytest.mark.parametrize("seed", range(3))
 def test_markov_subset_lattice_equals_brute_force(monkeypatch, seed):
     """Every first-order subgame built over the subset lattice (bordered inverses)."""
-    monkeypatch.setattr(sh, "_LATTICE_MIN", 1)
+    monkeypatch.setattr(solve, "_LATTICE_MIN", 1)
     rng = np.random.default_rng(200 + seed)
     j = random_journeys(rng, int(rng.integers(2, 7)), 25, 6)
     chain = fit_chain(j)
@@ -293,9 +278,9 @@ def test_fast_table_shapley_equals_the_pairwise_form():
     for k in range(1, 11):
         v = rng.random((3, 1 << k))
         v[:, 0] = 0.0
-        np.testing.assert_allclose(sh._shapley_from_table(v), shapley_values(v), atol=1e-14)
+        np.testing.assert_allclose(games._shapley_from_table(v), shapley_values(v), atol=1e-14)
     np.testing.assert_allclose(
-        sh._shapley_from_table(np.array([[0, 11, 6, 15, 8, 17, 11, 20.0]])),
+        games._shapley_from_table(np.array([[0, 11, 6, 15, 8, 17, 11, 20.0]])),
         [[29 / 3, 25 / 6, 37 / 6]],
     )
 
@@ -306,7 +291,7 @@ def test_markov_prefix_worths_by_elimination_equal_the_solves(seed):
     own conversion probability with the other channels removed."""
     rng = np.random.default_rng(300 + seed)
     j = random_journeys(rng, 7, 40, 7)
-    game = sh._Markov(j, 1)
+    game = games._Markov(j, 1)
     chain = fit_chain(j)
     k = 5
     codes = np.array([np.sort(rng.permutation(j.n_channels)[:k]) for _ in range(3)])
