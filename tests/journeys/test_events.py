@@ -8,7 +8,7 @@ import pytest
 
 from pathcredit import InputError, PathcreditError, attribute
 from pathcredit.journeys import Removal
-from pathcredit.journeys.events import build_journeys, path_length_report, time_lag_report
+from pathcredit.journeys.events import build_journeys, journey_length_report, time_lag_report
 from pathcredit.simulate import simulate_events
 
 BACKENDS = [None, "pandas"]  # None = DuckDB
@@ -281,7 +281,7 @@ def test_time_lag_and_path_length(backend):
     assert lag.loc["12-30", "conversions"] == 3
     assert lag.loc["12-30", "value"] == 100 + 20 + 40
     assert lag.conversions.sum() == 5 and lag.share.sum() == pytest.approx(1.0)
-    length = path_length_report(ej).set_index("bucket")
+    length = journey_length_report(ej).set_index("bucket")
     assert length.conversions.to_dict() == {
         "1": 2.0,
         "2": 2.0,

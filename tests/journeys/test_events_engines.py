@@ -191,8 +191,7 @@ def expected_micros() -> list:
 def test_time_grammar_parses_alike_on_duckdb_and_pandas():
     texts = [s for s, _ in TIMES]
     t = ibis.memtable(pa.table({"s": pa.array(texts)}))
-    ts, _ = parse_iso(t.s)
-    duck = ibis.duckdb.connect().to_pyarrow(t.select(ts=ts)).column("ts").combine_chunks()
+    duck = ibis.duckdb.connect().to_pyarrow(parse_iso(t, "s")).column("ts").combine_chunks()
     assert _micros(duck) == expected_micros()
     pts, _ = _parse_iso(pd.Series(texts, dtype="string"))
     got = [None if pd.isna(v) else v for v in pts.astype("datetime64[us]").tolist()]
@@ -203,9 +202,8 @@ def test_time_grammar_parses_alike_on_duckdb_and_pandas():
 def test_time_grammar_parses_alike_on_spark(spark):
     texts = [s for s, _ in TIMES]
     table = spark_table(spark, pd.DataFrame({"s": texts}), "engines_times")
-    ts, _ = parse_iso(table.s)
     con = ibis.pyspark.connect(spark)
-    out = spark.sql(con.compile(table.select(table.s, ts=ts))).toArrow()
+    out = spark.sql(con.compile(parse_iso(table, "s").select("s", "ts"))).toArrow()
     by_text = dict(zip(out.column("s").to_pylist(), _micros(out.column("ts")), strict=True))
     assert [by_text[s] for s in texts] == expected_micros()
 

@@ -8,9 +8,14 @@ emits deprecation warnings with pandas 3.
 
 from __future__ import annotations
 
+import csv
+import glob
+import io
 import os
+import re
 import shutil
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import InputError
+from ._event_journeys import (
+    DEFAULT_TOUCH_TYPE,
+    OFFLINE_TOUCH_TYPE,
+    TIME_UNITS,
+    TOUCH_TYPE_ALIASES,
+    Lookback,
+    integer_time_bounds,
+    integer_time_error,
+)
 
 #: Microseconds per day: times are compared and converted at microsecond resolution.
 US_PER_DAY = 86_400_000_000.0
@@ -315,7 +329,6 @@ def csv_error(exc: BaseException) -> CsvError | None:
     the column. A row with the wrong number of fields stops it with an
     ``InvalidInputException`` of the same form.
     """
-    import re
 
     msg = " ".join(str(exc).split())
     m = re.search(r"CSV Error on Line: (\d+)", msg)
@@ -382,7 +395,6 @@ CSV_DELIMITERS = (",", ";", "\t", "|")
 
 def csv_files(paths) -> list[str]:
     """The CSV files named by ``paths`` (globs expanded, sorted), folders left out."""
-    import glob
 
     out: list[str] = []
     for p in paths:
@@ -392,7 +404,6 @@ def csv_files(paths) -> list[str]:
 
 def open_csv_text(path):
     """A text stream of a CSV file, gzip or zstd decompressed (recognised by its bytes)."""
-    import io
 
     kind = file_kind(path)
     if kind in ("gzip", "zstd"):
@@ -443,7 +454,6 @@ def first_ragged_row(path, delim: str) -> dict | None:
     of Arrow's CSV reader (bounded memory); Python's ``csv`` module then counts the
     lines up to that row, so a quoted line break is counted as the file has it.
     """
-    import csv
 
     import pyarrow as pa
     import pyarrow.csv as pv
@@ -568,8 +578,6 @@ def file_kind(path) -> str | None:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             if kind == "zip":
-                import zipfile
-
                 try:
                     with zipfile.ZipFile(path) as zf:
                         names = zf.namelist()
@@ -655,8 +663,13 @@ _LONG_FRACTION = r"[.][0-9]{7}"
 _EPOCH = "1970-01-01 00:00:00"
 
 
-def parse_iso(text):
-    """``(timestamp, has_offset)`` of time strings, the same on every engine.
+#: Prefix of the working columns :func:`parse_iso` and :func:`normalize` add (dropped again).
+_WORK = "__pathcredit_"
+
+
+def parse_iso(table, column: str):
+    """``table`` with ``ts`` (timestamp) and ``has_offset`` (boolean) parsed from the time
+    strings of ``column``, the same on every engine.
 
     A string is read only when it matches :data:`ISO_TIME` (else the timestamp is
     NULL: unparseable), so no engine's own extensions (DuckDB reads ``24:00`` and
@@ -668,43 +681,76 @@ def parse_iso(text):
     are involved. A decimal comma becomes a point and a fraction is cut to six
     digits (truncated, as DuckDB and Spark cast) before the cast. Matching the grammar
     costs one regular expression per value; the offset is looked for only in strings
-    longer than a date whose tail has a ``Z``, ``+`` or ``-``.
+    longer than a date whose tail has a ``Z``, ``+`` or ``-``, and plain local times
+    (no offset, no decimal comma, at most six fraction digits) take one cast.
+
+    Each step is its own projection that reads the previous step's columns. Ibis
+    writes an expression into SQL once per use, so the same steps as one nested
+    expression (the string, then the string with a point for the comma, then with
+    the fraction cut...) were written hundreds of times over into every use of the
+    time: 186 kB of SQL for one normalisation, a CSV build three times slower than
+    the parse needs, and a plan Spark's planner could not hold in a 1 GB heap. Ibis
+    keeps a projection as a subquery when merging it into the next would repeat its
+    expressions, so the steps stay apart and every string is parsed once per query.
     """
     import ibis
 
-    ok = text.re_search(ISO_TIME).fill_null(False)
+    w = _WORK
+    text = table[column]
+    names = set(table.columns)
     tail = text.substr(10)
-    maybe = ok & (
-        (text.right(1) == "Z") | (text.right(1) == "z") | tail.contains("+") | tail.contains("-")
+    t = table.mutate(
+        **{
+            w + "ok": text.re_search(ISO_TIME).fill_null(False),
+            w + "end": (text.right(1) == "Z")
+            | (text.right(1) == "z")
+            | tail.contains("+")
+            | tail.contains("-"),
+            w + "comma": text.contains(","),
+        }
     )
-    t = text.contains(",").ifelse(text.replace(",", "."), text)
+    t = t.mutate(
+        **{
+            w + "maybe": t[w + "ok"] & t[w + "end"],
+            w + "t": t[w + "comma"].ifelse(text.replace(",", "."), text),
+        }
+    )
+    t = t.mutate(**{w + "long": t[w + "t"].re_search(_LONG_FRACTION)})
+    s = t[w + "t"]
     # a fraction beyond the microsecond: keep six digits and what follows the fraction
-    t = t.re_search(_LONG_FRACTION).ifelse(
-        t.re_extract(r"^([^.]*[.][0-9]{6})", 1).concat(t.re_extract(r"[.][0-9]+(.*)$", 1)),
-        t,
+    t = t.mutate(
+        **{
+            w + "t": t[w + "long"].ifelse(
+                s.re_extract(r"^([^.]*[.][0-9]{6})", 1).concat(s.re_extract(r"[.][0-9]+(.*)$", 1)),
+                s,
+            ),
+            w + "plain": ~t[w + "maybe"] & ~t[w + "comma"] & ~t[w + "long"],
+        }
     )
-    off = maybe.ifelse(t.re_extract(ISO_OFFSET, 4), ibis.literal(""))
-    local = (off != "").ifelse(t.re_extract(ISO_OFFSET, 1), t)
-    digits = off.re_replace("[^0-9]", "")
+    s = t[w + "t"]
+    t = t.mutate(
+        **{w + "off": t[w + "maybe"].ifelse(s.re_extract(ISO_OFFSET, 4), ibis.literal(""))}
+    )
+    off = t[w + "off"]
+    local = (off != "").ifelse(s.re_extract(ISO_OFFSET, 1), s)
+    t = t.mutate(**{w + "digits": off.re_replace("[^0-9]", ""), w + "local": local})
+    digits, off = t[w + "digits"], t[w + "off"]
     hh = digits.left(2).nullif("").try_cast("int64").fill_null(0)
     mm = digits.substr(2, 2).nullif("").try_cast("int64").fill_null(0)
     sign = ibis.cases((off.left(1) == "-", -1), else_=1)
-    shifted = local.try_cast("timestamp") - ((sign * (hh * 60 + mm)) * 60_000_000).as_interval("us")
-    # Most logs write plain local times (no offset, no decimal comma, at most six
-    # fraction digits): for them the steps above reduce to one cast, so that branch is
-    # taken first and the offset arithmetic runs only on the rows that need it (Ibis
-    # inlines the expressions above into every use of the time, which made them the
-    # costliest part of building journeys from a CSV log).
-    plain = ~maybe & ~text.contains(",") & ~text.re_search(_LONG_FRACTION)
-    ts = ok.ifelse(plain.ifelse(text.try_cast("timestamp"), shifted), ibis.null("timestamp"))
-    return ts, (off != "").fill_null(False)
+    shifted = t[w + "local"].try_cast("timestamp") - (
+        (sign * (hh * 60 + mm)) * 60_000_000
+    ).as_interval("us")
+    ts = t[w + "ok"].ifelse(
+        t[w + "plain"].ifelse(t[column].try_cast("timestamp"), shifted), ibis.null("timestamp")
+    )
+    t = t.mutate(ts=ts, has_offset=(off != "").fill_null(False))
+    return t.select(*[c for c in t.columns if c in names or c in ("ts", "has_offset")])
 
 
 def integer_time(col, time_unit: str):
     """Integer times since the epoch in ``time_unit`` as timestamps (microsecond resolution)."""
     import ibis
-
-    from ._event_journeys import TIME_UNITS
 
     mult = TIME_UNITS[time_unit]
     us = col.cast("int64") // 1000 if mult is None else col.cast("int64") * mult
@@ -745,18 +791,14 @@ def normalize(
     import ibis
     import ibis.expr.datatypes as dt
 
-    from ._event_journeys import (
-        DEFAULT_TOUCH_TYPE,
-        OFFLINE_TOUCH_TYPE,
-        TIME_UNITS,
-        integer_time_bounds,
-    )
-
+    # Three projections, each reading the previous one's columns (see parse_iso for
+    # why): the cleaned input columns, the parsed time and the event's kind, then
+    # the reason. One projection would write every cleaning expression into SQL
+    # once per use.
+    w = _WORK
     schema = table.schema()
-    user = _clean_string(table[user_col])
-    raw_ts = table[time_col]
     tdt = schema[time_col]
-    tz = ibis.null("int64")
+    base = {w + "user": _clean_string(table[user_col])}
     if time_unit is not None:
         if time_unit not in TIME_UNITS:
             raise InputError(
@@ -769,24 +811,11 @@ def normalize(
                 source=source,
                 column=time_col,
             )
-        bounds = integer_time_bounds(time_unit)
-        if bounds is None:
-            ts = integer_time(raw_ts, time_unit)
-        else:
-            # outside the range: no time (and the value kept as text), refused by the
-            # caller (check_integer_times) before anything is counted
-            outside = (raw_ts < bounds[0]) | (raw_ts > bounds[1])
-            safe = outside.ifelse(ibis.literal(0, type="int64"), raw_ts.cast("int64"))
-            ts = outside.ifelse(ibis.null("timestamp"), integer_time(safe, time_unit))
-            oor_text = outside.ifelse(raw_ts.cast("string"), ibis.null("string"))
+        base[w + "raw"] = table[time_col]
     elif tdt.is_string():
-        raw_ts = _clean_string(raw_ts)
-        ts, has = parse_iso(raw_ts)
-        tz = ts.notnull().ifelse(has.cast("int64"), ibis.null("int64"))
-    elif tdt.is_timestamp():
-        ts = raw_ts
-    elif tdt.is_date():
-        ts = raw_ts.cast("timestamp")
+        base[w + "raw"] = _clean_string(table[time_col])
+    elif tdt.is_timestamp() or tdt.is_date():
+        base[w + "raw"] = table[time_col]
     elif tdt.is_integer():
         raise InputError(
             f"the time column holds integers ({tdt}): say their unit with time_unit= "
@@ -803,15 +832,8 @@ def normalize(
         )
     if offline:
         cv = ibis.literal(0, type="int64")
-        is_touch = ibis.literal(True)
     elif event_col is not None:
-        name = _clean_string(table[event_col])
-        cv = name.isin(list(conversion_events)).fill_null(False).cast("int64")
-        is_touch = (
-            ibis.literal(True)
-            if touch_events is None
-            else name.isin(list(touch_events)).fill_null(False)
-        )
+        base[w + "name"] = _clean_string(table[event_col])
     else:
         cdt = schema[conversion_col]
         conv = table[conversion_col]
@@ -832,26 +854,16 @@ def normalize(
                 source=source,
                 column=conversion_col,
             )
-        is_touch = ibis.literal(True)
-    raw_channel = clean_name(table[channel_col])
+        base[w + "cv"] = cv
+    base[w + "channel"] = clean_name(table[channel_col])
     if offline and (type_col is None or type_col not in schema.names):
-        ttype = ibis.literal(OFFLINE_TOUCH_TYPE)
+        base[w + "ttype"] = ibis.literal(OFFLINE_TOUCH_TYPE)
     elif type_col is None:
-        ttype = ibis.literal(DEFAULT_TOUCH_TYPE)
+        base[w + "ttype"] = ibis.literal(DEFAULT_TOUCH_TYPE)
     else:
-        ttype = touch_type_expr(table[type_col])
-    if event_col is None or offline:
-        other = ibis.literal(False)
-    elif touch_events is None:  # a row with no channel is not a touch
-        other = (cv == 0) & raw_channel.isnull()
-    else:  # a touch event with no channel is a touch with a missing channel
-        other = (cv == 0) & ~is_touch
-    view_out = (cv == 0) & ~other & (ttype == "view") if not include_views else ibis.literal(False)
-    # conversion rows carry no touch: their channel is ignored; so do rows left out
-    channel = ((cv == 1) | other | view_out).ifelse(ibis.null("string"), raw_channel)
-    ttype = (cv == 1).ifelse(ibis.null("string"), ttype)
+        base[w + "ttype"] = touch_type_expr(table[type_col])
     if value_col is None or offline:
-        val = ibis.literal(0.0, type="float64")
+        base[w + "value"] = ibis.literal(0.0, type="float64")
     else:
         value = table[value_col]
         if schema[value_col].is_string():  # numbers as text: see text_number
@@ -862,34 +874,93 @@ def normalize(
                 source=source,
                 column=value_col,
             )
-        v = value.cast("float64")
+        base[w + "value"] = value.cast("float64")
+    t = table.select(**base, **{c: table[c] for c in carry})
+
+    # the time and the event's kind
+    raw_ts = t[w + "raw"]
+    tz = ibis.null("int64")
+    # the raw text is kept only to quote an unparseable timestamp in messages
+    text = ibis.null("string")
+    if time_unit is not None:
+        bounds = integer_time_bounds(time_unit)
+        if bounds is None:
+            ts = integer_time(raw_ts, time_unit)
+        else:
+            # outside the range: no time (and the value kept as text), refused by the
+            # caller (check_integer_times) before anything is counted
+            outside = (raw_ts < bounds[0]) | (raw_ts > bounds[1])
+            safe = outside.ifelse(ibis.literal(0, type="int64"), raw_ts.cast("int64"))
+            ts = outside.ifelse(ibis.null("timestamp"), integer_time(safe, time_unit))
+            text = outside.ifelse(raw_ts.cast("string"), ibis.null("string"))
+        t = t.mutate(ts=ts, **{w + "tz": tz, w + "text": text})
+    elif tdt.is_string():
+        t = parse_iso(t, w + "raw")
+        has = t.ts.notnull().ifelse(t.has_offset.cast("int64"), ibis.null("int64"))
+        t = t.mutate(**{w + "tz": has, w + "text": t[w + "raw"]})
+    else:
+        t = t.mutate(
+            ts=raw_ts if tdt.is_timestamp() else raw_ts.cast("timestamp"),
+            **{w + "tz": tz, w + "text": text},
+        )
+    if offline:
+        is_touch = ibis.literal(True)
+    elif event_col is not None:
+        name = t[w + "name"]
+        cv = name.isin(list(conversion_events)).fill_null(False).cast("int64")
+        is_touch = (
+            ibis.literal(True)
+            if touch_events is None
+            else name.isin(list(touch_events)).fill_null(False)
+        )
+    else:
+        cv = t[w + "cv"]
+        is_touch = ibis.literal(True)
+    t = t.mutate(**{w + "cv": cv, w + "touch": is_touch})
+
+    # what the event is: a touch, a conversion, left out, or invalid (and why)
+    cv, ttype, raw_channel = t[w + "cv"], t[w + "ttype"], t[w + "channel"]
+    if event_col is None or offline:
+        other = ibis.literal(False)
+    elif touch_events is None:  # a row with no channel is not a touch
+        other = (cv == 0) & raw_channel.isnull()
+    else:  # a touch event with no channel is a touch with a missing channel
+        other = (cv == 0) & ~t[w + "touch"]
+    view_out = (cv == 0) & ~other & (ttype == "view") if not include_views else ibis.literal(False)
+    t = t.mutate(**{w + "other": other, w + "view_out": view_out})
+    other, view_out = t[w + "other"], t[w + "view_out"]
+    # conversion rows carry no touch: their channel is ignored; so do rows left out
+    t = t.mutate(
+        **{w + "chan": ((cv == 1) | other | view_out).ifelse(ibis.null("string"), raw_channel)}
+    )
+    channel = t[w + "chan"]
+    if value_col is None or offline:
+        val = ibis.literal(0.0, type="float64")
+    else:
+        v = t[w + "value"]
         # a missing value (NULL or NaN) counts as 0
         v = (v.isnull() | v.isnan().fill_null(False)).ifelse(0.0, v)
         val = (cv == 1).ifelse(v, 0.0)
     reason = ibis.cases(
         (other, OTHER_EVENT),
         (view_out, VIEW_IGNORED),
-        (user.isnull(), INVALID_REASONS[0]),
-        (raw_ts.isnull(), INVALID_REASONS[1]),
-        (ts.isnull(), INVALID_REASONS[2]),
+        (t[w + "user"].isnull(), INVALID_REASONS[0]),
+        (t[w + "raw"].isnull(), INVALID_REASONS[1]),
+        (t.ts.isnull(), INVALID_REASONS[2]),
         ((cv == 0) & channel.isnull(), INVALID_REASONS[3]),
         else_=ibis.null("string"),
     )
-    # the raw text is kept only to quote an unparseable timestamp in messages
-    raw_text = raw_ts if (tdt.is_string() and time_unit is None) else ibis.null("string")
-    if time_unit is not None and integer_time_bounds(time_unit) is not None:
-        raw_text = oor_text
-    return table.select(
-        person=user,
-        raw_ts=raw_text,
-        ts=ts,
-        tz=tz,
+    return t.select(
+        person=t[w + "user"],
+        raw_ts=t[w + "text"],
+        ts=t.ts,
+        tz=t[w + "tz"],
         channel=channel,
         cv=cv.cast("int64"),
         val=val.cast("float64"),
-        ttype=ttype,
+        ttype=(cv == 1).ifelse(ibis.null("string"), ttype),
         reason=reason,
-        **{c: table[c] for c in carry},
+        **{c: t[c] for c in carry},
     )
 
 
@@ -897,7 +968,6 @@ def check_integer_times(groups, table, normalize_options, time_unit, time_col, s
     """Refuse integer times outside :data:`~._event_journeys.INTEGER_TIME_RANGE_US`, naming
     the first such row. ``groups`` are the per-reason counts of the normalized events:
     with ``time_unit`` an integer time is "unparseable" only when it is out of range."""
-    from ._event_journeys import integer_time_error
 
     if time_unit is None or not any(
         r["reason"] == INVALID_REASONS[2] and (int(r["touches"]) + int(r["conversions"]))
@@ -961,8 +1031,6 @@ def touch_type_expr(col):
     """A touch-type column as compared: trimmed, lower-case, aliases resolved, missing = click."""
     import ibis
 
-    from ._event_journeys import DEFAULT_TOUCH_TYPE, TOUCH_TYPE_ALIASES
-
     t = _clean_string(col).lower()
     cases = [(t == k, v) for k, v in TOUCH_TYPE_ALIASES.items()]
     t = ibis.cases(*cases, else_=t)
@@ -1005,8 +1073,6 @@ def csv_header_duplicates(paths, ncols: int) -> tuple[str, str] | None:
     ``channel.1``), so the second column would be silently ignored. The header
     line is split with the delimiter that gives the engine's number of columns.
     """
-    import csv
-    import glob
 
     files = []
     for p in paths:
@@ -1296,8 +1362,6 @@ def in_lookback(e, lookback_days):
     (one window per touch type).
     """
     import ibis
-
-    from ._event_journeys import Lookback
 
     lb = lookback_days if isinstance(lookback_days, Lookback) else Lookback(lookback_days)
     touch = e.cv == 0

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..exceptions import InputError, PathcreditWarning
 from ._core import Journeys, Removal
+from .event_reports import journey_length_report, time_lag_report
 
 __all__ = [
     "TOUCH_COLUMNS",
@@ -353,15 +354,11 @@ class EventJourneys:
         )
 
     def time_lag(self):
-        """Time-lag report: see :func:`pathcredit.reports.time_lag_report`."""
-        from ..reports import time_lag_report
-
+        """Time-lag report: see :func:`~.event_reports.time_lag_report`."""
         return time_lag_report(self)
 
     def path_length(self):
-        """Path-length report: see :func:`pathcredit.reports.journey_length_report`."""
-        from ..reports import journey_length_report
-
+        """Path-length report: see :func:`~.event_reports.journey_length_report`."""
         return journey_length_report(self)
 
     def __iter__(self):

@@ -7,6 +7,8 @@ event-log benchmark. It needs the whole log in memory.
 
 from __future__ import annotations
 
+import csv
+import decimal
 import os
 from collections.abc import Mapping
 
@@ -14,6 +16,36 @@ import numpy as np
 
 from ..exceptions import InputError
 from ._core import Journeys, Removal
+from ._engine import (
+    ISO_OFFSET,
+    ISO_TIME,
+    NA_TEXT,
+    NAME_SPACE,
+    NOT_A_NUMBER,
+    PATH_SEP,
+    check_compressed,
+    check_frame,
+    csv_delimiter,
+    csv_header_duplicates,
+    file_kind,
+    open_csv_text,
+    ragged_csv_error,
+    refuse_file_kind,
+)
+from ._event_journeys import (
+    DEFAULT_TOUCH_TYPE,
+    OFFLINE_TOUCH_TYPE,
+    TIME_UNITS,
+    TOUCH_COLUMNS,
+    EventJourneys,
+    Lookback,
+    identity_report,
+    integer_time_bounds,
+    integer_time_error,
+    resolve_identity,
+    touch_type_name,
+    warn_dropped_conversions,
+)
 
 #: The whitespace stripped from ids, channels and times: ASCII only, as in the engine.
 SPACE = " \t\n\r\x0b\x0c"
@@ -36,10 +68,6 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
     if type(events).__module__.split(".")[0] == "polars":
         return events.to_pandas(), "polars DataFrame"
     if isinstance(events, str | os.PathLike):
-        import csv
-
-        from ._engine import csv_delimiter, csv_header_duplicates, open_csv_text, ragged_csv_error
-
         name = str(events)
         if not os.path.exists(name):
             raise InputError("file not found", source=name)
@@ -52,13 +80,10 @@ def _read(events, text_cols=(), time_col=None, int_col=None):
             raise InputError(
                 "the file is empty (0 bytes): the event log has no events", source=name
             )
-        from ._engine import file_kind, refuse_file_kind
 
         kind = file_kind(name)
         refuse_file_kind(kind, name)
         if kind in ("gzip", "zstd"):
-            from ._engine import check_compressed
-
             check_compressed(name, kind)
         try:
             if kind == "parquet" or name.lower().endswith((".parquet", ".pq")):
@@ -109,8 +134,6 @@ def _to_us(col, source, time_col, time_unit=None):
     the raw-missing mask, and (strings) whether each time has a UTC offset."""
     import pandas as pd
 
-    from ._event_journeys import TIME_UNITS
-
     raw_missing = col.isna()
     offset = None
     if time_unit is not None:
@@ -121,7 +144,6 @@ def _to_us(col, source, time_col, time_unit=None):
                 source=source,
                 column=time_col,
             )
-        from ._event_journeys import integer_time_bounds, integer_time_error
 
         bounds = integer_time_bounds(time_unit)
         if bounds is not None:
@@ -185,8 +207,6 @@ def _parse_iso(s):
     pandas' ISO 8601 parser reading only the local part of strings that match."""
     import pandas as pd
 
-    from ._engine import ISO_OFFSET, ISO_TIME
-
     ok = s.str.fullmatch(ISO_TIME).fillna(False).astype(bool)
     t = s.where(ok).str.replace(",", ".", regex=False)
     # a fraction beyond the microsecond is cut to six digits (as DuckDB and Spark cast);
@@ -233,14 +253,6 @@ def build_journeys_pandas(
 ):
     """Same arguments and result as ``build_journeys(..., backend="pandas")``."""
     import pandas as pd
-
-    from ._event_journeys import (
-        TOUCH_COLUMNS,
-        EventJourneys,
-        Lookback,
-        identity_report,
-        warn_dropped_conversions,
-    )
 
     lookback = Lookback(lookback_days)
     conv_col = None if event_col is not None else conversion_col
@@ -345,9 +357,6 @@ def build_journeys_pandas(
 
     report = None
     if identity_map is not None:
-        from ._engine import check_frame
-        from ._event_journeys import resolve_identity
-
         dev, pid = identity_cols
         if isinstance(identity_map, Mapping):
             im = pd.DataFrame(
@@ -373,18 +382,15 @@ def build_journeys_pandas(
     has_value = value_col is not None
     return _journeys(
         ev,
-        removed,
-        source,
-        lookback,
-        max_touches,
-        inactivity_days,
-        has_value,
-        report,
-        TOUCH_COLUMNS,
-        EventJourneys,
-        warn_dropped_conversions,
-        user_col,
-        reset_at_conversion,
+        removed=removed,
+        source=source,
+        lookback=lookback,
+        max_touches=max_touches,
+        inactivity_days=inactivity_days,
+        has_value=has_value,
+        report=report,
+        user_col=user_col,
+        reset_at_conversion=reset_at_conversion,
     )
 
 
@@ -392,7 +398,6 @@ def _decimals_as_float(col):
     """A column of decimals (Parquet ``DECIMAL``, Arrow ``decimal128``, Python
     ``decimal.Decimal`` objects) as float64, as the engines cast a decimal column;
     any other column unchanged. Decimals are how databases export money amounts."""
-    import decimal
 
     import pandas as pd
 
@@ -440,9 +445,6 @@ def _clean(
     ``[("other events ignored", n), ("views ignored", n)]``, the masks of bad rows
     ``[(reason, mask, column)]`` (each row in at most one), and the raw time column."""
     import pandas as pd
-
-    from ._engine import NAME_SPACE, PATH_SEP, check_frame
-    from ._event_journeys import DEFAULT_TOUCH_TYPE, OFFLINE_TOUCH_TYPE, touch_type_name
 
     check_frame(df, source, (user_col, time_col, channel_col, conversion_col, value_col, event_col))
     for role, col in (
@@ -600,8 +602,6 @@ def _text_number(col, source, column, role):
     value that is neither refused naming its row, as the engine does."""
     import pandas as pd
 
-    from ._engine import NA_TEXT, NOT_A_NUMBER
-
     t = col.astype("string").str.strip(SPACE)
     t = t.mask(t.isin(NA_TEXT) | (t == ""))
     num = pd.to_numeric(t, errors="coerce")
@@ -616,6 +616,7 @@ def _text_number(col, source, column, role):
 
 def _journeys(
     ev,
+    *,
     removed,
     source,
     lookback,
@@ -623,9 +624,6 @@ def _journeys(
     inactivity_days,
     has_value,
     report,
-    TOUCH_COLUMNS,
-    EventJourneys,
-    warn_dropped_conversions,
     user_col,
     reset_at_conversion=True,
 ):

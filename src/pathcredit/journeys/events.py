@@ -187,31 +187,57 @@ in ``journeys.removed`` (``touches`` are touch events, ``paths`` are journeys,
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
 from ..exceptions import InputError, PathcreditError
-from ..reports import REPORT_COLUMNS, time_lag_report  # noqa: F401  (re-exported)
-from ..reports import journey_length_report as path_length_report  # the events' name
+from . import _engine as eng
 from ._core import Journeys, Removal
+from ._engine import path_values
 from ._event_journeys import (
     TOUCH_COLUMNS,
     EventJourneys,
+    Lookback,
     identity_report,
     resolve_identity,
     warn_dropped_conversions,
 )
+from ._events_pandas import build_journeys_pandas
+from .event_reports import REPORT_COLUMNS, journey_length_report, time_lag_report  # noqa: F401
 
 __all__ = [
     "EventJourneys",
     "build_journeys",
     "read_events_as_journeys",
     "time_lag_report",
+    "journey_length_report",
     "path_length_report",
     "TOUCH_COLUMNS",
 ]
+
+
+def path_length_report(ej: EventJourneys):
+    """Deprecated name of :func:`~.event_reports.journey_length_report`.
+
+    :func:`pathcredit.reports.path_length_report` is the report of the same name on
+    aggregated paths (:class:`Journeys`: one row per length, other columns), so one
+    name meant two reports with different inputs and outputs; the event-log report
+    is now called by what it buckets, journeys by their length.
+
+    .. deprecated::
+        Use :func:`journey_length_report` (same result).
+    """
+    warnings.warn(
+        "pathcredit.journeys.events.path_length_report is renamed journey_length_report "
+        "(pathcredit.reports.path_length_report is the report on aggregated paths)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return journey_length_report(ej)
 
 
 def _csv_as_text(build):
@@ -227,11 +253,9 @@ def _csv_as_text(build):
     is an ``InputError`` naming the file, the line and its text. Files that read
     cleanly are read once.
     """
-    import functools
 
     @functools.wraps(build)
     def wrapper(events, **kwargs):
-        from . import _engine as eng
 
         forced: tuple[str, ...] = ()
         while True:
@@ -424,7 +448,6 @@ def build_journeys(
     ``benchmarks/events``: a 50-million-event log (2.6 GiB as a pandas frame)
     builds with ``memory_limit='500MB'`` inside a process capped at 1.5 GiB.
     """
-    from ._event_journeys import Lookback
 
     lookback = Lookback(lookback_days)
     _check_params(None, max_touches, inactivity_days, invalid)
@@ -443,8 +466,6 @@ def build_journeys(
             value=partitions,
         )
     if isinstance(backend, str) and backend == "pandas":
-        from ._events_pandas import build_journeys_pandas
-
         return build_journeys_pandas(
             events,
             user_col=user_col,
@@ -468,7 +489,6 @@ def build_journeys(
             offline_user_col=offline_user_col,
             reset_at_conversion=reset_at_conversion,
         )
-    from . import _engine as eng
 
     conv_col = None if event_col is not None else conversion_col
     columns = (user_col, time_col, channel_col, conv_col, value_col, event_col, type_col)
@@ -639,7 +659,6 @@ def _paths_and_counts(engine, valid, options, partitions, source):
     runs out of memory (DuckDB under its ``memory_limit``), the work is redone
     in 16, then 128 hash partitions of the people (see :func:`_summarize`).
     """
-    from . import _engine as eng
 
     tries = AUTO_PARTITIONS if partitions is None else (int(partitions),)
     for k in tries:
@@ -670,7 +689,6 @@ def _summarize(engine, valid, options, partitions):
     ``temp_directory`` when set, else the system's), so each partition reads
     only its own rows; the partial path tables stay in DuckDB until merged.
     """
-    from . import _engine as eng
 
     counts: dict[str, float] = {}
 
@@ -721,7 +739,6 @@ def _summarize(engine, valid, options, partitions):
 def _check_values_and_channels(groups, table, norm_options, channel_col, value_col, source):
     """Refuse an infinite or negative conversion value and a channel holding the path
     separator (which would read back as two channels), naming the first such row."""
-    from . import _engine as eng
 
     if value_col is not None and sum(int(r["bad_value"] or 0) for r in groups):
         row, ev = eng.first_bad_row(table, lambda n: n.val.isinf() | (n.val < 0), norm_options)
@@ -788,7 +805,6 @@ def _event_names(event_col, conversion_events, touch_events):
 
 def _normalize_or_empty(engine, table, norm_options, source):
     """:func:`_engine.normalize`, saying "no events" for a header-only file."""
-    from . import _engine as eng
 
     try:
         return eng.normalize(table, **norm_options)
@@ -807,7 +823,6 @@ def _groups(engine, norm) -> list[dict]:
     The (usually empty) bad-event counts, the checks of values, channels and time
     offsets; the cleaned events are not stored: the journey query reads the input again.
     """
-    from . import _engine as eng
 
     return engine.to_arrow(
         norm.group_by(["reason", "ttype"]).agg(
@@ -838,7 +853,6 @@ def _by_reason(groups) -> list[dict]:
 def _check_offsets(groups, table, norm_options, time_col, source):
     """Refuse a time column that mixes strings with a UTC offset and strings without
     (the naive ones have no instant): the same error on every backend."""
-    from . import _engine as eng
 
     n_off = sum(int(r["n_offset"] or 0) for r in groups)
     n_naive = sum(int(r["n_naive"] or 0) for r in groups)
@@ -860,7 +874,6 @@ def _offline_events(
     offline, engine, user_col, time_col, channel_col, type_col, time_unit, include_views
 ):
     """The valid offline touches (same columns as the log's) and their :func:`_groups` rows."""
-    from . import _engine as eng
 
     eng.check_frame(offline, "offline touches", (user_col, time_col, channel_col, type_col))
     table, _, name = eng.source_table(
@@ -946,8 +959,6 @@ def _identity_table(identity_map, identity_cols, engine):
     resolved, and the device ids of its distinct (device, person) rows (Arrow)."""
     import pandas as pd
     import pyarrow as pa
-
-    from . import _engine as eng
 
     dev, pid = identity_cols
     if isinstance(identity_map, Mapping):
@@ -1065,7 +1076,6 @@ def _journeys_from_arrow(paths, has_value, removed, source) -> Journeys:
     codes = rank[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
     conv = np.asarray(paths.column("conversions").to_numpy(), dtype=np.float64)
     n = np.asarray(paths.column("journeys").to_numpy(), dtype=np.float64)
-    from ._engine import path_values
 
     value = path_values(paths) if has_value else None
     # the engine grouped by path: rows are distinct already, no merge pass needed

@@ -168,12 +168,13 @@ import math
 import os
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ..exceptions import InputError, PathcreditWarning
-
-if TYPE_CHECKING:
-    from .channel_groups import ChannelRules
+from . import _engine as eng
+from ._core import Removal
+from ._engine import strip_space
+from .channel_groups import MEDIA_TYPES, ChannelRules, channel_rules, default_channel_rules
+from .events import build_journeys
 
 __all__ = ["read_ga4", "looks_like_ga4", "GA4_JSON_COLUMNS", "CLICK_IDS", "ACQUISITION_EVENTS"]
 
@@ -384,10 +385,6 @@ def read_ga4(
     >>> ej.ga4["click_ids"]["gclid"] > 0
     True
     """
-    from . import _engine as eng
-    from ._core import Removal
-    from .channel_groups import channel_rules
-    from .events import build_journeys
 
     if session_source not in _SESSION_SOURCES:
         raise InputError(
@@ -404,8 +401,6 @@ def read_ga4(
     rules: ChannelRules | None
     group_map = None
     if isinstance(channel_grouping, str) and channel_grouping == "media":
-        from .channel_groups import MEDIA_TYPES, default_channel_rules
-
         rules = default_channel_rules().rename(MEDIA_TYPES)
         group_map = MEDIA_TYPES
     else:
@@ -476,7 +471,6 @@ def read_ga4(
 
 # ---------------------------------------------------------------------------- input
 def _connect(backend):
-    from . import _engine as eng
 
     if backend is None:
         return None
@@ -497,8 +491,6 @@ def _guess_format(path: str) -> str:
 def _export_table(source, engine, file_format):
     """The export as an Ibis table: ``(table, engine, name)``."""
     from pathlib import Path
-
-    from . import _engine as eng
 
     if eng.is_ibis_table(source):
         return source, engine or eng.engine_of(source), "Ibis table"
@@ -622,7 +614,6 @@ def _param(table, key: str, kind: str):
 
 
 def _text_or_null(expr):
-    from ._engine import strip_space  # not .strip(): Ibis 12 mangles it on Spark
 
     s = strip_space(expr.cast("string"))
     return (s == "").ifelse(None, s)

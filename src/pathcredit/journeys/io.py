@@ -28,6 +28,7 @@ import numpy as np
 
 from ..exceptions import InputError
 from ._core import Journeys, _path_hashes
+from ._engine import file_kind
 
 __all__ = ["read_paths"]
 
@@ -664,8 +665,6 @@ def _open(source, file_sep):
             )
         compression = None
         if not parquet and path.is_file():
-            from ._engine import file_kind
-
             kind = file_kind(path)
             if kind in _REFUSED_PATH_FILES:
                 raise InputError(_REFUSED_PATH_FILES[kind], source=name)
