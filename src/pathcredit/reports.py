@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from ._format import plain_number
+from ._params import check_has_paths, check_integer
+from .exceptions import InputError
 from .journeys import Journeys
 from .journeys.event_reports import (  # noqa: F401  (the event-log reports, re-exported)
     REPORT_COLUMNS,
@@ -196,8 +198,6 @@ def path_reports(journeys: Journeys, *, top: int = 10, sep: str = " > ") -> Path
     >>> path_reports(j).top_paths["path"].tolist()
     ['B', 'A > B']
     """
-    from ._params import check_has_paths, check_integer
-    from .exceptions import InputError
 
     top = check_integer("top", top, low=1, error=InputError)
     check_has_paths(journeys)

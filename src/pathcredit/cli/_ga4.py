@@ -9,9 +9,16 @@ set of GA4 options (:func:`ga4_options`) and one input-format option
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import click
 
 from ..exceptions import InputError
+from ..journeys.ga4 import looks_like_ga4, read_ga4
+from ._options import echo_warnings
+from ._output import removed_lines, write_table
 
 __all__ = [
     "ga4_journeys",
@@ -82,11 +89,6 @@ def check_not_ga4(events) -> None:
     Only Parquet and newline-delimited JSON files are looked at (a GA4 export is
     nested, so never CSV): the Parquet schema, or the keys of the first JSON line.
     """
-    import gzip
-    import json
-    from pathlib import Path
-
-    from ..journeys.ga4 import looks_like_ga4
 
     paths = [events] if isinstance(events, str) else list(events)
     for p in paths:
@@ -118,8 +120,6 @@ def _days(v):
 def ga4_build(events, value_col, channel_grouping, session_source, options: dict):
     """:func:`pathcredit.read_ga4` with the event-log options (``--lookback-days`` only
     when given on the command line: GA4's default otherwise)."""
-    from ..journeys.ga4 import read_ga4
-    from ._options import echo_warnings
 
     ctx = click.get_current_context(silent=True)
     given = (
@@ -151,7 +151,6 @@ def ga4_build(events, value_col, channel_grouping, session_source, options: dict
 
 def ga4_journeys(events, output, value_col, channel_grouping, session_source, options) -> None:
     """Read the export, write the path table to ``output``, print the counts."""
-    from ._output import removed_lines, write_table
 
     ej = ga4_build(events, value_col, channel_grouping, session_source, options)
     j = ej.journeys

@@ -5,10 +5,14 @@ A thin layer over :func:`pathcredit.journeys.events.build_journeys`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..exceptions import InputError
-from ._ga4 import check_not_ga4, events_format_option, ga4_options
+from ..journeys.events import build_journeys
+from ..journeys.events import read_events_as_journeys as _read
+from ._ga4 import check_not_ga4, events_format_option, ga4_journeys, ga4_options
 from ._options import build_kwargs, echo_warnings, event_options, identity_line
 from ._output import TABLE_FORMATS, removed_lines, write_table
 
@@ -17,7 +21,6 @@ __all__ = ["journeys_command", "read_events_as_journeys"]
 
 def check_table_output(output) -> None:
     """Refuse an output extension that names no table format before any work is done."""
-    from pathlib import Path
 
     if Path(output).suffix.lower() not in TABLE_FORMATS:
         raise InputError(
@@ -32,7 +35,6 @@ def read_events_as_journeys(path, **column_options):
     ``column_options`` go to :func:`~pathcredit.journeys.events.build_journeys`;
     ``identity_map`` may be a file path.
     """
-    from ..journeys.events import read_events_as_journeys as _read
 
     return _read(path, **column_options)
 
@@ -57,12 +59,9 @@ def journeys_command(
     Writes ``path, total_conversions[, total_conversion_value], total_null`` to
     OUTPUT (CSV or Parquet by its extension, atomically) and prints what was removed.
     """
-    from ..journeys.events import build_journeys
 
     check_table_output(output)
     if input_format == "ga4":
-        from ._ga4 import ga4_journeys
-
         ga4_journeys(events, output, value_col, channel_grouping, session_source, options)
         return
     check_not_ga4(events)

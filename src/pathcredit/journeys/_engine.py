@@ -23,6 +23,8 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..exceptions import InputError
 from ._event_journeys import (
     DEFAULT_TOUCH_TYPE,
@@ -1147,7 +1149,6 @@ def check_frame(frame, source: str, columns) -> None:
     meaning (is ``1`` the same user as ``"1"``?): the error names the column,
     the first row whose type differs from the first value's, and that value.
     """
-    import numpy as np
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
@@ -1608,7 +1609,6 @@ def final_paths(table):
 
 def path_values(table):
     """Per row of a :func:`final_paths` Arrow table, the sum of ``values`` in array order."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 

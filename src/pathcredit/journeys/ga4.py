@@ -168,6 +168,7 @@ import math
 import os
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..exceptions import InputError, PathcreditWarning
 from . import _engine as eng
@@ -490,8 +491,6 @@ def _guess_format(path: str) -> str:
 
 def _export_table(source, engine, file_format):
     """The export as an Ibis table: ``(table, engine, name)``."""
-    from pathlib import Path
-
     if eng.is_ibis_table(source):
         return source, engine or eng.engine_of(source), "Ibis table"
     engine = engine or eng.connect(None)

@@ -14,6 +14,7 @@ to the size of the :class:`Journeys` returned (see ``benchmarks/read_paths``).
 from __future__ import annotations
 
 import csv
+import ctypes
 import decimal
 import errno
 import numbers
@@ -21,6 +22,8 @@ import os
 import re
 import stat
 import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -347,9 +350,6 @@ def _fast_numbers(raw) -> np.ndarray:
 
 
 def _fast_journeys(batches, name, cols, sep, path_col, conversions_col, value_col, nulls_col):
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
     import pyarrow as pa
 
     count_cols = cols[1:]
@@ -759,8 +759,6 @@ def _release_freed_memory() -> None:
     glibc keeps freed mid-size blocks (the batches' temporaries) resident; without this
     the result is allocated on top of them and peak memory is about 10 MiB higher on a
     10 MB file. A no-op where ``malloc_trim`` does not exist."""
-    import ctypes
-
     global _MALLOC_TRIM
     if _MALLOC_TRIM is None:
         try:  # the process's own symbols (not ctypes.util.find_library: 40 ms, runs ldconfig)

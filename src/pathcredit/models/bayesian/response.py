@@ -94,6 +94,7 @@ import pandas as pd
 
 from ..._params import check_integer, check_probability, check_seed
 from ..._stats import CI_PROB, posterior_summary
+from ..._version import __version__
 from ...exceptions import ModelError, SamplingWarning
 from ...journeys import Journeys
 from ...journeys._fingerprint import fingerprint
@@ -407,10 +408,6 @@ class BayesianResponse:
         return self
 
     def _store(self, idata, patterns, cfg, scfg, used, seconds, journeys=None):
-        # the package root, for its version: a model cannot import it at the top (the
-        # root imports the models); a _version module below both would lift this
-        from ... import __version__
-
         self.patterns_ = patterns
         self.model_config_ = cfg
         self.sampler_config_ = scfg
