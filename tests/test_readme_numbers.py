@@ -119,9 +119,11 @@ def test_the_fast_tier_claim_is_the_recorded_one():
     rec = json.loads(TIMINGS.read_text())
     sec = _flat(_section("Testing"))
     assert "under 3 minutes for the fast tier" in sec or "under 3 minutes" in sec
-    met = rec["fast"]["cpu_s"] < 3 * 60
-    assert ("the fast tier is not yet under its target" in sec) == (not met)
-    assert rec["full"]["cpu_s"] < 15 * 60
+    assert "-n auto" in rec["fast"]["command"] and "-n auto" in rec["slow"]["command"]
+    met = rec["fast"]["wall_s"] < 3 * 60 and rec["full"]["wall_s"] < 15 * 60
+    assert ("(both are under their targets)" in sec) == met
+    # a record taken on a busy machine says nothing about the targets
+    assert max(rec["fast"]["load_before"][0], rec["slow"]["load_before"][0]) <= 2.0
 
 
 def _readme_flat() -> str:

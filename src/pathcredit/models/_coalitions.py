@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..exceptions import ModelError
+from ..exceptions import InternalError
 from ..journeys import Journeys
 from ..results import LazyValue
 from ._credit import build_result
@@ -181,7 +181,7 @@ def _assemble(
     else:  # totals from the game itself: they must agree with the per-journey split
         for a, b in ((conversions, conv_sum), (value, val_sum)):
             if a is not None and not np.allclose(a, b, rtol=1e-9, atol=1e-9 * max(1, abs(b).sum())):
-                raise ModelError(f"internal error: {model} channel totals {a} != journey sums {b}")
+                raise InternalError(f"{model} channel totals {a} != journey sums {b}")
 
     def journey_credit():
         path_col, chan_col = _pair_labels(journeys, sets)

@@ -84,7 +84,7 @@ from scipy.special import gammaln
 from ..._absorbing import removal_batch, removal_sets
 from ..._params import check_integer, check_probability, check_real, check_seed
 from ..._stats import CI_PROB, posterior_summary
-from ...exceptions import ModelError
+from ...exceptions import InternalError, ModelError
 from ...journeys import Journeys
 from ...results import AttributionResult
 from .._credit import build_result
@@ -341,7 +341,7 @@ def _posterior(chain, has_nulls: bool, prior: float, concentration) -> _Posterio
     observed = float(counts[:n].sum())
     c_state = np.asarray(counts[rows, targets]).ravel() if len(rows) else np.zeros(0)
     if not np.isclose(c_state.sum(), observed, rtol=1e-12, atol=1e-9):
-        raise ModelError("internal error: an observed transition is outside the allowed edges")
+        raise InternalError("an observed transition is outside the allowed edges")
     # start edges: the observed first windows
     start = counts[n].tocoo()
     absorbing = [(_CONV, chain.conv_counts)] + ([(_NULL, chain.null_counts)] if has_nulls else [])
