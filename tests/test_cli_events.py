@@ -108,6 +108,17 @@ def test_journeys_refuses_an_unknown_output_before_any_work(tmp_path):
     assert "cannot tell the output format" in line
 
 
+@pytest.mark.parametrize("events_format", [None, "ga4"])
+def test_journeys_refuses_a_missing_output_folder_before_any_work(tmp_path, events_format):
+    # the log does not exist either: the output is checked first, by the one rule of
+    # every command (--output's folder must exist), and nothing is created
+    fmt = [] if events_format is None else ["--format", events_format]
+    target = tmp_path / "missing" / "paths.csv"
+    line = errline(run("journeys", tmp_path / "nope.csv", *fmt, "--output", target))
+    assert f"{tmp_path / 'missing'}: output folder does not exist" in line
+    assert not (tmp_path / "missing").exists()
+
+
 def _compressed(tmp_path, kind, data: bytes, name: str):
     f = tmp_path / name
     if kind == "gzip":

@@ -14,7 +14,7 @@ from ..journeys.events import build_journeys
 from ..journeys.events import read_events_as_journeys as _read
 from ._ga4 import check_not_ga4, events_format_option, ga4_journeys, ga4_options
 from ._options import build_kwargs, echo_warnings, event_options, identity_line
-from ._output import TABLE_FORMATS, removed_lines, write_table
+from ._output import TABLE_FORMATS, output_file, removed_lines, write_table
 
 __all__ = ["journeys_command", "read_events_as_journeys"]
 
@@ -61,6 +61,7 @@ def journeys_command(
     """
 
     check_table_output(output)
+    output_file(output)  # the folder holding it must exist, as for every command
     if input_format == "ga4":
         ga4_journeys(events, output, value_col, channel_grouping, session_source, options)
         return
