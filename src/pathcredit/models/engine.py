@@ -29,6 +29,7 @@ from ..journeys.events import EventJourneys, build_journeys
 from ..results import AttributionResult
 from ._credit import label_of
 from ._registry import _REGISTRY, get_model
+from .heuristics import INVERSE_J, J_SHAPED, position_split
 
 __all__ = ["attribute_in_engine", "ENGINE_MODELS"]
 
@@ -83,19 +84,15 @@ def _ibis_last_non_direct(t, direct_channels):
 
 
 def _ibis_position_based(t, first, last):
-    first, last = float(first), float(last)
-    middle = 1.0 - first - last
-    if middle < -1e-12:
-        raise ModelError(f"first + last must be at most 1, got {first} + {last}")
-    return _positional(t, first, max(middle, 0.0), last)
+    return _positional(t, *position_split(first, last))
 
 
 def _ibis_j_shaped(t):
-    return _positional(t, 0.2, 0.2, 0.6)
+    return _positional(t, *J_SHAPED)
 
 
 def _ibis_inverse_j(t):
-    return _positional(t, 0.6, 0.2, 0.2)
+    return _positional(t, *INVERSE_J)
 
 
 def _ibis_custom(t, first, middle, last):

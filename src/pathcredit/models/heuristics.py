@@ -297,21 +297,33 @@ def position_based(journeys: Journeys, first: float = 0.4, last: float = 0.4) ->
     return _result(journeys, "position_based", {"first": first, "last": last}, w)
 
 
-def _w_position_based(journeys, first=0.4, last=0.4):
+#: (first, middle, last) shares of the fixed positional rules, shared with their
+#: in-engine twins in :mod:`pathcredit.models.engine`
+J_SHAPED = (0.2, 0.2, 0.6)
+INVERSE_J = (0.6, 0.2, 0.2)
+
+
+def position_split(first, last) -> tuple[float, float, float]:
+    """``(first, middle, last)`` shares of ``position_based``, checked once for the numpy
+    weights and the engine's twin alike."""
     first = check_real("first", first, low=0, high=1)
     last = check_real("last", last, low=0, high=1)
     middle = 1.0 - first - last
     if middle < -1e-12:
         raise ModelError(f"first + last must be at most 1, got {first} + {last}")
-    return _positional_weights(journeys, first, max(middle, 0.0), last)
+    return first, max(middle, 0.0), last
+
+
+def _w_position_based(journeys, first=0.4, last=0.4):
+    return _positional_weights(journeys, *position_split(first, last))
 
 
 def _w_j_shaped(journeys):
-    return _positional_weights(journeys, 0.2, 0.2, 0.6)
+    return _positional_weights(journeys, *J_SHAPED)
 
 
 def _w_inverse_j(journeys):
-    return _positional_weights(journeys, 0.6, 0.2, 0.2)
+    return _positional_weights(journeys, *INVERSE_J)
 
 
 def _w_custom(journeys, first=1.0, middle=1.0, last=1.0):
